@@ -1,0 +1,10 @@
+import { defineConfig } from 'tsup';
+
+export default defineConfig({
+  entry: ['src/index.ts', 'src/cli.ts'],
+  format: ['esm'],
+  target: 'node20',
+  dts: { entry: 'src/index.ts', compilerOptions: { customConditions: [] } },
+  sourcemap: true,
+  clean: true,
+});
