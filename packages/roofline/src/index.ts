@@ -1,1 +1,71 @@
-export {};
+export { RooflineError, type RooflineErrorCode } from './errors.ts';
+export {
+  DTYPES,
+  DtypeSchema,
+  DtypeConfigSchema,
+  DEFAULT_DTYPES,
+  bytesPerElement,
+  computeDtype,
+  type Dtype,
+  type DtypeConfig,
+} from './dtype.ts';
+export {
+  ModelSpecSchema,
+  parseHuggingFaceConfig,
+  countParameters,
+  kvCacheBytesPerToken,
+  isMoe,
+  type ModelSpec,
+  type HuggingFaceConfig,
+  type ParameterCount,
+} from './model-spec.ts';
+export { MODEL_CATALOG, getModel, findModel, listModels, type CatalogModelEntry, type CatalogModelName } from './model-catalog.ts';
+export {
+  XpuSpecSchema,
+  XpuFileSchema,
+  parseXpuSpec,
+  peakFlopsFor,
+  ridgePointFlopsPerByte,
+  type XpuSpec,
+  type XpuFile,
+} from './xpu-spec.ts';
+export { XPU_CATALOG, getXpu, findXpu, listXpus, type CatalogXpuName } from './xpu-catalog.ts';
+export {
+  ParallelismSpecSchema,
+  SINGLE_DEVICE,
+  validateParallelism,
+  devicesPerInstance,
+  kvHeadsPerDevice,
+  type ParallelismSpec,
+} from './parallelism.ts';
+export {
+  EMPTY_BATCH,
+  prefillBatch,
+  decodeBatch,
+  batchTokens,
+  batchSequences,
+  type StepBatch,
+  type StepTime,
+  type OperatorTime,
+  type OperatorName,
+  type Bound,
+} from './step-batch.ts';
+export { COMPUTE_OPERATORS, StepWorkCounter, type StepWork, type OperatorWork, type ComputeOperator } from './step-work.ts';
+export {
+  RooflinePerformanceModel,
+  VLLMRooflineModel,
+  PhaseFiguresSchema,
+  EffectiveRooflineSchema,
+  arithmeticIntensity,
+  stepTotals,
+  type PhaseFigures,
+  type EffectiveRoofline,
+  type RooflineModelOptions,
+} from './roofline-model.ts';
+export {
+  planMemory,
+  assertFits,
+  DEFAULT_RUNTIME_OVERHEAD_BYTES,
+  type MemoryPlan,
+  type MemoryPlanOptions,
+} from './memory-plan.ts';

@@ -1,0 +1,39 @@
+import { z } from 'zod';
+
+export const DTYPES = ['fp32', 'bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4'] as const;
+export const DtypeSchema = z.enum(DTYPES);
+export type Dtype = z.infer<typeof DtypeSchema>;
+
+const BYTES_PER_ELEMENT: Record<Dtype, number> = {
+  fp32: 4,
+  bf16: 2,
+  fp16: 2,
+  fp8: 1,
+  int8: 1,
+  int4: 0.5,
+  fp4: 0.5,
+};
+
+export function bytesPerElement(dtype: Dtype): number {
+  return BYTES_PER_ELEMENT[dtype];
+}
+
+/** Weights, activations and KV cache are stored in their own dtypes (e.g. int4 weights, bf16 math, fp8 KV). */
+export const DtypeConfigSchema = z.object({
+  weights: DtypeSchema.default('bf16'),
+  activations: DtypeSchema.default('bf16'),
+  kvCache: DtypeSchema.default('bf16'),
+});
+export type DtypeConfig = z.infer<typeof DtypeConfigSchema>;
+
+export const DEFAULT_DTYPES: DtypeConfig = { weights: 'bf16', activations: 'bf16', kvCache: 'bf16' };
+
+/**
+ * The dtype whose tensor-core peak prices a matmul: weight-only quantisation (int4/fp4 weights with bf16
+ * activations) still computes in the activation dtype, so the slower of the two sets the rate.
+ */
+export function computeDtype(dtypes: DtypeConfig): Dtype {
+  const order: Dtype[] = ['fp32', 'bf16', 'fp16', 'fp8', 'int8', 'fp4', 'int4'];
+  const rank = (d: Dtype) => order.indexOf(d);
+  return rank(dtypes.weights) < rank(dtypes.activations) ? dtypes.weights : dtypes.activations;
+}

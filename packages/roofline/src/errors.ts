@@ -1,0 +1,26 @@
+export type RooflineErrorCode =
+  | 'UNKNOWN_MODEL'
+  | 'UNKNOWN_XPU'
+  | 'INVALID_MODEL_CONFIG'
+  | 'INVALID_XPU_SPEC'
+  | 'INVALID_PARALLELISM'
+  | 'UNSUPPORTED_DTYPE'
+  | 'INVALID_BATCH'
+  | 'DOES_NOT_FIT';
+
+/** Every error this package throws: a stable `code` for programs, a message for people. */
+export class RooflineError extends Error {
+  readonly code: RooflineErrorCode;
+  constructor(code: RooflineErrorCode, message: string) {
+    super(message);
+    this.name = 'RooflineError';
+    this.code = code;
+  }
+}
+
+/** Formats zod issues as "path: message; path: message" so that errors name the field. */
+export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,33 @@
+import { describe, expect, it } from 'vitest';
+import { getModel } from './model-catalog.ts';
+import { assertFits, planMemory } from './memory-plan.ts';
+import { getXpu } from './xpu-catalog.ts';
+
+describe('planMemory', () => {
+  it('refuses Llama-3.1-70B in bf16 on one H100 and says how much it needs and has', () => {
+    const plan = planMemory({ model: getModel('llama-3.1-70b'), xpu: getXpu('h100') });
+    expect(plan.fits).toBe(false);
+    expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo(141.1, 0);
+    expect(() => assertFits(plan)).toThrow(/llama-3.1-70b does not fit on h100-sxm at tp=1 pp=1: it needs 14\d\.\d GB .* but has 72\.0 GB .*try --tp 4/);
+  });
+  it('fits Llama-3.1-70B at tp=4 on H100 with room for hundreds of thousands of KV tokens', () => {
+    const plan = assertFits(planMemory({ model: getModel('llama-3.1-70b'), xpu: getXpu('h100'), parallelism: { tp: 4 } }));
+    expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo(141.1 / 4, 0);
+    expect(plan.kvCacheBytesPerTokenPerDevice).toBe(327_680 / 4);
+    expect(plan.maxKvCacheTokens).toBeGreaterThan(300_000);
+  });
+  it('fits Llama-2-7B on a GB10 (128 GB unified memory)', () => {
+    const plan = assertFits(planMemory({ model: getModel('llama-7b'), xpu: getXpu('gb10') }));
+    expect(plan.maxKvCacheTokens).toBeGreaterThan(150_000);
+  });
+  it('keeps every Mixtral expert in memory although a token reads two', () => {
+    const plan = planMemory({ model: getModel('mixtral-8x7b'), xpu: getXpu('h100'), parallelism: { tp: 2 } });
+    expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo((46.7 * 2) / 2, 0);
+  });
+  it('splits layers over pipeline stages', () => {
+    const pp1 = planMemory({ model: getModel('llama-2-70b'), xpu: getXpu('a100-80gb'), parallelism: { tp: 2 } });
+    const pp2 = planMemory({ model: getModel('llama-2-70b'), xpu: getXpu('a100-80gb'), parallelism: { tp: 2, pp: 2 } });
+    expect(pp2.kvCacheBytesPerTokenPerDevice).toBe(pp1.kvCacheBytesPerTokenPerDevice / 2);
+    expect(pp2.weightBytesPerDevice).toBeLessThan(pp1.weightBytesPerDevice * 0.51);
+  });
+});

@@ -1,0 +1,167 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { getModel, listModels } from './model-catalog.ts';
+import { countParameters } from './model-spec.ts';
+import { planMemory } from './memory-plan.ts';
+import { RooflinePerformanceModel } from './roofline-model.ts';
+import { decodeBatch, prefillBatch, type StepBatch } from './step-batch.ts';
+import { getXpu, listXpus } from './xpu-catalog.ts';
+
+const h100 = getXpu('h100-sxm');
+const llama7b = getModel('llama-2-7b');
+
+describe('RooflinePerformanceModel', () => {
+  it('decode at batch 1 reads every weight once: time ~ weight bytes / bandwidth', () => {
+    const model = new RooflinePerformanceModel({ model: llama7b, xpu: h100 });
+    const step = model.decodeTime(1, 0);
+    // Every weight but the embedding table (of which one row is gathered), in bf16.
+    const embeddingTable = llama7b.vocabSize * llama7b.hiddenSize;
+    const weightBytes = (countParameters(llama7b).total - embeddingTable) * 2;
+    const expected = weightBytes / 3.35e12;
+    expect(step.totalSeconds).toBeGreaterThan(expected);
+    expect(step.totalSeconds).toBeLessThan(expected * 1.01);
+    expect(step.breakdown.filter((o) => o.op !== 'embedding').every((o) => o.bound === 'memory')).toBe(true);
+  });
+
+  it('a long prefill is compute-bound: time ~ 2 x params x tokens / peak plus causal attention', () => {
+    const model = new RooflinePerformanceModel({ model: llama7b, xpu: h100 });
+    const tokens = 8192;
+    const step = model.prefillTime(1, tokens);
+    const params = countParameters(llama7b).total - llama7b.vocabSize * llama7b.hiddenSize * 2;
+    const linear = (2 * params * tokens) / 989.4e12;
+    // QK^T and PV over the causal half of the square: 4 * heads * head_dim * pairs per layer.
+    const attention = (32 * 4 * 4096 * ((tokens * (tokens + 1)) / 2)) / 989.4e12;
+    const lmHead = (2 * 4096 * 32000) / 989.4e12;
+    expect(step.totalSeconds).toBeGreaterThan(linear + attention);
+    // RMSNorms are memory-bound: 65 of them read and write 8192 x 4096 bf16 values.
+    const norms = (65 * 2 * tokens * 4096 * 2) / 3.35e12;
+    expect(step.totalSeconds).toBeLessThan((linear + attention + lmHead + norms) * 1.01);
+    const byOp = Object.fromEntries(step.breakdown.map((o) => [o.op, o]));
+    expect(byOp.mlp.bound).toBe('compute');
+    expect(byOp.attention.bound).toBe('compute');
+  });
+
+  it('Mixtral-8x7B at batch 1 reads only its two active experts per layer', () => {
+    const mixtral = getModel('mixtral-8x7b');
+    const model = new RooflinePerformanceModel({ model: mixtral, xpu: getXpu('h200'), parallelism: { tp: 2 } });
+    const moe = model.decodeTime(1, 100).breakdown.find((o) => o.op === 'moe')!;
+    const expert = 3 * 4096 * 14336;
+    const router = 4096 * 8;
+    // Two experts' weights and the router per layer, split over tp=2, in bf16; plus tiny activations.
+    const weights = (32 * (2 * expert) / 2 + 32 * router) * 2;
+    expect(moe.bytes).toBeGreaterThan(weights);
+    expect(moe.bytes).toBeLessThan(weights * 1.001);
+    // A large batch touches all eight experts.
+    const big = model.decodeTime(256, 100).breakdown.find((o) => o.op === 'moe')!;
+    expect(big.bytes).toBeGreaterThan(weights * 3.99);
+  });
+
+  it('TP4 splits the weights (decode ~1/4) and adds two all-reduces per layer', () => {
+    const llama70b = getModel('llama-2-70b');
+    const tp1 = new RooflinePerformanceModel({ model: llama70b, xpu: h100 });
+    const tp4 = new RooflinePerformanceModel({ model: llama70b, xpu: h100, parallelism: { tp: 4 } });
+    const batch = decodeBatch(8, 512);
+    const t1 = tp1.stepTime(batch);
+    const t4 = tp4.stepTime(batch);
+    const compute = (s: typeof t4) => s.breakdown.filter((o) => o.op !== 'communication').reduce((a, o) => a + o.seconds, 0);
+    expect(compute(t4) / compute(t1)).toBeGreaterThan(0.249);
+    expect(compute(t4) / compute(t1)).toBeLessThan(0.26);
+    const comm = t4.breakdown.find((o) => o.op === 'communication')!;
+    // 160 ring all-reduces of 8 tokens x 8192 x 2 bytes at 450 GB/s plus 8 us each, and the logits all-gather.
+    const allReduceBytes = 8 * 8192 * 2;
+    const expected =
+      160 * ((1.5 * allReduceBytes) / 450e9 + 8e-6) + (0.75 * 8 * 32000 * 2) / 450e9 + 8e-6;
+    expect(comm.seconds).toBeCloseTo(expected, 12);
+    expect(t1.breakdown.find((o) => o.op === 'communication')).toBeUndefined();
+  });
+
+  it('counts causal attention FLOPs from the batch query/key pairs: a chunk after a cached prefix costs more', () => {
+    const model = new RooflinePerformanceModel({ model: llama7b, xpu: h100 });
+    const fresh = model.stepTime(prefillBatch(1, 2048)).breakdown.find((o) => o.op === 'attention')!;
+    const chunk = model.stepTime(prefillBatch(1, 2048, 6144)).breakdown.find((o) => o.op === 'attention')!;
+    expect(chunk.flops / fresh.flops).toBeCloseTo((2048 * 6144 + (2048 * 2049) / 2) / ((2048 * 2049) / 2), 6);
+  });
+
+  it('prices with effective figures and a per-step overhead when given them, phase by phase', () => {
+    const efficiency = {
+      prefill: { flopsPerSecond: 600e12, bandwidthBytesPerSecond: 2e12, overheadSeconds: 0.002 },
+      decode: { flopsPerSecond: 400e12, bandwidthBytesPerSecond: 2.5e12, overheadSeconds: 0.001 },
+    };
+    const peak = new RooflinePerformanceModel({ model: llama7b, xpu: h100 });
+    const calibrated = new RooflinePerformanceModel({ model: llama7b, xpu: h100, efficiency });
+    const decode = decodeBatch(1, 0);
+    expect(calibrated.stepSeconds(decode)).toBeCloseTo(peak.stepSeconds(decode) * (3.35e12 / 2.5e12) + 0.001, 6);
+    expect(calibrated.stepSeconds(decode)).toBeCloseTo(calibrated.stepTime(decode).totalSeconds, 12);
+    const mixed: StepBatch = { ...prefillBatch(1, 100), decodeSequences: 100, decodeCachedTokens: 10_000 };
+    const overhead = calibrated.stepTime(mixed).breakdown.find((o) => o.op === 'overhead')!;
+    expect(overhead.seconds).toBeCloseTo(0.5 * 0.002 + 0.5 * 0.001, 12);
+  });
+});
+
+const catalogBatches = fc.record({
+  prefillTokens: fc.integer({ min: 0, max: 16384 }),
+  decodeSequences: fc.integer({ min: 0, max: 512 }),
+  context: fc.integer({ min: 0, max: 4096 }),
+});
+
+function toBatch(b: { prefillTokens: number; decodeSequences: number; context: number }): StepBatch {
+  const prefill = b.prefillTokens > 0 ? prefillBatch(1, b.prefillTokens) : prefillBatch(0, 0);
+  return { ...prefill, decodeSequences: b.decodeSequences, decodeCachedTokens: b.decodeSequences * b.context };
+}
+
+describe('roofline properties', () => {
+  it('more bandwidth or more FLOPS never makes a step slower', () => {
+    fc.assert(
+      fc.property(catalogBatches, fc.double({ min: 1, max: 4, noNaN: true }), (b, factor) => {
+        const batch = toBatch(b);
+        const base = new RooflinePerformanceModel({ model: llama7b, xpu: h100, parallelism: { tp: 2 } });
+        const faster = new RooflinePerformanceModel({
+          model: llama7b,
+          xpu: {
+            ...h100,
+            memoryBandwidthBytesPerSecond: h100.memoryBandwidthBytesPerSecond * factor,
+            peakFlopsPerSecond: { bf16: h100.peakFlopsPerSecond.bf16! * factor },
+          },
+          parallelism: { tp: 2 },
+        });
+        expect(faster.stepSeconds(batch)).toBeLessThanOrEqual(base.stepSeconds(batch) * (1 + 1e-12));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('more tokens or more context never make a step faster', () => {
+    const model = new RooflinePerformanceModel({ model: getModel('mixtral-8x7b'), xpu: getXpu('mi300x') });
+    fc.assert(
+      fc.property(catalogBatches, fc.integer({ min: 0, max: 512 }), fc.integer({ min: 0, max: 4 }), fc.integer({ min: 0, max: 4096 }), (b, extraPrefill, extraDecode, extraContext) => {
+        const base = model.stepSeconds(toBatch(b));
+        const more = model.stepSeconds(
+          toBatch({ prefillTokens: b.prefillTokens + extraPrefill, decodeSequences: b.decodeSequences + extraDecode, context: b.context + extraContext }),
+        );
+        expect(more).toBeGreaterThanOrEqual(base * (1 - 1e-12));
+      }),
+      { numRuns: 300 },
+    );
+  });
+
+  it('is finite and positive for every catalog model on every catalog xpu where it fits', () => {
+    let checked = 0;
+    for (const { spec } of listModels()) {
+      for (const xpu of listXpus()) {
+        for (const tp of [1, 8]) {
+          if (spec.numAttentionHeads % tp !== 0) continue;
+          const plan = planMemory({ model: spec, xpu, parallelism: { tp } });
+          if (!plan.fits) continue;
+          const model = new RooflinePerformanceModel({ model: spec, xpu, parallelism: { tp } });
+          for (const batch of [decodeBatch(1, 1), decodeBatch(64, 2000), prefillBatch(1, 4096)]) {
+            const t = model.stepTime(batch).totalSeconds;
+            expect(Number.isFinite(t) && t > 0).toBe(true);
+            expect(model.stepSeconds(batch)).toBeCloseTo(t, 12);
+          }
+          checked++;
+        }
+      }
+    }
+    expect(checked).toBeGreaterThan(100);
+  });
+});

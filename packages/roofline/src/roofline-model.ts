@@ -1,0 +1,204 @@
+import { z } from 'zod';
+import { computeDtype, DEFAULT_DTYPES, type DtypeConfig } from './dtype.ts';
+import { RooflineError, formatIssues } from './errors.ts';
+import type { ModelSpec } from './model-spec.ts';
+import { SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
+import {
+  decodeBatch,
+  prefillBatch,
+  type Bound,
+  type OperatorTime,
+  type StepBatch,
+  type StepTime,
+} from './step-batch.ts';
+import { COMPUTE_OPERATORS, StepWorkCounter, type StepWork } from './step-work.ts';
+import { peakFlopsFor, type XpuSpec } from './xpu-spec.ts';
+
+/** The figures one phase is priced with: peak ones from the spec sheet, or effective ones from calibration. */
+export const PhaseFiguresSchema = z.object({
+  flopsPerSecond: z.number().positive(),
+  bandwidthBytesPerSecond: z.number().positive(),
+  overheadSeconds: z.number().nonnegative(),
+});
+export type PhaseFigures = z.infer<typeof PhaseFiguresSchema>;
+
+/** Effective figures for prefill and decode apart: what a calibration yields. */
+export const EffectiveRooflineSchema = z.object({
+  prefill: PhaseFiguresSchema,
+  decode: PhaseFiguresSchema,
+});
+export type EffectiveRoofline = z.infer<typeof EffectiveRooflineSchema>;
+
+export interface RooflineModelOptions {
+  readonly model: ModelSpec;
+  readonly xpu: XpuSpec;
+  readonly parallelism?: Partial<ParallelismSpec>;
+  readonly dtypes?: Partial<DtypeConfig>;
+  /** Effective figures in place of the spec sheet's peaks (and a per-step overhead). */
+  readonly efficiency?: EffectiveRoofline;
+}
+
+/**
+ * The roofline performance model: a step's time is, over operators, the sum of
+ * max(FLOPs / F, bytes / B), plus tensor-parallel communication, pipeline hand-offs and a fixed per-step
+ * overhead. With peak figures (the default) F and B are the spec sheet's and the overhead is zero.
+ *
+ * A step that mixes prefill chunks and decodes is priced with figures blended by the share of tokens
+ * each phase computes: w = prefillTokens / tokens, 1/F = w/F_prefill + (1-w)/F_decode (likewise 1/B), and
+ * overhead = w*O_prefill + (1-w)*O_decode. Pure steps get exactly their phase's figures; a step that is
+ * mostly prompt tokens behaves like a prefill, one with a few chunk tokens like a decode.
+ */
+export class RooflinePerformanceModel {
+  readonly model: ModelSpec;
+  readonly xpu: XpuSpec;
+  readonly parallelism: ParallelismSpec;
+  readonly dtypes: DtypeConfig;
+  readonly figures: EffectiveRoofline;
+  readonly isCalibrated: boolean;
+  private readonly counter: StepWorkCounter;
+  private readonly flops = new Float64Array(COMPUTE_OPERATORS.length);
+  private readonly bytes = new Float64Array(COMPUTE_OPERATORS.length);
+
+  constructor(options: RooflineModelOptions) {
+    this.model = options.model;
+    this.xpu = options.xpu;
+    this.parallelism = validateParallelism(options.model, { ...SINGLE_DEVICE, ...options.parallelism });
+    this.dtypes = { ...DEFAULT_DTYPES, ...options.dtypes };
+    if (options.efficiency) {
+      const parsed = EffectiveRooflineSchema.safeParse(options.efficiency);
+      if (!parsed.success) {
+        throw new RooflineError('INVALID_XPU_SPEC', `invalid effective figures: ${formatIssues(parsed.error.issues)}`);
+      }
+      this.figures = parsed.data;
+      this.isCalibrated = true;
+    } else {
+      const peak: PhaseFigures = {
+        flopsPerSecond: peakFlopsFor(options.xpu, computeDtype(this.dtypes)),
+        bandwidthBytesPerSecond: options.xpu.memoryBandwidthBytesPerSecond,
+        overheadSeconds: 0,
+      };
+      this.figures = { prefill: peak, decode: peak };
+      this.isCalibrated = false;
+    }
+    this.counter = new StepWorkCounter(this.model, this.parallelism, this.dtypes, this.xpu);
+  }
+
+  /** The step's wall time alone: allocation-free, the simulator's hot path. */
+  stepSeconds(batch: StepBatch): number {
+    const tokens = batch.prefillTokens + batch.decodeSequences;
+    if (tokens === 0) return 0;
+    const extraSeconds = this.counter.fillInto(batch, this.flops, this.bytes);
+    const w = batch.prefillTokens / tokens;
+    const { prefill, decode } = this.figures;
+    const secondsPerFlop = w / prefill.flopsPerSecond + (1 - w) / decode.flopsPerSecond;
+    const secondsPerByte = w / prefill.bandwidthBytesPerSecond + (1 - w) / decode.bandwidthBytesPerSecond;
+    let total = extraSeconds + w * prefill.overheadSeconds + (1 - w) * decode.overheadSeconds;
+    for (let i = 0; i < COMPUTE_OPERATORS.length; i++) {
+      const compute = this.flops[i] * secondsPerFlop;
+      const memory = this.bytes[i] * secondsPerByte;
+      total += compute > memory ? compute : memory;
+    }
+    return total;
+  }
+
+  /** The step's time with its breakdown by operator and the bound of each. */
+  stepTime(batch: StepBatch): StepTime {
+    const tokens = batch.prefillTokens + batch.decodeSequences;
+    if (tokens === 0) return { totalSeconds: 0, breakdown: [] };
+    const work = this.counter.count(batch);
+    const w = batch.prefillTokens / tokens;
+    const { prefill, decode } = this.figures;
+    const secondsPerFlop = w / prefill.flopsPerSecond + (1 - w) / decode.flopsPerSecond;
+    const secondsPerByte = w / prefill.bandwidthBytesPerSecond + (1 - w) / decode.bandwidthBytesPerSecond;
+    const breakdown: OperatorTime[] = [];
+    let total = 0;
+    for (const { op, flops, bytes } of work.operators) {
+      if (flops === 0 && bytes === 0) continue;
+      const compute = flops * secondsPerFlop;
+      const memory = bytes * secondsPerByte;
+      const bound: Bound = compute > memory ? 'compute' : 'memory';
+      const seconds = Math.max(compute, memory);
+      breakdown.push({ op, seconds, flops, bytes, bound });
+      total += seconds;
+    }
+    if (work.communicationSeconds > 0) {
+      breakdown.push({
+        op: 'communication',
+        seconds: work.communicationSeconds,
+        flops: 0,
+        bytes: work.communicationBytes,
+        bound: 'communication',
+      });
+      total += work.communicationSeconds;
+    }
+    if (work.pipelineSeconds > 0) {
+      breakdown.push({ op: 'pipeline', seconds: work.pipelineSeconds, flops: 0, bytes: 0, bound: 'communication' });
+      total += work.pipelineSeconds;
+    }
+    const overhead = w * prefill.overheadSeconds + (1 - w) * decode.overheadSeconds;
+    if (overhead > 0) {
+      breakdown.push({ op: 'overhead', seconds: overhead, flops: 0, bytes: 0, bound: 'overhead' });
+      total += overhead;
+    }
+    return { totalSeconds: total, breakdown };
+  }
+
+  /** Per-operator FLOPs and bytes of a step: what calibration annotates a measured point with. */
+  stepWork(batch: StepBatch): StepWork {
+    return this.counter.count(batch);
+  }
+
+  /** Prefill of `batchSize` prompts of `inputLen` tokens in one step. */
+  prefillTime(batchSize: number, inputLen: number): StepTime {
+    return this.stepTime(prefillBatch(batchSize, inputLen));
+  }
+
+  /** One decode step of `batchSize` sequences with `contextLen` cached tokens each. */
+  decodeTime(batchSize: number, contextLen: number): StepTime {
+    return this.stepTime(decodeBatch(batchSize, contextLen));
+  }
+
+  describe(): string {
+    const p = this.parallelism;
+    const kind = this.isCalibrated ? 'calibrated roofline' : 'roofline (spec-sheet peaks)';
+    return `${kind}: ${this.model.name} on ${this.xpu.name}, tp=${p.tp} pp=${p.pp}${p.ep > 1 ? ` ep=${p.ep}` : ''}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}`;
+  }
+}
+
+/**
+ * The seeds' VLLMRooflineModel: the same roofline, priced with effective figures fitted to vLLM
+ * measurements (prefill and decode apart).
+ */
+export class VLLMRooflineModel extends RooflinePerformanceModel {
+  constructor(options: RooflineModelOptions & { readonly efficiency: EffectiveRoofline }) {
+    super(options);
+  }
+}
+
+/** Summed FLOPs over summed bytes of a step: where it sits against the ridge point. */
+export function arithmeticIntensity(work: StepWork): number {
+  let flops = 0;
+  let bytes = 0;
+  for (const o of work.operators) {
+    flops += o.flops;
+    bytes += o.bytes;
+  }
+  return bytes > 0 ? flops / bytes : 0;
+}
+
+/** Summed FLOPs and bytes of a step time's breakdown. */
+export function stepTotals(step: StepTime): { flops: number; bytes: number; bound: Bound } {
+  let flops = 0;
+  let bytes = 0;
+  let computeSeconds = 0;
+  let memorySeconds = 0;
+  for (const o of step.breakdown) {
+    if (o.bound === 'compute' || o.bound === 'memory') {
+      flops += o.flops;
+      bytes += o.bytes;
+      if (o.bound === 'compute') computeSeconds += o.seconds;
+      else memorySeconds += o.seconds;
+    }
+  }
+  return { flops, bytes, bound: computeSeconds > memorySeconds ? 'compute' : 'memory' };
+}

@@ -1,0 +1,103 @@
+import { z } from 'zod';
+import { DTYPES, type Dtype } from './dtype.ts';
+import { RooflineError, formatIssues } from './errors.ts';
+
+const positive = z.number().positive();
+
+/** Dense (no structured sparsity) tensor peak per dtype; a dtype the chip cannot compute in is absent. */
+export const PeakFlopsSchema = z.partialRecord(z.enum(DTYPES), positive);
+
+/** An accelerator, normalised to SI units. */
+export const XpuSpecSchema = z.object({
+  name: z.string().min(1),
+  aliases: z.array(z.string()).default([]),
+  vendor: z.string().default('custom'),
+  memoryBytes: positive,
+  memoryBandwidthBytesPerSecond: positive,
+  peakFlopsPerSecond: PeakFlopsSchema.refine((p) => Object.keys(p).length > 0, 'at least one dtype is needed'),
+  interconnect: z.object({
+    /** Per device and direction: what a ring all-reduce step moves at. */
+    bandwidthBytesPerSecond: positive,
+    /** Fixed cost of one collective (launch plus synchronisation). */
+    latencySeconds: z.number().nonnegative(),
+    kind: z.string().default('custom'),
+  }),
+  /** Spec sheets the figures come from. */
+  source: z.array(z.string()).default([]),
+  notes: z.string().optional(),
+});
+export type XpuSpec = z.infer<typeof XpuSpecSchema>;
+
+const GB = 1e9;
+const TERA = 1e12;
+
+/**
+ * The custom xpu file format (`--xpu ./my-xpu.json`): friendly units, snake_case like the rest of the
+ * project's JSON files.
+ */
+export const XpuFileSchema = z.object({
+  name: z.string().min(1),
+  aliases: z.array(z.string()).optional(),
+  vendor: z.string().optional(),
+  memory_gb: positive,
+  memory_bandwidth_gbps: positive.describe('GB/s'),
+  peak_tflops: PeakFlopsSchema.refine((p) => Object.keys(p).length > 0, 'at least one dtype is needed'),
+  interconnect_bandwidth_gbps: positive.describe('GB/s per direction').optional(),
+  interconnect_latency_us: z.number().nonnegative().optional(),
+  interconnect: z.string().optional(),
+  source: z.union([z.string(), z.array(z.string())]).optional(),
+  notes: z.string().optional(),
+});
+export type XpuFile = z.infer<typeof XpuFileSchema>;
+
+export function parseXpuSpec(json: unknown, origin = 'xpu file'): XpuSpec {
+  const parsed = XpuFileSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new RooflineError('INVALID_XPU_SPEC', `${origin} is not a valid xpu spec: ${formatIssues(parsed.error.issues)}`);
+  }
+  return fromXpuFile(parsed.data);
+}
+
+export function fromXpuFile(f: XpuFile): XpuSpec {
+  const peakFlopsPerSecond: Partial<Record<Dtype, number>> = {};
+  for (const [dtype, tflops] of Object.entries(f.peak_tflops) as [Dtype, number][]) {
+    peakFlopsPerSecond[dtype] = tflops * TERA;
+  }
+  return XpuSpecSchema.parse({
+    name: f.name,
+    aliases: f.aliases ?? [],
+    vendor: f.vendor ?? 'custom',
+    memoryBytes: f.memory_gb * GB,
+    memoryBandwidthBytesPerSecond: f.memory_bandwidth_gbps * GB,
+    peakFlopsPerSecond,
+    interconnect: {
+      // A lone device never communicates; a conservative PCIe Gen4 x16 figure when the file is silent.
+      bandwidthBytesPerSecond: (f.interconnect_bandwidth_gbps ?? 32) * GB,
+      latencySeconds: (f.interconnect_latency_us ?? 10) * 1e-6,
+      kind: f.interconnect ?? 'custom',
+    },
+    source: f.source === undefined ? [] : Array.isArray(f.source) ? f.source : [f.source],
+    notes: f.notes,
+  });
+}
+
+/** The xpu's peak for a dtype; the refusal names the dtypes it has. */
+export function peakFlopsFor(xpu: XpuSpec, dtype: Dtype): number {
+  const peak = xpu.peakFlopsPerSecond[dtype];
+  if (peak !== undefined) return peak;
+  // fp16 and bf16 share tensor-core rates on every chip in the catalog; int4 weights run on fp4/int8 paths.
+  const fallbacks: Partial<Record<Dtype, Dtype[]>> = { fp16: ['bf16'], bf16: ['fp16'], int4: ['fp4', 'int8'], fp4: ['int4'] };
+  for (const other of fallbacks[dtype] ?? []) {
+    const p = xpu.peakFlopsPerSecond[other];
+    if (p !== undefined) return p;
+  }
+  throw new RooflineError(
+    'UNSUPPORTED_DTYPE',
+    `xpu '${xpu.name}' has no ${dtype} tensor peak; it has ${Object.keys(xpu.peakFlopsPerSecond).join(', ')}`,
+  );
+}
+
+/** FLOPs per byte at which the xpu turns from memory-bound to compute-bound. */
+export function ridgePointFlopsPerByte(xpu: XpuSpec, dtype: Dtype = 'bf16'): number {
+  return peakFlopsFor(xpu, dtype) / xpu.memoryBandwidthBytesPerSecond;
+}
