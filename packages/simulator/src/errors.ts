@@ -1,0 +1,16 @@
+export type SimulatorErrorCode = 'INVALID_WORKLOAD' | 'INVALID_TRACE' | 'INVALID_CONFIG';
+
+export class SimulatorError extends Error {
+  readonly code: SimulatorErrorCode;
+  constructor(code: SimulatorErrorCode, message: string) {
+    super(message);
+    this.name = 'SimulatorError';
+    this.code = code;
+  }
+}
+
+export function formatIssues(issues: readonly { path: readonly PropertyKey[]; message: string }[]): string {
+  return issues
+    .map((issue) => `${issue.path.length > 0 ? issue.path.map(String).join('.') : '(root)'}: ${issue.message}`)
+    .join('; ');
+}

@@ -1,0 +1,184 @@
+import { z } from 'zod';
+import { SimulatorError, formatIssues } from './errors.ts';
+import { createRandom, exponential, gamma, standardNormal, type Random } from './rng.ts';
+
+/** The requests of a run, column by column (one entry per request, sorted by arrival). */
+export interface RequestSet {
+  readonly arrivalSeconds: Float64Array;
+  readonly inputTokens: Int32Array;
+  readonly outputTokens: Int32Array;
+}
+
+const positiveInt = z.number().int().positive();
+
+export const LengthDistributionSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('fixed'), value: positiveInt }),
+  z.object({ kind: z.literal('uniform'), min: positiveInt, max: positiveInt }).refine((d) => d.min <= d.max, {
+    message: 'min must not exceed max',
+  }),
+  z.object({ kind: z.literal('normal'), mean: z.number().positive(), std: z.number().nonnegative() }),
+]);
+export type LengthDistribution = z.infer<typeof LengthDistributionSchema>;
+
+/**
+ * How requests arrive. `rate` is requests per second; `Infinity` sends everything at time 0 (vLLM's
+ * `--request-rate inf`). Gamma arrivals follow vLLM's `--burstiness`: shape = burstiness,
+ * scale = 1 / (rate * burstiness), so burstiness 1 is Poisson and smaller is burstier.
+ */
+export const ArrivalProcessSchema = z.discriminatedUnion('kind', [
+  z.object({ kind: z.literal('poisson'), rate: z.number().positive() }),
+  z.object({ kind: z.literal('gamma'), rate: z.number().positive(), burstiness: z.number().positive() }),
+  z.object({ kind: z.literal('fixed'), rate: z.number().positive() }),
+  z.object({ kind: z.literal('all-at-once') }),
+]);
+export type ArrivalProcess = z.infer<typeof ArrivalProcessSchema>;
+
+export const SyntheticWorkloadSchema = z.object({
+  numRequests: positiveInt,
+  arrival: ArrivalProcessSchema,
+  inputLength: LengthDistributionSchema,
+  outputLength: LengthDistributionSchema,
+});
+export type SyntheticWorkload = z.infer<typeof SyntheticWorkloadSchema>;
+
+/**
+ * The arrival process that vLLM's benchmark uses for a request rate and burstiness: `inf` sends
+ * everything at once, burstiness 1 is Poisson, anything else gamma.
+ */
+export function arrivalForRate(rate: number, burstiness = 1): ArrivalProcess {
+  if (rate === Infinity) return { kind: 'all-at-once' };
+  if (!(rate > 0)) {
+    throw new SimulatorError('INVALID_WORKLOAD', `request_rate must be a positive number or inf, got ${rate}`);
+  }
+  if (!(burstiness > 0)) {
+    throw new SimulatorError('INVALID_WORKLOAD', `burstiness must be positive, got ${burstiness}`);
+  }
+  return burstiness === 1 ? { kind: 'poisson', rate } : { kind: 'gamma', rate, burstiness };
+}
+
+function interArrival(rng: Random, arrival: ArrivalProcess): number {
+  switch (arrival.kind) {
+    case 'poisson':
+      return exponential(rng, arrival.rate);
+    case 'gamma':
+      return gamma(rng, arrival.burstiness, 1 / (arrival.rate * arrival.burstiness));
+    case 'fixed':
+      return 1 / arrival.rate;
+    case 'all-at-once':
+      return 0;
+  }
+}
+
+function drawLength(rng: Random, d: LengthDistribution): number {
+  switch (d.kind) {
+    case 'fixed':
+      return d.value;
+    case 'uniform':
+      return d.min + Math.floor(rng.next() * (d.max - d.min + 1));
+    case 'normal':
+      return Math.max(1, Math.round(d.mean + d.std * standardNormal(rng)));
+  }
+}
+
+/** Draws a synthetic workload; the first request arrives at time 0, as a benchmark's first request is sent. */
+export function generateRequests(workload: SyntheticWorkload, seed: number): RequestSet {
+  const parsed = SyntheticWorkloadSchema.safeParse(workload);
+  if (!parsed.success) {
+    throw new SimulatorError('INVALID_WORKLOAD', `invalid workload: ${formatIssues(parsed.error.issues)}`);
+  }
+  const w = parsed.data;
+  const n = w.numRequests;
+  // Separate streams so that changing the length distribution leaves arrival times unchanged.
+  const arrivalsRng = createRandom(seed);
+  const inputRng = createRandom(seed ^ 0x5bd1e995);
+  const outputRng = createRandom(seed ^ 0x27d4eb2f);
+  const arrivalSeconds = new Float64Array(n);
+  const inputTokens = new Int32Array(n);
+  const outputTokens = new Int32Array(n);
+  let t = 0;
+  for (let i = 0; i < n; i++) {
+    if (i > 0) t += interArrival(arrivalsRng, w.arrival);
+    arrivalSeconds[i] = t;
+    inputTokens[i] = drawLength(inputRng, w.inputLength);
+    outputTokens[i] = drawLength(outputRng, w.outputLength);
+  }
+  return { arrivalSeconds, inputTokens, outputTokens };
+}
+
+/**
+ * Requests whose lengths are drawn (with replacement) from observed (input, output) pairs, e.g. a trace's,
+ * with arrivals from a process: the way to simulate a million requests shaped like a 20k-request trace.
+ */
+export function sampleRequestsFrom(
+  observed: Pick<RequestSet, 'inputTokens' | 'outputTokens'>,
+  numRequests: number,
+  arrival: ArrivalProcess,
+  seed: number,
+): RequestSet {
+  const m = observed.inputTokens.length;
+  if (m === 0) throw new SimulatorError('INVALID_WORKLOAD', 'cannot sample lengths from an empty trace');
+  const arrivalsRng = createRandom(seed);
+  const pickRng = createRandom(seed ^ 0x1b873593);
+  const arrivalSeconds = new Float64Array(numRequests);
+  const inputTokens = new Int32Array(numRequests);
+  const outputTokens = new Int32Array(numRequests);
+  let t = 0;
+  for (let i = 0; i < numRequests; i++) {
+    if (i > 0) t += interArrival(arrivalsRng, arrival);
+    arrivalSeconds[i] = t;
+    const j = Math.floor(pickRng.next() * m);
+    inputTokens[i] = observed.inputTokens[j];
+    outputTokens[i] = observed.outputTokens[j];
+  }
+  return { arrivalSeconds, inputTokens, outputTokens };
+}
+
+/**
+ * Parses a trace CSV with columns `arrived_at` (seconds), `num_prefill_tokens`, `num_decode_tokens` (the
+ * Azure 2023 traces as Vidur processed them). Errors name the line and the column.
+ */
+export function parseTraceCsv(text: string, source = 'trace'): RequestSet {
+  const lines = text.split(/\r?\n/);
+  const header = lines[0]?.split(',').map((h) => h.trim()) ?? [];
+  const columns = ['arrived_at', 'num_prefill_tokens', 'num_decode_tokens'] as const;
+  const index = columns.map((c) => header.indexOf(c));
+  const missing = columns.filter((_, i) => index[i] < 0);
+  if (missing.length > 0) {
+    throw new SimulatorError(
+      'INVALID_TRACE',
+      `${source}: line 1: missing column(s) ${missing.join(', ')}; expected a header with ${columns.join(',')}`,
+    );
+  }
+  const arrivals: number[] = [];
+  const inputs: number[] = [];
+  const outputs: number[] = [];
+  for (let li = 1; li < lines.length; li++) {
+    const line = lines[li];
+    if (line.trim() === '') continue;
+    const cells = line.split(',');
+    const values = index.map((i) => Number(cells[i]));
+    for (let c = 0; c < columns.length; c++) {
+      const v = values[c];
+      const ok = c === 0 ? Number.isFinite(v) && v >= 0 : Number.isInteger(v) && v > 0;
+      if (!ok) {
+        throw new SimulatorError(
+          'INVALID_TRACE',
+          `${source}: line ${li + 1}: ${columns[c]} must be ${c === 0 ? 'a non-negative number of seconds' : 'a positive integer'}, got '${cells[index[c]] ?? ''}'`,
+        );
+      }
+    }
+    if (arrivals.length > 0 && values[0] < arrivals[arrivals.length - 1]) {
+      throw new SimulatorError('INVALID_TRACE', `${source}: line ${li + 1}: arrived_at goes back in time (${values[0]} after ${arrivals[arrivals.length - 1]})`);
+    }
+    arrivals.push(values[0]);
+    inputs.push(values[1]);
+    outputs.push(values[2]);
+  }
+  if (arrivals.length === 0) throw new SimulatorError('INVALID_TRACE', `${source}: no requests`);
+  const first = arrivals[0];
+  return {
+    arrivalSeconds: Float64Array.from(arrivals, (a) => a - first),
+    inputTokens: Int32Array.from(inputs),
+    outputTokens: Int32Array.from(outputs),
+  };
+}
