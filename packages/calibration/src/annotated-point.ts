@@ -1,41 +1,51 @@
 import { z } from 'zod';
 
+/** One operator's work in one engine step, per device, summed over layers. */
 export const OperatorCountSchema = z.object({
-  op: z.string(),
+  op: z.string().min(1),
   flops: z.number().nonnegative(),
   bytes: z.number().nonnegative(),
 });
+export type OperatorCount = z.infer<typeof OperatorCountSchema>;
 
 /**
- * A measured step with the work the roofline counts for it: per-operator FLOPs and bytes, and the
- * communication time taken from the interconnect spec (not fitted).
+ * A measured engine step annotated with the work the roofline counts for it: per-operator FLOPs and bytes,
+ * and the communication time the roofline derives from the interconnect spec (not fitted).
+ * `phase: 'mixed'` is accepted so that callers can pass every measurement; the estimator sets it aside.
  */
 export const AnnotatedPointSchema = z.object({
-  label: z.string(),
+  /** Names the point in reports and errors. */
+  label: z.string().min(1),
   phase: z.enum(['prefill', 'decode', 'mixed']),
+  /** May be non-positive here (a failed measurement): the estimator excludes it with the reason. */
   measuredSeconds: z.number(),
   operators: z.array(OperatorCountSchema),
   communicationSeconds: z.number().nonnegative().default(0),
   batchSize: z.number().int().positive(),
   inputLen: z.number().int().nonnegative().optional(),
-  contextLen: z.number().int().nonnegative().optional(),
+  contextLen: z.number().nonnegative().optional(),
+  /** Relative weight in the fit (default 1), e.g. the number of repeats folded into the point. */
+  weight: z.number().positive().optional(),
 });
 export type AnnotatedPoint = z.infer<typeof AnnotatedPointSchema>;
 export type AnnotatedPointInput = z.input<typeof AnnotatedPointSchema>;
 
-/** Figures one phase is priced with, in SI units (the roofline package's PhaseFigures). */
+/** Figures one phase is priced with, in SI units: the roofline package's `PhaseFigures`. */
 export interface PhaseFigures {
   readonly flopsPerSecond: number;
   readonly bandwidthBytesPerSecond: number;
   readonly overheadSeconds: number;
 }
 
+/** The points' shape the step-time formula needs; parsed points and raw inputs both have it. */
+type PricedPoint = Pick<AnnotatedPoint, 'operators'> & { readonly communicationSeconds?: number };
+
 /**
- * The roofline's step time, the same formula the roofline package prices steps with:
- * overhead + communication + sum over operators of max(FLOPs / F, bytes / B).
+ * The roofline's step time, the formula the roofline package prices steps with and the one the fit
+ * matches: overhead + communication + sum over operators of max(FLOPs / F, bytes / B).
  */
-export function predictSeconds(point: AnnotatedPoint, figures: PhaseFigures): number {
-  let total = figures.overheadSeconds + point.communicationSeconds;
+export function predictSeconds(point: PricedPoint, figures: PhaseFigures): number {
+  let total = figures.overheadSeconds + (point.communicationSeconds ?? 0);
   for (const o of point.operators) {
     const compute = o.flops / figures.flopsPerSecond;
     const memory = o.bytes / figures.bandwidthBytesPerSecond;
@@ -44,16 +54,18 @@ export function predictSeconds(point: AnnotatedPoint, figures: PhaseFigures): nu
   return total;
 }
 
-export function arithmeticIntensity(point: AnnotatedPoint): number {
-  let flops = 0;
-  let bytes = 0;
-  for (const o of point.operators) {
-    flops += o.flops;
-    bytes += o.bytes;
-  }
-  return bytes > 0 ? flops / bytes : 0;
+export function totalFlops(point: Pick<AnnotatedPoint, 'operators'>): number {
+  return point.operators.reduce((sum, o) => sum + o.flops, 0);
 }
 
-export function totalFlops(point: AnnotatedPoint): number {
-  return point.operators.reduce((a, o) => a + o.flops, 0);
+export function totalBytes(point: Pick<AnnotatedPoint, 'operators'>): number {
+  return point.operators.reduce((sum, o) => sum + o.bytes, 0);
+}
+
+/** FLOPs per byte over the whole step; Infinity for a step that moves no bytes. */
+export function arithmeticIntensity(point: Pick<AnnotatedPoint, 'operators'>): number {
+  const bytes = totalBytes(point);
+  const flops = totalFlops(point);
+  if (bytes > 0) return flops / bytes;
+  return flops > 0 ? Number.POSITIVE_INFINITY : 0;
 }

@@ -136,6 +136,7 @@ export function toRooflineParameters(fit: FitResult, meta: CalibrationMetadata):
   for (const f of [prefill, decode]) {
     for (const u of f.unidentified) notes.push(`${f.phase}: no point is ${u === 'flops' ? 'compute' : 'memory'}-bound, effective ${u === 'flops' ? 'FLOP/s' : 'bandwidth'} kept at the peak`);
     for (const c of f.constraintsHit) notes.push(`${f.phase}: ${c}`);
+    for (const o of f.outliers) notes.push(`${f.phase}: outlier ${o}`);
   }
   return RooflineParametersSchema.parse({
     format_version: CALIBRATION_FORMAT_VERSION,

@@ -1,11 +1,18 @@
 export type CalibrationErrorCode =
+  /** Malformed JSON, a missing or invalid field, or an unsupported format_version. */
   | 'INVALID_CALIBRATION_FILE'
+  /** The calibration was fitted for another model, xpu, tp, pp or dtype. */
   | 'CALIBRATION_MISMATCH'
+  /** A phase has no usable point, so no calibration file can be written. */
   | 'NOT_ENOUGH_POINTS'
-  | 'INVALID_POINT'
+  /** Peak figures that are not positive and finite. */
+  | 'INVALID_PEAK_FIGURES'
+  /** The fit's MAPE is above the allowed error. */
   | 'FIT_TOO_POOR'
+  /** A calibration predicts new measurements worse than the allowed error. */
   | 'DRIFT_ABOVE_THRESHOLD';
 
+/** The one error this package throws; `code` is stable, the message names the field and the reason. */
 export class CalibrationError extends Error {
   readonly code: CalibrationErrorCode;
   constructor(code: CalibrationErrorCode, message: string) {

@@ -35,6 +35,8 @@ export interface PhaseFit {
   readonly unidentified: readonly ('flops' | 'bandwidth')[];
   /** Physical limits the fit ran into (an effective figure at the peak, the overhead at zero). */
   readonly constraintsHit: readonly string[];
+  /** Points whose error exceeds three times the robust scale: measured, kept, but not what the fit follows. */
+  readonly outliers: readonly string[];
 }
 
 export interface ExcludedPoint {
@@ -52,25 +54,42 @@ export interface FitResult {
 /** Log-space search range below the peak: effective figures from 0.5% to 100% of the spec sheet. */
 const MIN_FRACTION = 0.005;
 
+/**
+ * Scale of the robust loss, as a relative error: residuals well below it count as squares (least squares),
+ * residuals far above it only logarithmically, so that one bad measurement (a stalled run, a mislabelled
+ * row) cannot drag the figures of every other point.
+ */
+export const ROBUST_LOSS_SCALE = 0.1;
+
 function objective(points: readonly AnnotatedPoint[], flops: number, bandwidth: number): { loss: number; overhead: number } {
-  // For given F and B the best non-negative overhead is a weighted mean of the residuals (weights 1/m^2,
-  // so that every point counts by its relative error), clamped at zero.
-  let num = 0;
-  let den = 0;
   const base = new Float64Array(points.length);
+  const weights = new Float64Array(points.length);
   for (let i = 0; i < points.length; i++) {
-    const p = points[i];
-    const g = predictSeconds(p, { flopsPerSecond: flops, bandwidthBytesPerSecond: bandwidth, overheadSeconds: 0 });
-    base[i] = g;
-    const w = 1 / (p.measuredSeconds * p.measuredSeconds);
-    num += w * (p.measuredSeconds - g);
-    den += w;
+    base[i] = predictSeconds(points[i], { flopsPerSecond: flops, bandwidthBytesPerSecond: bandwidth, overheadSeconds: 0 });
+    weights[i] = 1;
   }
-  const overhead = Math.max(0, num / den);
+  // For given F and B the best non-negative overhead is a weighted mean of the residuals (weights 1/m^2, so
+  // that every point counts by its relative error), clamped at zero; two reweighting passes make it robust.
+  let overhead = 0;
+  for (let pass = 0; pass < 3; pass++) {
+    let num = 0;
+    let den = 0;
+    for (let i = 0; i < points.length; i++) {
+      const m = points[i].measuredSeconds;
+      const w = weights[i] / (m * m);
+      num += w * (m - base[i]);
+      den += w;
+    }
+    overhead = Math.max(0, num / den);
+    for (let i = 0; i < points.length; i++) {
+      const e = (base[i] + overhead - points[i].measuredSeconds) / points[i].measuredSeconds / ROBUST_LOSS_SCALE;
+      weights[i] = 1 / (1 + e * e);
+    }
+  }
   let loss = 0;
   for (let i = 0; i < points.length; i++) {
-    const e = (base[i] + overhead - points[i].measuredSeconds) / points[i].measuredSeconds;
-    loss += e * e;
+    const e = (base[i] + overhead - points[i].measuredSeconds) / points[i].measuredSeconds / ROBUST_LOSS_SCALE;
+    loss += Math.log1p(e * e);
   }
   return { loss, overhead };
 }
@@ -110,7 +129,7 @@ function fitFigures(points: readonly AnnotatedPoint[], peak: PeakFigures): Phase
 }
 
 /** Per-point error and summary statistics of figures against points. */
-export function evaluateFit(phase: Phase, points: readonly AnnotatedPoint[], figures: PhaseFigures, ridge: number): Omit<PhaseFit, 'unidentified' | 'constraintsHit' | 'figures'> {
+export function evaluateFit(phase: Phase, points: readonly AnnotatedPoint[], figures: PhaseFigures, ridge: number): Omit<PhaseFit, 'unidentified' | 'constraintsHit' | 'figures' | 'outliers'> {
   const fits: PointFit[] = points.map((p) => {
     const predictedSeconds = predictSeconds(p, figures);
     const intensity = arithmeticIntensity(p);
@@ -164,7 +183,8 @@ function identifiedFigures(points: readonly AnnotatedPoint[], figures: PhaseFigu
  * overhead to measured points, prefill and decode apart, minimising the squared relative error. Each
  * point is classified by its arithmetic intensity against the ridge point of the peak figures: compute-
  * bound points inform the effective FLOP/s, memory-bound ones the effective bandwidth. The figures are
- * kept physical (at most the peak; overhead at least zero). Deterministic: a grid in log space from the
+ * kept physical (at most the peak; overhead at least zero). The loss is robust (Cauchy on the relative
+ * error, scale ROBUST_LOSS_SCALE): an outlier is reported, not fitted. Deterministic: a grid in log space from the
  * peak down to 0.5% of it, refined by a pattern search.
  */
 export class RooflineParameterEstimator {
@@ -222,7 +242,10 @@ export class RooflineParameterEstimator {
         figures,
         unidentified,
         constraintsHit,
+        outliers: [],
       };
+      const evaluated = result[phase]!;
+      result[phase] = { ...evaluated, outliers: evaluated.points.filter((p) => Math.abs(p.relativeError) > 3 * ROBUST_LOSS_SCALE).map((p) => p.label) };
     }
     return { ...result, excluded, ridgePointFlopsPerByte: this.ridgePointFlopsPerByte };
   }
