@@ -1,2 +1,6 @@
 #!/usr/bin/env node
-console.log('llm-sim: under construction');
+import { main } from './main.ts';
+
+main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+});

@@ -1,1 +1,3 @@
-export {};
+export { main } from './main.ts';
+export { ExitCode, exitCodeFor } from './exit-codes.ts';
+export { createNodeIo, type CliIo } from './io.ts';

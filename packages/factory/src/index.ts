@@ -1,1 +1,40 @@
-export {};
+export { FactoryError, type FactoryErrorCode } from './errors.ts';
+export { looksLikePath, type ReadTextFile } from './file-access.ts';
+export { resolveModel, resolveXpu } from './specs.ts';
+export {
+  SimulationConfigSchema,
+  PerformanceModelConfigSchema,
+  PERFORMANCE_MODEL_TYPES,
+  parseSimulationConfig,
+  mergeConfig,
+  type SimulationConfig,
+  type SimulationConfigInput,
+  type PerformanceModelType,
+} from './config.ts';
+export { createPerformanceModel, type CreatePerformanceModelOptions } from './performance-model.ts';
+export { loadCalibration } from './calibration-file.ts';
+export { setUpSimulation, runSimulation, type SimulationSetup, type SimulationRun } from './simulation.ts';
+export { computeStep, describeModels, describeXpus, type StepRequest, type StepReport, type ModelListing, type XpuListing } from './step.ts';
+export { annotatePoints, type MeasuredStep } from './annotate.ts';
+export { calibrateFromFiles, checkCalibrationDrift, loadMeasurements, type CalibrationRequest, type CalibrationOutcome } from './calibrate.ts';
+// What the CLI prints and writes, so that it depends on this package alone.
+export {
+  formatBenchmarkSummary,
+  formatRequestResultsCsv,
+  FAILURE_REASONS,
+  RequestStatus,
+  type BenchmarkSummary,
+  type SimulationResult,
+} from '@llm-sim/simulator';
+export { formatFitReport, serializeCalibration, parseCalibrationFile, type RooflineParameters, type FitResult } from '@llm-sim/calibration';
+export {
+  createNodeBenchmarkFs,
+  createSparseExperiment,
+  planExperiment,
+  DEFAULT_GRID,
+  importBenchmarkFileFromFs,
+  serializeBenchmarkPoint,
+  type BenchmarkFs,
+  type BenchmarkPoint,
+  type ExperimentPoint,
+} from '@llm-sim/benchmark';

@@ -187,7 +187,7 @@ export function arithmeticIntensity(work: StepWork): number {
 }
 
 /** Summed FLOPs and bytes of a step time's breakdown. */
-export function stepTotals(step: StepTime): { flops: number; bytes: number; bound: Bound } {
+export function stepTotals(step: StepTime): { flops: number; bytes: number; bound: 'compute' | 'memory' } {
   let flops = 0;
   let bytes = 0;
   let computeSeconds = 0;

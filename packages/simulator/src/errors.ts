@@ -1,5 +1,12 @@
-export type SimulatorErrorCode = 'INVALID_WORKLOAD' | 'INVALID_TRACE' | 'INVALID_CONFIG';
+export type SimulatorErrorCode =
+  | 'INVALID_WORKLOAD'
+  | 'INVALID_TRACE'
+  | 'INVALID_CONFIG'
+  | 'UNKNOWN_ROUTER'
+  | 'INVALID_STEP_TIME'
+  | 'INTERNAL';
 
+/** Every error this package throws; `code` is stable, the message names the field and the reason. */
 export class SimulatorError extends Error {
   readonly code: SimulatorErrorCode;
   constructor(code: SimulatorErrorCode, message: string) {

@@ -8,6 +8,11 @@ export type {
   StepTime,
 } from './performance-model.ts';
 export { summarizeBatch } from './performance-model.ts';
+export {
+  ConstantPerformanceModelOptionsSchema,
+  createConstantPerformanceModel,
+  type ConstantPerformanceModelOptions,
+} from './constant-performance-model.ts';
 export { SimulatorError, type SimulatorErrorCode } from './errors.ts';
 export { createRandom, type Random } from './rng.ts';
 export {
@@ -16,40 +21,52 @@ export {
   SyntheticWorkloadSchema,
   arrivalForRate,
   generateRequests,
-  sampleRequestsFrom,
   parseTraceCsv,
+  sampleRequestsFrom,
   type ArrivalProcess,
   type LengthDistribution,
   type RequestSet,
   type SyntheticWorkload,
 } from './workload.ts';
 export {
-  SchedulerConfigSchema,
+  DEFAULT_GPU_MEMORY_UTILIZATION,
   DEFAULT_SCHEDULER_CONFIG,
+  SchedulerConfigSchema,
+  vllmBatchDefaults,
   type SchedulerConfig,
   type SchedulerConfigInput,
 } from './scheduler-config.ts';
-export { ROUTERS, ROUTER_NAMES, createRouter, type Router, type RouterName, type ReplicaLoad } from './routers.ts';
+export type { ReplicaStats } from './replica.ts';
 export {
-  simulate,
-  RequestStatus,
-  FAILURE_REASONS,
-  SIMULTANEOUS_EVENT_ORDER,
-  type SimulationOptions,
-  type SimulationResult,
-  type PerRequestResults,
-  type FailureReason,
-} from './simulate.ts';
+  createLeastKvCacheRouter,
+  createLeastOutstandingRouter,
+  createRoundRobinRouter,
+  type ReplicaLoad,
+  type Router,
+} from './router.ts';
+export { ROUTERS, ROUTER_NAMES, RouterNameSchema, createRouter, type RouterName } from './routers.ts';
+export { FAILURE_REASONS, RequestStatus, type FailureReason } from './request-table.ts';
+export { QuantileSketch } from './quantile-sketch.ts';
+export type { TimeSeries } from './sampled-series.ts';
 export {
   GoodputSloSchema,
-  summarizeSimulation,
-  formatBenchmarkSummary,
-  requestLatencies,
-  percentile,
+  SIMULTANEOUS_EVENT_ORDER,
+  SimulationSettingsSchema,
+  simulate,
   type GoodputSlo,
+  type PerRequestResults,
+  type SimulationOptions,
+  type SimulationResult,
+  type SimulationSeries,
+} from './simulate.ts';
+export {
+  BenchmarkSummarySchema,
+  countGoodRequests,
+  describeValues,
+  percentile,
+  summarizeSimulation,
   type BenchmarkSummary,
-  type RequestLatencies,
   type Distribution,
-} from './metrics.ts';
-export { QuantileSketch } from './quantile-sketch.ts';
-export { createConstantPerformanceModel, createTablePerformanceModel, type ConstantModelOptions } from './test-doubles.ts';
+} from './summarize-simulation.ts';
+export { formatBenchmarkSummary } from './format-benchmark-summary.ts';
+export { formatRequestResultsCsv } from './format-request-results-csv.ts';

@@ -1,14 +1,16 @@
 /**
- * A weighted quantile sketch with bounded relative error (log-spaced buckets, as DDSketch): a million
- * requests produce hundreds of millions of inter-token gaps, which cannot all be kept. Any quantile it
- * returns is within `relativeAccuracy` of a value at that rank; the mean and count are exact.
+ * A streaming histogram of positive values in logarithmic buckets (the DDSketch idea): each bucket
+ * spans a factor (1 + 2 alpha), so any quantile it reports is within a relative error `alpha` of a
+ * value of the stream at that rank. Weighted inserts (value, count) cost O(1) and memory is fixed,
+ * which is how a million requests' inter-token gaps (hundreds of millions of them) are summarised.
+ * Count, mean, std, min and max are exact; reported quantiles are clamped to [min, max], so a stream
+ * of one repeated value reports that value exactly.
  */
 export class QuantileSketch {
   readonly relativeAccuracy: number;
   private readonly logGamma: number;
-  private readonly gamma: number;
-  private counts = new Float64Array(4096);
-  private offset = 0;
+  private readonly minIndex: number;
+  private readonly counts: Float64Array;
   private zeroCount = 0;
   private total = 0;
   private sum = 0;
@@ -16,15 +18,20 @@ export class QuantileSketch {
   private minValue = Infinity;
   private maxValue = -Infinity;
 
-  constructor(relativeAccuracy = 0.005) {
+  /** Covers 1 ns .. 1e6 s with the given accuracy; values outside land in the end buckets (min/max stay exact). */
+  constructor(relativeAccuracy = 1e-4, minValue = 1e-9, maxValue = 1e6) {
     this.relativeAccuracy = relativeAccuracy;
-    this.gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy);
-    this.logGamma = Math.log(this.gamma);
-    // Bucket 0 holds values near 1e-9 (a nanosecond): latencies below that are counted as zero.
-    this.offset = -Math.ceil(Math.log(1e-9) / this.logGamma);
+    const gamma = (1 + relativeAccuracy) / (1 - relativeAccuracy);
+    this.logGamma = Math.log(gamma);
+    this.minIndex = Math.floor(Math.log(minValue) / this.logGamma);
+    const maxIndex = Math.ceil(Math.log(maxValue) / this.logGamma);
+    this.counts = new Float64Array(maxIndex - this.minIndex + 1);
   }
 
-  /** Adds `value` (>= 0) `weight` times. */
+  get count(): number {
+    return this.total;
+  }
+
   add(value: number, weight = 1): void {
     if (weight <= 0) return;
     this.total += weight;
@@ -32,48 +39,54 @@ export class QuantileSketch {
     this.sumSquares += value * value * weight;
     if (value < this.minValue) this.minValue = value;
     if (value > this.maxValue) this.maxValue = value;
-    if (value <= 1e-9) {
+    if (value <= 0) {
       this.zeroCount += weight;
       return;
     }
-    const index = Math.ceil(Math.log(value) / this.logGamma) + this.offset;
-    if (index >= this.counts.length) {
-      const grown = new Float64Array(Math.max(index + 1, this.counts.length * 2));
-      grown.set(this.counts);
-      this.counts = grown;
-    }
-    this.counts[index < 0 ? 0 : index] += weight;
+    let i = Math.ceil(Math.log(value) / this.logGamma) - this.minIndex;
+    if (i < 0) i = 0;
+    else if (i >= this.counts.length) i = this.counts.length - 1;
+    this.counts[i] += weight;
   }
 
-  get count(): number {
-    return this.total;
+  mean(): number {
+    return this.total > 0 ? this.sum / this.total : NaN;
   }
 
-  get mean(): number {
-    return this.total > 0 ? this.sum / this.total : 0;
-  }
-
-  get std(): number {
-    if (this.total === 0) return 0;
-    const m = this.mean;
+  /** Population standard deviation, as numpy's np.std which vLLM's benchmark uses. */
+  std(): number {
+    if (this.total === 0) return NaN;
+    const m = this.sum / this.total;
     return Math.sqrt(Math.max(0, this.sumSquares / this.total - m * m));
   }
 
-  /** The value at quantile q in [0, 1]. */
+  min(): number {
+    return this.total > 0 ? this.minValue : NaN;
+  }
+
+  max(): number {
+    return this.total > 0 ? this.maxValue : NaN;
+  }
+
+  /** The q-quantile (q in [0, 1]) at rank q * (count - 1), as numpy's default percentile locates it. */
   quantile(q: number): number {
-    if (this.total === 0) return 0;
-    if (q <= 0) return this.minValue;
-    if (q >= 1) return this.maxValue;
+    if (this.total === 0) return NaN;
     const rank = q * (this.total - 1);
     let seen = this.zeroCount;
-    if (rank < seen) return 0;
-    for (let i = 0; i < this.counts.length; i++) {
-      seen += this.counts[i];
-      if (seen > rank) {
-        const value = (2 * Math.pow(this.gamma, i - this.offset)) / (1 + this.gamma);
-        return Math.min(this.maxValue, Math.max(this.minValue, value));
+    let value = this.maxValue;
+    if (rank < seen) {
+      value = 0;
+    } else {
+      for (let i = 0; i < this.counts.length; i++) {
+        seen += this.counts[i];
+        if (rank < seen) {
+          // The bucket's representative: the point of least relative error within (gamma^(k-1), gamma^k].
+          const k = i + this.minIndex;
+          value = (2 * Math.exp(k * this.logGamma)) / (1 + Math.exp(this.logGamma));
+          break;
+        }
       }
     }
-    return this.maxValue;
+    return Math.min(this.maxValue, Math.max(this.minValue, value));
   }
 }

@@ -1,19 +1,49 @@
 import { z } from 'zod';
 
 /**
- * vLLM V1's scheduler limits, with the defaults of `vllm serve` (v0.10/v0.11, V1 engine) on a datacenter
- * GPU: 16-token KV blocks, 256 sequences, 8192 batched tokens for online serving with chunked prefill on.
- * Older releases and other GPUs use other values, so every limit is an explicit option.
+ * The engine options of one replica, named as vLLM's engine arguments are. Defaults follow vLLM V1
+ * (v0.11, `vllm/config/cache.py`, `vllm/engine/arg_utils.py`) for online serving on a datacenter
+ * GPU: block size 16, chunked prefill on, max_num_batched_tokens 8192, max_num_seqs 256. vLLM picks
+ * the last two per GPU (see `vllmBatchDefaults`); the factory may pass those instead.
  */
-export const SchedulerConfigSchema = z.object({
-  maxNumSeqs: z.number().int().positive().default(256),
-  maxNumBatchedTokens: z.number().int().positive().default(8192),
-  blockSize: z.number().int().positive().default(16),
-  enableChunkedPrefill: z.boolean().default(true),
-  /** The longest prompt + output a request may have (vLLM's `--max-model-len`). */
-  maxModelLen: z.number().int().positive().optional(),
-});
+export const SchedulerConfigSchema = z
+  .object({
+    /** Tokens per KV-cache block (vLLM `--block-size`). */
+    blockSize: z.number().int().positive().default(16),
+    /** At most this many requests running at once (vLLM `--max-num-seqs`). */
+    maxNumSeqs: z.number().int().positive().default(256),
+    /** Token budget of one step, summed over its requests (vLLM `--max-num-batched-tokens`). */
+    maxNumBatchedTokens: z.number().int().positive().default(8192),
+    /** Split a prompt across steps when it exceeds the budget left (vLLM `--enable-chunked-prefill`). */
+    enableChunkedPrefill: z.boolean().default(true),
+    /** Longest prompt + output a request may have (vLLM `--max-model-len`); none by default. */
+    maxModelLen: z.number().int().positive().optional(),
+  })
+  .refine((o) => o.maxNumBatchedTokens >= o.maxNumSeqs, {
+    // vLLM's SchedulerConfig rejects this too: every running decode must fit one step's budget.
+    message: 'maxNumBatchedTokens must be at least maxNumSeqs',
+    path: ['maxNumBatchedTokens'],
+  })
+  .refine((o) => o.enableChunkedPrefill || o.maxModelLen === undefined || o.maxNumBatchedTokens >= o.maxModelLen, {
+    message: 'without chunked prefill maxNumBatchedTokens must be at least maxModelLen, or long prompts never run',
+    path: ['maxNumBatchedTokens'],
+  });
 export type SchedulerConfig = z.infer<typeof SchedulerConfigSchema>;
 export type SchedulerConfigInput = z.input<typeof SchedulerConfigSchema>;
+
+/** vLLM V1's default fraction of device memory the engine may use (`--gpu-memory-utilization`). */
+export const DEFAULT_GPU_MEMORY_UTILIZATION = 0.9;
+
+/**
+ * vLLM's per-GPU defaults for `vllm serve` (v0.11 `EngineArgs.get_batch_defaults`): GPUs with at
+ * least 70 GiB that are not an A100 get 8192 tokens and 1024 sequences, others 2048 and 256.
+ */
+export function vllmBatchDefaults(
+  deviceMemoryBytes: number,
+  deviceName: string,
+): { maxNumBatchedTokens: number; maxNumSeqs: number } {
+  const big = deviceMemoryBytes >= 70 * 2 ** 30 && !deviceName.toLowerCase().includes('a100');
+  return big ? { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 } : { maxNumBatchedTokens: 2048, maxNumSeqs: 256 };
+}
 
 export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = SchedulerConfigSchema.parse({});

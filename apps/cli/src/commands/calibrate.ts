@@ -1,0 +1,136 @@
+import {
+  calibrateFromFiles,
+  checkCalibrationDrift,
+  createNodeBenchmarkFs,
+  formatFitReport,
+  parseCalibrationFile,
+  serializeCalibration,
+} from '@llm-sim/factory';
+import type { CommandModule } from 'yargs';
+import type { CliContext } from '../context.ts';
+import { UsageError } from '../options.ts';
+
+interface CalibrateArgs {
+  model?: string;
+  xpu?: string;
+  tp?: number;
+  pp?: number;
+  from?: string[];
+  output?: string;
+  'max-mape'?: number;
+  json?: boolean;
+}
+
+/** A failure a CI job can act on: its code maps to a documented exit code. */
+class ThresholdError extends Error {
+  readonly code: string;
+  constructor(code: 'FIT_TOO_POOR' | 'DRIFT_ABOVE_THRESHOLD', message: string) {
+    super(message);
+    this.code = code;
+  }
+}
+
+function requireTarget(args: CalibrateArgs, command: string): { model: string; xpu: string; files: string[] } {
+  if (!args.model || !args.xpu) throw new UsageError(`${command} needs --model and --xpu (the deployment the measurements are of)`);
+  if (!args.from || args.from.length === 0) throw new UsageError(`${command} needs --from FILE... (vllm bench serve/latency results, a Splitwise CSV, or points JSONL)`);
+  return { model: args.model, xpu: args.xpu, files: args.from };
+}
+
+function maxMapeFraction(value: number | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  if (!(value > 0)) throw new UsageError(`--max-mape must be a positive percentage, got ${value}`);
+  return value / 100;
+}
+
+export function calibrateCommand(ctx: CliContext): CommandModule<object, CalibrateArgs> {
+  return {
+    command: 'calibrate',
+    describe: 'Fit effective TFLOPS, bandwidth and overhead (prefill and decode apart) to measurements; write a calibration file',
+    builder: (y) =>
+      y
+        .option('model', { type: 'string', describe: 'the model measured (catalog name or config.json)' })
+        .option('xpu', { type: 'string', describe: 'the xpu measured (catalog name or xpu JSON)' })
+        .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree of the measurements' })
+        .option('pp', { type: 'number', default: 1, describe: 'pipeline-parallel degree of the measurements' })
+        .option('from', { type: 'string', array: true, describe: 'measurement files: vllm bench serve/latency JSON, Splitwise perf_model.csv, points JSONL' })
+        .option('output', { alias: 'o', type: 'string', describe: 'where to write the calibration JSON' })
+        .option('max-mape', { type: 'number', describe: 'fail (exit 5) when a phase fits worse than this many percent' })
+        .option('json', { type: 'boolean', describe: 'print the calibration file as JSON instead of the fit report' })
+        .example('$0 calibrate --model llama-2-70b --xpu h100 --tp 4 --from benchmark_data/raw/splitwise/perf_model.csv -o cal.json', 'fit the Splitwise H100 TP4 measurements'),
+    handler: async (args) => {
+      const { model, xpu, files } = requireTarget(args, 'calibrate');
+      const maxMape = maxMapeFraction(args['max-mape']);
+      const outcome = await calibrateFromFiles({
+        model,
+        xpu,
+        tp: args.tp,
+        pp: args.pp,
+        files,
+        fs: createNodeBenchmarkFs(),
+        createdAt: ctx.io.now().toISOString(),
+      });
+      const text = serializeCalibration(outcome.parameters);
+      if (args.output) await ctx.io.writeTextFile(args.output, text);
+      if (args.json) ctx.io.stdout(text);
+      else {
+        ctx.io.stdout(formatFitReport(outcome.fit));
+        if (args.output) ctx.io.stdout(`\nwrote ${args.output}: use it with --performance-model vllm_roofline --calibration-data ${args.output}\n`);
+      }
+      const fit = outcome.parameters.fit;
+      if (maxMape !== undefined && Math.max(fit.prefill_mape, fit.decode_mape) > maxMape) {
+        throw new ThresholdError(
+          'FIT_TOO_POOR',
+          `the fit is too poor: prefill MAPE ${(fit.prefill_mape * 100).toFixed(2)}%, decode MAPE ${(fit.decode_mape * 100).toFixed(2)}%, allowed ${(maxMape * 100).toFixed(2)}%${args.output ? ` (the calibration was still written to ${args.output})` : ''}`,
+        );
+      }
+    },
+  };
+}
+
+export function checkCalibrationCommand(ctx: CliContext): CommandModule<object, CalibrateArgs & { 'calibration-data'?: string }> {
+  return {
+    command: 'check-calibration',
+    describe: 'Compare a calibration with new measurements; exit 6 when predictions drifted beyond --max-mape',
+    builder: (y) =>
+      y
+        .option('calibration-data', { type: 'string', describe: 'the committed calibration JSON' })
+        .option('from', { type: 'string', array: true, describe: 'new measurement files' })
+        .option('max-mape', { type: 'number', default: 5, describe: 'allowed mean absolute percentage error of the predictions' })
+        .option('json', { type: 'boolean', describe: 'print the evaluation as JSON' }),
+    handler: async (args) => {
+      const path = args['calibration-data'];
+      if (!path) throw new UsageError('check-calibration needs --calibration-data FILE');
+      let text: string;
+      try {
+        text = await ctx.io.readTextFile(path);
+      } catch (error) {
+        throw new UsageError(`cannot read --calibration-data '${path}': ${error instanceof Error ? error.message : String(error)}`);
+      }
+      const parameters = parseCalibrationFile(text, path);
+      const { files } = requireTarget({ ...args, model: parameters.model, xpu: parameters.xpu }, 'check-calibration');
+      const maxMape = maxMapeFraction(args['max-mape'] ?? 5)!;
+      const evaluation = await checkCalibrationDrift(
+        parameters,
+        { model: parameters.model, xpu: parameters.xpu, tp: parameters.tp, pp: parameters.pp, files, fs: createNodeBenchmarkFs() },
+        maxMape,
+      );
+      const summary = {
+        calibration: path,
+        model: parameters.model,
+        xpu: parameters.xpu,
+        tp: parameters.tp,
+        points: evaluation.points,
+        mape: evaluation.mape,
+        prefill_mape: evaluation.prefill?.mape ?? null,
+        decode_mape: evaluation.decode?.mape ?? null,
+        max_mape: maxMape,
+        drifted: evaluation.drifted,
+      };
+      if (args.json) ctx.io.stdout(`${JSON.stringify(summary, null, 2)}\n`);
+      else ctx.io.stdout(`${parameters.model} on ${parameters.xpu} tp=${parameters.tp}: MAPE ${(evaluation.mape * 100).toFixed(2)}% over ${evaluation.points} new points (allowed ${(maxMape * 100).toFixed(2)}%)\n`);
+      if (evaluation.drifted) {
+        throw new ThresholdError('DRIFT_ABOVE_THRESHOLD', `predictions drifted: MAPE ${(evaluation.mape * 100).toFixed(2)}% exceeds --max-mape ${(maxMape * 100).toFixed(2)}%`);
+      }
+    },
+  };
+}

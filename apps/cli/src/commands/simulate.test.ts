@@ -1,0 +1,80 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+import { createTestIo } from '../test-io.ts';
+
+const trace = fileURLToPath(new URL('../../../../benchmark_data/traces/azure2023_conv_trace_vidur.csv', import.meta.url));
+
+async function run(args: string[]) {
+  const t = createTestIo();
+  const code = await main(args, t.io);
+  return { code, stdout: t.stdout, stderr: t.stderr, written: t.written };
+}
+
+describe('llm-sim simulate', () => {
+  it("runs the seeds' command line (simulate is the default command) and prints a vLLM-style summary", async () => {
+    const r = await run(['--model', 'llama-7b', '--xpu', 'gb10', '--num-requests', '50']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/Serving Benchmark Result|Successful requests:\s+50/);
+    expect(r.stdout).toMatch(/Mean TTFT \(ms\):/);
+    expect(r.stdout).toMatch(/llama-2-7b on gb10/);
+  });
+
+  it('prints one JSON object with the keys of a vllm bench serve result file', async () => {
+    const r = await run(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-requests', '200', '--request-rate', '10', '--input-len', '512', '--output-len', '64', '--goodput', 'ttft:200', 'tpot:20', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    for (const key of ['completed', 'duration', 'total_input_tokens', 'total_output_tokens', 'request_throughput', 'output_throughput', 'total_token_throughput', 'mean_ttft_ms', 'median_ttft_ms', 'p99_ttft_ms', 'mean_tpot_ms', 'p99_itl_ms', 'mean_e2el_ms', 'request_goodput', 'preemptions', 'kv_cache_peak_utilization']) {
+      expect(s, key).toHaveProperty(key);
+      expect(Number.isFinite(s[key]), key).toBe(true);
+    }
+    expect(s.completed).toBe(200);
+    expect(s.total_input_tokens).toBe(200 * 512);
+    expect(s.request_goodput).toBeLessThanOrEqual(s.request_throughput);
+  });
+
+  it('reads a JSON config with the seeds keys; flags override it', async () => {
+    const t = createTestIo();
+    t.written.set('cfg.json', JSON.stringify({ model: 'llama-7b', xpu: 'a100', workload: { num_requests: 30, input_len: 128, output_len: 16 }, performance_model: { model_type: 'roofline' } }));
+    expect(await main(['simulate', '--config', 'cfg.json', '--num-requests', '40', '--json'], t.io)).toBe(0);
+    const s = JSON.parse(t.stdout);
+    expect(s.completed).toBe(40);
+    expect(s.total_input_tokens).toBe(40 * 128);
+    expect(s.xpu).toBe('a100-80gb');
+  });
+
+  it('replays the Azure conversation trace and writes one row per request', async () => {
+    const r = await run(['simulate', '--model', 'llama-2-7b', '--xpu', 'h100', '--num-replicas', '2', '--trace', trace, '--output-requests', 'out.csv', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.completed + s.failed).toBe(19_366);
+    const csv = r.written.get('out.csv')!;
+    expect(csv.trim().split('\n')).toHaveLength(19_367);
+  });
+
+  it.each([
+    [['--request-rate', '-3'], /--request-rate must be a positive number of requests per second or inf, got '-3'/],
+    [['--input-len', 'lots'], /--input-len must be N, fixed:N, uniform:MIN:MAX or normal:MEAN:STD, got 'lots'/],
+    [['--trace', 'no-such-trace.csv'], /cannot read trace 'no-such-trace.csv'/],
+    [['--gpu-memory-utilization', '1.5'], /scheduler\.gpu_memory_utilization/],
+  ])('refuses bad input %s with one line and exit 2', async (flags, message) => {
+    const r = await run(['simulate', '--model', 'llama-7b', '--xpu', 'h100', '--num-requests', '5', ...flags]);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(message);
+    expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
+  });
+
+  it('refuses a configuration that does not fit with exit 3', async () => {
+    const r = await run(['simulate', '--model', 'llama-3.1-70b', '--xpu', 'l40s', '--num-requests', '5']);
+    expect(r.code).toBe(3);
+    expect(r.stderr).toMatch(/llama-3.1-70b does not fit on l40s/);
+  });
+
+  it('reports requests longer than the context as failed, never lost', async () => {
+    const r = await run(['simulate', '--model', 'llama-7b', '--xpu', 'h100', '--num-requests', '20', '--input-len', 'uniform:100:6000', '--output-len', '100', '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.failed).toBeGreaterThan(0);
+    expect(s.completed + s.failed).toBe(20);
+  });
+});

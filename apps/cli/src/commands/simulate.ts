@@ -1,0 +1,127 @@
+import { formatBenchmarkSummary, mergeConfig, parseSimulationConfig, runSimulation, type SimulationRun } from '@llm-sim/factory';
+import type { CommandModule } from 'yargs';
+import type { CliContext } from '../context.ts';
+import { createProgress } from '../progress.ts';
+import { formatRequestsCsv, formatRequestsJsonl, formatTimeSeriesCsv } from '../exports.ts';
+import { UsageError, parseGoodput, parseLength, parseRequestRate, withModelAndXpu } from '../options.ts';
+
+type SimulateArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean; config?: string };
+
+/** The flags that set config keys; undefined flags leave the config file's value. */
+function flagsToConfig(a: SimulateArgs): Record<string, unknown> {
+  const dtype = {
+    weights: a['weight-dtype'],
+    kv_cache: a['kv-cache-dtype'],
+  };
+  return {
+    model: a.model,
+    xpu: a.xpu,
+    parallelism: { tp: a.tp, pp: a.pp },
+    dtype,
+    cluster: { num_replicas: a['num-replicas'], router: a.router },
+    scheduler: {
+      max_num_seqs: a['max-num-seqs'],
+      max_num_batched_tokens: a['max-num-batched-tokens'],
+      block_size: a['block-size'],
+      gpu_memory_utilization: a['gpu-memory-utilization'],
+      max_model_len: a['max-model-len'],
+      enable_chunked_prefill: a['chunked-prefill'],
+    },
+    workload: {
+      num_requests: a['num-requests'],
+      request_rate: parseRequestRate(a['request-rate']),
+      burstiness: a.burstiness,
+      input_len: parseLength('--input-len', a['input-len']),
+      output_len: parseLength('--output-len', a['output-len']),
+      trace: a.trace,
+      trace_sample: a['trace-sample'],
+    },
+    performance_model: { model_type: a['performance-model'], calibration_data_path: a['calibration-data'] },
+    goodput: parseGoodput(a.goodput),
+    seed: a.seed,
+  };
+}
+
+export function simulateCommand(ctx: CliContext): CommandModule<object, SimulateArgs> {
+  return {
+    command: ['simulate', '$0'],
+    describe: 'Simulate serving a workload and report what `vllm bench serve` would (the default command)',
+    builder: (y) =>
+      withModelAndXpu(y)
+        .option('config', { type: 'string', describe: 'JSON config with the same settings (flags override it)' })
+        .option('num-replicas', { type: 'number', describe: 'model instances behind the router (default 1)' })
+        .option('router', { type: 'string', choices: ['round-robin', 'least-outstanding', 'least-kv-cache'], describe: 'how requests are spread over replicas (default round-robin)' })
+        .option('num-requests', { type: 'number', describe: 'requests to send (default 1000)' })
+        .option('request-rate', { type: 'string', describe: 'requests per second, or inf to send all at once (default inf)' })
+        .option('burstiness', { type: 'number', describe: "gamma arrivals' shape as vLLM's --burstiness: 1 is Poisson, lower is burstier (default 1)" })
+        .option('input-len', { type: 'string', describe: 'prompt tokens: N, uniform:MIN:MAX or normal:MEAN:STD (default 1024)' })
+        .option('output-len', { type: 'string', describe: 'output tokens: N, uniform:MIN:MAX or normal:MEAN:STD (default 128)' })
+        .option('trace', { type: 'string', describe: 'replay a CSV trace (arrived_at, num_prefill_tokens, num_decode_tokens)' })
+        .option('trace-sample', { type: 'boolean', describe: "draw --num-requests requests with the trace's lengths at --request-rate instead of replaying it" })
+        .option('seed', { type: 'number', describe: 'random seed: the same seed gives the same result (default 0)' })
+        .option('max-num-seqs', { type: 'number', describe: "vLLM's --max-num-seqs (default 256)" })
+        .option('max-num-batched-tokens', { type: 'number', describe: "vLLM's --max-num-batched-tokens, the token budget of a step (default 8192)" })
+        .option('block-size', { type: 'number', describe: 'KV-cache block size in tokens (default 16)' })
+        .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
+        .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's max_position_embeddings)" })
+        .option('chunked-prefill', { type: 'boolean', describe: 'split long prompts over steps (default on; --no-chunked-prefill)' })
+        .option('goodput', { type: 'string', array: true, describe: 'SLOs in ms for goodput: ttft:MS tpot:MS e2el:MS' })
+        .option('output-requests', { type: 'string', describe: 'write one row per request to FILE.csv or FILE.jsonl' })
+        .option('output-timeseries', { type: 'string', describe: 'write the sampled series (queue, batch, KV cache, throughput) to FILE.csv' })
+        .option('quiet', { type: 'boolean', describe: 'no progress bar' })
+        .example('$0 --model llama-7b --xpu gb10', 'the seeds\' example: 1000 requests of 1024 in / 128 out, all at once')
+        .example('$0 simulate --model llama-3.1-70b --xpu h100 --tp 4 --request-rate 5 --num-requests 2000 --goodput ttft:500 tpot:50', 'a Poisson workload with SLOs')
+        .example('$0 simulate --model llama-2-7b --xpu a100 --trace benchmark_data/traces/azure2023_conv_trace_vidur.csv', 'replay the Azure 2023 conversation trace'),
+    handler: async (args) => {
+      const fileConfig = args.config ? await readConfigFile(ctx, args.config) : {};
+      const merged = mergeConfig(fileConfig, flagsToConfig(args));
+      if (merged.model === undefined || merged.xpu === undefined) {
+        throw new UsageError('simulate needs --model and --xpu (or a --config file with "model" and "xpu"); see `llm-sim models` and `llm-sim xpus`');
+      }
+      const config = parseSimulationConfig(merged, args.config ? `config '${args.config}' with flags` : 'flags');
+      const progress = createProgress(ctx.io, { enabled: !args.json && !args.quiet, label: 'requests' });
+      let run: SimulationRun;
+      try {
+        run = await runSimulation(config, ctx.io.readTextFile, progress.update);
+      } finally {
+        progress.stop();
+      }
+      await writeExports(ctx, args, run);
+      if (args.json) {
+        ctx.io.stdout(`${JSON.stringify({ ...run.summary, model: run.model.name, xpu: run.xpu.name, tp: config.parallelism.tp, pp: config.parallelism.pp, performance_model: config.performance_model.model_type }, null, 2)}\n`);
+        return;
+      }
+      const p = run.memoryPlan;
+      ctx.io.stdout(
+        `${run.performanceModel.describe()}\n` +
+          `memory per device: weights ${(p.weightBytesPerDevice / 1e9).toFixed(1)} GB, KV cache ${(p.kvCacheBytesAvailablePerDevice / 1e9).toFixed(1)} GB ` +
+          `(${p.maxKvCacheTokens.toLocaleString('en-US')} tokens, ${run.kvCacheBlocksPerReplica.toLocaleString('en-US')} blocks) x ${config.cluster.num_replicas} replica(s)\n\n`,
+      );
+      ctx.io.stdout(formatBenchmarkSummary(run.summary));
+    },
+  };
+}
+
+async function readConfigFile(ctx: CliContext, path: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await ctx.io.readTextFile(path);
+  } catch (error) {
+    throw new UsageError(`cannot read --config '${path}': ${error instanceof Error ? error.message : String(error)}`);
+  }
+  try {
+    return JSON.parse(text);
+  } catch (error) {
+    throw new UsageError(`--config '${path}' is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+async function writeExports(ctx: CliContext, args: SimulateArgs, run: SimulationRun): Promise<void> {
+  const requestsPath = args['output-requests'] as string | undefined;
+  if (requestsPath) {
+    const text = requestsPath.endsWith('.jsonl') ? formatRequestsJsonl(run.result) : formatRequestsCsv(run.result);
+    await ctx.io.writeTextFile(requestsPath, text);
+  }
+  const seriesPath = args['output-timeseries'] as string | undefined;
+  if (seriesPath) await ctx.io.writeTextFile(seriesPath, formatTimeSeriesCsv(run.result));
+}

@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+import { createTestIo } from '../test-io.ts';
+
+describe('llm-sim step', () => {
+  it('prints a decode step of Llama-2-7B at batch 1 as JSON: memory-bound, every weight read once', async () => {
+    const t = createTestIo();
+    const code = await main(['step', '--model', 'llama-7b', '--xpu', 'h100', '--phase', 'decode', '--context-len', '0', '--json'], t.io);
+    expect(code).toBe(0);
+    const report = JSON.parse(t.stdout);
+    expect(report.bound).toBe('memory');
+    // 6.6 G non-embedding weights in bf16 at 3.35 TB/s: about 3.94 ms.
+    expect(report.total_ms).toBeGreaterThan(3.9);
+    expect(report.total_ms).toBeLessThan(4.0);
+    expect(report.breakdown.map((o: { op: string }) => o.op)).toEqual(['embedding', 'qkv_proj', 'attention', 'o_proj', 'mlp', 'norm', 'lm_head']);
+  });
+
+  it('prints a readable table without --json, and adds communication at tp 4', async () => {
+    const t = createTestIo();
+    const code = await main(['step', '--model', 'llama-3.1-70b', '--xpu', 'h100', '--tp', '4', '--phase', 'prefill', '--input-len', '2048'], t.io);
+    expect(code).toBe(0);
+    expect(t.stdout).toMatch(/llama-3.1-70b on h100-sxm \(tp=4/);
+    expect(t.stdout).toMatch(/communication/);
+    expect(t.stdout).toMatch(/compute-bound/);
+  });
+
+  it('refuses a model that does not fit with how much it needs and has (exit 3)', async () => {
+    const t = createTestIo();
+    const code = await main(['step', '--model', 'llama-3.1-405b', '--xpu', 'h100', '--phase', 'decode', '--context-len', '10'], t.io);
+    expect(code).toBe(3);
+    expect(t.stderr).toMatch(/llama-3.1-405b does not fit on h100-sxm at tp=1 pp=1: it needs \d+\.\d GB per device .* but has 72\.0 GB/);
+    expect(t.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+  it('refuses an unknown model or xpu with the list of known names (exit 2)', async () => {
+    const t = createTestIo();
+    expect(await main(['step', '--model', 'llama-9', '--xpu', 'h100', '--context-len', '1'], t.io)).toBe(2);
+    expect(t.stderr).toMatch(/unknown model 'llama-9'; known: llama-2-7b/);
+    const u = createTestIo();
+    expect(await main(['step', '--model', 'llama-7b', '--xpu', 'h1000', '--context-len', '1'], u.io)).toBe(2);
+    expect(u.stderr).toMatch(/unknown xpu 'h1000'; known: gb10, h100-sxm/);
+  });
+
+  it('reads a real config.json by path', async () => {
+    const t = createTestIo();
+    const fixture = new URL('../../../../packages/roofline/src/__fixtures__/qwen2.5-7b-instruct.config.json', import.meta.url).pathname;
+    expect(await main(['step', '--model', fixture, '--xpu', 'l40s', '--phase', 'decode', '--context-len', '100', '--json'], t.io)).toBe(0);
+    expect(JSON.parse(t.stdout).model).toBe('qwen2.5-7b-instruct.config');
+  });
+});
+
+describe('llm-sim models and xpus', () => {
+  it('lists models with exact parameter counts and KV bytes per token', async () => {
+    const t = createTestIo();
+    expect(await main(['models', '--json'], t.io)).toBe(0);
+    const models = JSON.parse(t.stdout);
+    const llama = models.find((m: { name: string }) => m.name === 'llama-2-7b');
+    expect(llama.aliases).toContain('llama-7b');
+    expect(llama.params).toBe(6_738_415_616);
+    expect(llama.kv_cache_bytes_per_token).toBe(524_288);
+  });
+
+  it('lists xpus with their spec-sheet figures and sources', async () => {
+    const t = createTestIo();
+    expect(await main(['xpus', '--json'], t.io)).toBe(0);
+    const gb10 = JSON.parse(t.stdout).find((x: { name: string }) => x.name === 'gb10');
+    expect(gb10.memory_gb).toBe(128);
+    expect(gb10.memory_bandwidth_gbps).toBe(273);
+    expect(gb10.source[0]).toMatch(/^https:\/\/www\.nvidia\.com/);
+    const table = createTestIo();
+    expect(await main(['xpus'], table.io)).toBe(0);
+    expect(table.stdout).toMatch(/mi300x/);
+  });
+
+  it('rejects an unknown flag with one clear line (exit 2)', async () => {
+    const t = createTestIo();
+    expect(await main(['models', '--colour'], t.io)).toBe(2);
+    expect(t.stderr).toMatch(/Unknown argument: colour/);
+  });
+});

@@ -1,0 +1,5 @@
+import type { CliIo } from './io.ts';
+
+export interface CliContext {
+  readonly io: CliIo;
+}

@@ -1,0 +1,59 @@
+import { fileURLToPath } from 'node:url';
+import { createNodeBenchmarkFs } from '@llm-sim/benchmark';
+import { formatFitReport } from '@llm-sim/calibration';
+import { describe, expect, it } from 'vitest';
+import { calibrateFromFiles, checkCalibrationDrift } from './calibrate.ts';
+
+const splitwise = fileURLToPath(new URL('../../../../shared/data/splitwise_perf_model.csv', import.meta.url));
+const fs = createNodeBenchmarkFs();
+
+describe('calibration on the real Splitwise measurements', () => {
+  it('fits Llama-2-70B on H100 at TP4 within a few percent, below the spec-sheet peaks', async () => {
+    const { parameters, fit } = await calibrateFromFiles({ model: 'llama-2-70b', xpu: 'h100-sxm', tp: 4, files: [splitwise], fs, createdAt: '2026-11-24T00:00:00Z' });
+    const report = formatFitReport(fit);
+    expect(parameters.fit.prefill_mape, report).toBeLessThan(0.05);
+    expect(parameters.fit.decode_mape, report).toBeLessThan(0.05);
+    expect(parameters.prefill.effective_tflops).toBeLessThan(989.4);
+    expect(parameters.decode.effective_bandwidth_gbps).toBeLessThan(3350);
+    expect(parameters.fit.points).toBeGreaterThanOrEqual(10);
+    for (const p of [...fit.prefill!.points, ...fit.decode!.points]) expect(Math.abs(p.relativeError), report).toBeLessThan(0.12);
+  });
+
+  // The A100 and the other TPs: the same method, a looser bound. The A100 prefill times grow faster than
+  // linearly with the batch (b16 x 512 takes 22.8x b1), and the H100 TP8 ones bend at 2-4k tokens, which one
+  // effective FLOP/s cannot follow: at most a fifth of the points may stand out, and they are reported.
+  for (const [xpu, tp] of [['a100-80gb', 4], ['a100-80gb', 8], ['h100-sxm', 2], ['h100-sxm', 8]] as const) {
+    it(`fits ${xpu} at TP${tp} the same way, outliers reported rather than followed`, async () => {
+      const { fit } = await calibrateFromFiles({ model: 'llama-2-70b', xpu, tp, files: [splitwise], fs, createdAt: '2026-11-24T00:00:00Z' });
+      const report = formatFitReport(fit);
+      for (const phase of [fit.prefill!, fit.decode!]) {
+        const kept = phase.points.filter((p) => !phase.outliers.includes(p.label));
+        const mape = kept.reduce((a, p) => a + Math.abs(p.relativeError), 0) / kept.length;
+        expect(mape, report).toBeLessThan(phase.phase === 'decode' ? 0.04 : 0.12);
+        expect(phase.outliers.length, report).toBeLessThanOrEqual(Math.ceil(0.2 * phase.points.length));
+      }
+    });
+  }
+
+  it('flags the H100 TP2 batch-64 prefill, faster than the spec-sheet peak allows, as an outlier', async () => {
+    const { fit, roofline } = await calibrateFromFiles({ model: 'llama-2-70b', xpu: 'h100-sxm', tp: 2, files: [splitwise], fs, createdAt: '2026-11-24T00:00:00Z' });
+    expect(fit.prefill!.outliers).toEqual(['prefill b64 in512']);
+    const measured = fit.prefill!.points.find((p) => p.label === 'prefill b64 in512')!.measuredSeconds;
+    expect(measured).toBeLessThan(roofline.prefillTime(64, 512).totalSeconds);
+  });
+
+  it('detects no drift against the data it was fitted on, and drift against another deployment', async () => {
+    const { parameters } = await calibrateFromFiles({ model: 'llama-2-70b', xpu: 'h100-sxm', tp: 4, files: [splitwise], fs, createdAt: '2026-11-24T00:00:00Z' });
+    const same = await checkCalibrationDrift(parameters, { model: 'llama-2-70b', xpu: 'h100-sxm', tp: 4, files: [splitwise], fs }, 0.05);
+    expect(same.drifted).toBe(false);
+    // The same figures against A100 measurements: the A100 is far slower, the error large.
+    const other = await checkCalibrationDrift({ ...parameters, xpu: 'a100-80gb' }, { model: 'llama-2-70b', xpu: 'a100-80gb', tp: 4, files: [splitwise], fs }, 0.05);
+    expect(other.drifted).toBe(true);
+  });
+
+  it('names what the files hold when nothing matches the requested deployment', async () => {
+    await expect(calibrateFromFiles({ model: 'llama-2-7b', xpu: 'h100-sxm', tp: 1, files: [splitwise], fs, createdAt: 'x' })).rejects.toThrow(
+      /no measurement of llama-2-7b on h100-sxm at tp=1 .* they hold: .*llama-2-70b on h100-sxm at tp=4/,
+    );
+  });
+});

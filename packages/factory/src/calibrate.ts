@@ -1,0 +1,153 @@
+import {
+  aggregateRepeats,
+  deriveDecodeFromLatencyRuns,
+  detectFormat,
+  importBenchmarkFileFromFs,
+  type BenchmarkFs,
+  type BenchmarkPoint,
+} from '@llm-sim/benchmark';
+import {
+  evaluateCalibration,
+  fitRooflineParameters,
+  toRooflineParameters,
+  type CalibrationEvaluation,
+  type FitResult,
+  type RooflineParameters,
+} from '@llm-sim/calibration';
+import { RooflinePerformanceModel, type Dtype } from '@llm-sim/roofline';
+import { annotatePoints } from './annotate.ts';
+import { FactoryError } from './errors.ts';
+import { resolveModel, resolveXpu } from './specs.ts';
+
+export interface CalibrationRequest {
+  readonly model: string;
+  readonly xpu: string;
+  readonly tp?: number;
+  readonly pp?: number;
+  readonly dtype?: Dtype;
+  /** Measurement files in any supported format (vllm bench serve/latency, Splitwise CSV, points JSONL). */
+  readonly files: readonly string[];
+  readonly fs: BenchmarkFs;
+  /** The calibration's timestamp (ISO), supplied by the caller so runs are reproducible. */
+  readonly createdAt: string;
+  readonly engineVersion?: string;
+}
+
+export interface CalibrationOutcome {
+  readonly parameters: RooflineParameters;
+  readonly fit: FitResult;
+  /** The measurements used, repeats aggregated. */
+  readonly points: readonly BenchmarkPoint[];
+  readonly roofline: RooflinePerformanceModel;
+}
+
+function readFrom(fs: BenchmarkFs) {
+  return async (path: string): Promise<string> => {
+    const text = await fs.readText(path);
+    if (text === undefined) throw new FactoryError('UNREADABLE_FILE', `cannot read '${path}': no such file`);
+    return text;
+  };
+}
+
+/** Formats that name model, xpu and tp per row: the caller's names must not overwrite them. */
+const SELF_DESCRIBING = new Set(['splitwise-csv', 'benchmark-jsonl']);
+
+/** Imports every file; the points that match model, xpu and tp, repeats aggregated. */
+export async function loadMeasurements(request: Omit<CalibrationRequest, 'createdAt'>): Promise<{ points: BenchmarkPoint[]; modelName: string; xpuName: string; tp: number }> {
+  const readTextFile = readFrom(request.fs);
+  const model = await resolveModel(request.model, readTextFile);
+  const xpu = await resolveXpu(request.xpu, readTextFile);
+  const tp = request.tp ?? 1;
+  if (request.files.length === 0) throw new FactoryError('INVALID_CONFIG', 'no measurement files given (--from FILE...)');
+  const all: BenchmarkPoint[] = [];
+  for (const file of request.files) {
+    const text = await readTextFile(file);
+    const format = detectFormat(text, file);
+    const options = SELF_DESCRIBING.has(format) ? {} : { model: model.name, xpu: xpu.name, tp, pp: request.pp, engineVersion: request.engineVersion };
+    all.push(...(await importBenchmarkFileFromFs(request.fs, file, options)));
+  }
+  const matching = all.filter((p) => p.model === model.name && p.xpu === xpu.name && p.tp === tp && p.pp === (request.pp ?? 1));
+  if (matching.length === 0) {
+    const found = [...new Set(all.map((p) => `${p.model} on ${p.xpu} at tp=${p.tp}`))].sort();
+    throw new FactoryError(
+      'INVALID_CONFIG',
+      `no measurement of ${model.name} on ${xpu.name} at tp=${tp} in ${request.files.join(', ')}; they hold: ${found.slice(0, 12).join('; ')}${found.length > 12 ? '; ...' : ''}`,
+    );
+  }
+  const derived = deriveDecodeFromLatencyRuns(matching);
+  return { points: aggregateRepeats([...matching, ...derived]), modelName: model.name, xpuName: xpu.name, tp };
+}
+
+interface AnnotatedMeasurements {
+  readonly points: BenchmarkPoint[];
+  readonly annotated: ReturnType<typeof annotatePoints>;
+  readonly roofline: RooflinePerformanceModel;
+  readonly modelName: string;
+  readonly xpuName: string;
+  readonly tp: number;
+  readonly dtype: string;
+}
+
+/** Measurements of this deployment, each annotated with the roofline's per-operator FLOPs and bytes. */
+async function annotateMeasurements(request: Omit<CalibrationRequest, 'createdAt'>): Promise<AnnotatedMeasurements> {
+  const { points, modelName, xpuName, tp } = await loadMeasurements(request);
+  const model = await resolveModel(request.model, readFrom(request.fs));
+  const xpu = await resolveXpu(request.xpu, readFrom(request.fs));
+  const dtype = request.dtype ?? points[0]?.dtype ?? 'bf16';
+  const roofline = new RooflinePerformanceModel({
+    model,
+    xpu,
+    parallelism: { tp, pp: request.pp ?? 1 },
+    // fp16 and bf16 are priced alike; Splitwise recorded fp16.
+    dtypes: { weights: dtype === 'fp16' ? 'bf16' : (dtype as Dtype), activations: 'bf16', kvCache: 'bf16' },
+  });
+  return { points, annotated: annotatePoints(points.map(toMeasuredStep), roofline), roofline, modelName, xpuName, tp, dtype };
+}
+
+/**
+ * The calibration pipeline: import measurements, keep those of this deployment, annotate each with the
+ * roofline's per-operator FLOPs and bytes, fit effective figures for prefill and decode apart, and
+ * produce the calibration file.
+ */
+export async function calibrateFromFiles(request: CalibrationRequest): Promise<CalibrationOutcome> {
+  const { points, annotated, roofline, modelName, xpuName, tp, dtype } = await annotateMeasurements(request);
+  const peak = { peakFlopsPerSecond: roofline.figures.prefill.flopsPerSecond, peakBandwidthBytesPerSecond: roofline.figures.prefill.bandwidthBytesPerSecond };
+  const fit = fitRooflineParameters(annotated, peak);
+  const engineVersions = [...new Set(points.map((p) => p.engineVersion).filter((v): v is string => Boolean(v)))];
+  const parameters = toRooflineParameters(fit, {
+    model: modelName,
+    xpu: xpuName,
+    tp,
+    pp: request.pp ?? 1,
+    dtype,
+    engine: points[0]?.engine ?? 'vllm',
+    engineVersion: request.engineVersion ?? (engineVersions.length > 0 ? engineVersions.join(', ') : null),
+    createdAt: request.createdAt,
+    files: request.files,
+    description: `${points.length} measured steps (repeats aggregated) from ${[...new Set(points.map((p) => p.source))].join(', ')}`,
+  });
+  return { parameters, fit, points, roofline };
+}
+
+function toMeasuredStep(p: BenchmarkPoint) {
+  return {
+    phase: p.phase,
+    batchSize: p.batchSize,
+    inputLen: p.inputLen,
+    contextLen: p.contextLen,
+    latencyMs: p.latencyMs,
+    label: `${p.phase} b${p.batchSize} ${p.phase === 'decode' ? `ctx${p.contextLen}` : `in${p.inputLen}`}`,
+  };
+}
+
+/** Compares a committed calibration with new measurements: what a nightly job runs to detect drift. */
+export async function checkCalibrationDrift(
+  parameters: RooflineParameters,
+  request: Omit<CalibrationRequest, 'createdAt'>,
+  maxMape: number,
+): Promise<CalibrationEvaluation & { maxMape: number; drifted: boolean }> {
+  const { annotated, roofline } = await annotateMeasurements(request);
+  const ridge = roofline.figures.prefill.flopsPerSecond / roofline.figures.prefill.bandwidthBytesPerSecond;
+  const evaluation = evaluateCalibration(parameters, annotated, ridge);
+  return { ...evaluation, maxMape, drifted: evaluation.mape > maxMape };
+}

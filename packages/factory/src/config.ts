@@ -1,0 +1,105 @@
+import { DtypeSchema } from '@llm-sim/roofline';
+import { LengthDistributionSchema, ROUTER_NAMES } from '@llm-sim/simulator';
+import { z } from 'zod';
+import { FactoryError, formatIssues } from './errors.ts';
+
+export const PERFORMANCE_MODEL_TYPES = ['roofline', 'vllm_roofline'] as const;
+export const PerformanceModelTypeSchema = z.enum(PERFORMANCE_MODEL_TYPES);
+export type PerformanceModelType = z.infer<typeof PerformanceModelTypeSchema>;
+
+export const PerformanceModelConfigSchema = z
+  .object({
+    model_type: PerformanceModelTypeSchema.default('roofline'),
+    calibration_data_path: z.string().optional(),
+  })
+  .refine((c) => c.model_type !== 'vllm_roofline' || c.calibration_data_path !== undefined, {
+    message: "model_type 'vllm_roofline' needs calibration_data_path (the calibration JSON, --calibration-data)",
+    path: ['calibration_data_path'],
+  });
+
+const requestRate = z.union([z.number().positive(), z.literal('inf')]).describe('requests per second, or "inf"');
+
+/**
+ * A simulation as a JSON config: the same settings as the CLI flags, with the seeds' snake_case keys.
+ * Flags given on the command line override the file.
+ */
+export const SimulationConfigSchema = z.object({
+  model: z.string().min(1),
+  xpu: z.string().min(1),
+  parallelism: z
+    .object({
+      tp: z.number().int().positive().default(1),
+      pp: z.number().int().positive().default(1),
+      ep: z.number().int().positive().default(1),
+    })
+    .prefault({}),
+  dtype: z
+    .object({
+      weights: DtypeSchema.default('bf16'),
+      activations: DtypeSchema.default('bf16'),
+      kv_cache: DtypeSchema.default('bf16'),
+    })
+    .prefault({}),
+  cluster: z
+    .object({
+      type: z.enum(['aggregated']).default('aggregated'),
+      num_replicas: z.number().int().positive().default(1),
+      router: z.enum(ROUTER_NAMES as [string, ...string[]]).default('round-robin'),
+    })
+    .prefault({}),
+  scheduler: z
+    .object({
+      max_num_seqs: z.number().int().positive().default(256),
+      max_num_batched_tokens: z.number().int().positive().default(8192),
+      block_size: z.number().int().positive().default(16),
+      gpu_memory_utilization: z.number().gt(0).lte(1).default(0.9),
+      enable_chunked_prefill: z.boolean().default(true),
+      max_model_len: z.number().int().positive().optional(),
+    })
+    .prefault({}),
+  workload: z
+    .object({
+      num_requests: z.number().int().positive().default(1000),
+      request_rate: requestRate.default('inf'),
+      burstiness: z.number().positive().default(1),
+      input_len: z.union([z.number().int().positive(), LengthDistributionSchema]).default(1024),
+      output_len: z.union([z.number().int().positive(), LengthDistributionSchema]).default(128),
+      /** A trace CSV (arrived_at, num_prefill_tokens, num_decode_tokens): replaces arrivals and lengths. */
+      trace: z.string().optional(),
+      /** With a trace: keep its lengths but draw this many requests at request_rate instead of replaying. */
+      trace_sample: z.boolean().default(false),
+    })
+    .prefault({}),
+  performance_model: PerformanceModelConfigSchema.prefault({}),
+  goodput: z
+    .object({ ttft: z.number().positive().optional(), tpot: z.number().positive().optional(), e2el: z.number().positive().optional() })
+    .optional(),
+  seed: z.number().int().default(0),
+});
+export type SimulationConfig = z.infer<typeof SimulationConfigSchema>;
+export type SimulationConfigInput = z.input<typeof SimulationConfigSchema>;
+
+/** Parses a JSON config (already JSON.parse'd) with errors that name the key. */
+export function parseSimulationConfig(json: unknown, origin = 'config'): SimulationConfig {
+  const parsed = SimulationConfigSchema.safeParse(json);
+  if (!parsed.success) {
+    throw new FactoryError('INVALID_CONFIG', `invalid ${origin}: ${formatIssues(parsed.error.issues)}`);
+  }
+  return parsed.data;
+}
+
+type Plain = Record<string, unknown>;
+const isPlain = (v: unknown): v is Plain => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Deep merge for config layers: later layers win, `undefined` leaves the earlier value. */
+export function mergeConfig(...layers: unknown[]): Plain {
+  const out: Plain = {};
+  for (const layer of layers) {
+    if (!isPlain(layer)) continue;
+    for (const [key, value] of Object.entries(layer)) {
+      if (value === undefined) continue;
+      out[key] = isPlain(value) && isPlain(out[key]) ? mergeConfig(out[key], value) : value;
+    }
+  }
+  return out;
+}

@@ -1,0 +1,194 @@
+import {
+  assertFits,
+  countParameters,
+  decodeBatch,
+  kvCacheBytesPerToken,
+  listModels,
+  listXpus,
+  planMemory,
+  prefillBatch,
+  stepTotals,
+  type DtypeConfig,
+  type StepTime,
+} from '@llm-sim/roofline';
+import type { PerformanceModelType } from './config.ts';
+import { FactoryError } from './errors.ts';
+import type { ReadTextFile } from './file-access.ts';
+import { createPerformanceModel } from './performance-model.ts';
+import { resolveModel, resolveXpu } from './specs.ts';
+
+export interface StepRequest {
+  readonly model: string;
+  readonly xpu: string;
+  readonly tp?: number;
+  readonly pp?: number;
+  readonly phase: 'prefill' | 'decode';
+  readonly batchSize: number;
+  /** Prompt tokens per sequence (prefill). */
+  readonly inputLen?: number;
+  /** Cached tokens per sequence (decode). */
+  readonly contextLen?: number;
+  readonly dtypes?: Partial<DtypeConfig>;
+  readonly performanceModel?: PerformanceModelType;
+  readonly calibrationDataPath?: string;
+  readonly gpuMemoryUtilization?: number;
+}
+
+/** One engine step's time as the CLI prints it (snake_case keys, milliseconds). */
+export interface StepReport {
+  model: string;
+  xpu: string;
+  tp: number;
+  pp: number;
+  phase: 'prefill' | 'decode';
+  batch_size: number;
+  input_len: number | null;
+  context_len: number | null;
+  performance_model: PerformanceModelType;
+  total_ms: number;
+  flops: number;
+  bytes: number;
+  arithmetic_intensity: number;
+  bound: 'compute' | 'memory';
+  breakdown: { op: string; ms: number; flops: number; bytes: number; bound: string }[];
+}
+
+function positiveInteger(name: string, value: number | undefined): number {
+  if (value === undefined || !Number.isInteger(value) || value <= 0) {
+    throw new FactoryError('INVALID_CONFIG', `${name} must be a positive integer, got ${value}`);
+  }
+  return value;
+}
+
+export async function computeStep(request: StepRequest, readTextFile: ReadTextFile): Promise<StepReport> {
+  const model = await resolveModel(request.model, readTextFile);
+  const xpu = await resolveXpu(request.xpu, readTextFile);
+  const parallelism = { tp: request.tp ?? 1, pp: request.pp ?? 1 };
+  const batchSize = positiveInteger('--batch-size', request.batchSize);
+  let step: StepTime;
+  const type = request.performanceModel ?? 'roofline';
+  const perf = await createPerformanceModel(type, {
+    model,
+    xpu,
+    parallelism,
+    dtypes: request.dtypes,
+    calibrationDataPath: request.calibrationDataPath,
+    readTextFile,
+  });
+  const plan = assertFits(planMemory({ model, xpu, parallelism, dtypes: request.dtypes, gpuMemoryUtilization: request.gpuMemoryUtilization }));
+  if (request.phase === 'prefill') {
+    const inputLen = positiveInteger('--input-len', request.inputLen);
+    const tokens = batchSize * inputLen;
+    if (tokens > plan.maxKvCacheTokens) {
+      throw new FactoryError(
+        'INVALID_CONFIG',
+        `a prefill of ${batchSize} x ${inputLen} tokens needs ${tokens} KV-cache tokens but ${model.name} on ${xpu.name} at tp=${parallelism.tp} holds ${plan.maxKvCacheTokens}`,
+      );
+    }
+    step = perf.stepTime(prefillBatch(batchSize, inputLen));
+  } else {
+    const contextLen = request.contextLen ?? request.inputLen;
+    if (contextLen === undefined || !Number.isInteger(contextLen) || contextLen < 0) {
+      throw new FactoryError('INVALID_CONFIG', `--context-len must be a non-negative integer for a decode step, got ${contextLen}`);
+    }
+    if (batchSize * (contextLen + 1) > plan.maxKvCacheTokens) {
+      throw new FactoryError(
+        'INVALID_CONFIG',
+        `a decode step of ${batchSize} sequences with ${contextLen} cached tokens needs ${batchSize * (contextLen + 1)} KV-cache tokens but ${model.name} on ${xpu.name} at tp=${parallelism.tp} holds ${plan.maxKvCacheTokens}`,
+      );
+    }
+    step = perf.stepTime(decodeBatch(batchSize, contextLen));
+  }
+  const totals = stepTotals(step);
+  return {
+    model: model.name,
+    xpu: xpu.name,
+    tp: parallelism.tp,
+    pp: parallelism.pp,
+    phase: request.phase,
+    batch_size: batchSize,
+    input_len: request.phase === 'prefill' ? (request.inputLen ?? null) : null,
+    context_len: request.phase === 'decode' ? (request.contextLen ?? request.inputLen ?? null) : null,
+    performance_model: type,
+    total_ms: step.totalSeconds * 1000,
+    flops: totals.flops,
+    bytes: totals.bytes,
+    arithmetic_intensity: totals.bytes > 0 ? totals.flops / totals.bytes : 0,
+    bound: totals.bound,
+    breakdown: step.breakdown.map((o) => ({ op: o.op, ms: o.seconds * 1000, flops: o.flops, bytes: o.bytes, bound: o.bound })),
+  };
+}
+
+export interface ModelListing {
+  name: string;
+  aliases: readonly string[];
+  huggingface_id: string;
+  architecture: string;
+  params: number;
+  active_params: number;
+  num_layers: number;
+  hidden_size: number;
+  num_attention_heads: number;
+  num_key_value_heads: number;
+  head_dim: number;
+  num_experts: number;
+  max_position_embeddings: number;
+  kv_cache_bytes_per_token: number;
+}
+
+export function describeModels(): ModelListing[] {
+  return listModels().map(({ name, aliases, huggingFaceId, spec }) => {
+    const params = countParameters(spec);
+    return {
+      name,
+      aliases,
+      huggingface_id: huggingFaceId,
+      architecture: spec.architecture,
+      params: params.total,
+      active_params: params.active,
+      num_layers: spec.numLayers,
+      hidden_size: spec.hiddenSize,
+      num_attention_heads: spec.numAttentionHeads,
+      num_key_value_heads: spec.numKeyValueHeads,
+      head_dim: spec.headDim,
+      num_experts: spec.numExperts,
+      max_position_embeddings: spec.maxPositionEmbeddings,
+      kv_cache_bytes_per_token: kvCacheBytesPerToken(spec, 'bf16'),
+    };
+  });
+}
+
+export interface XpuListing {
+  name: string;
+  aliases: readonly string[];
+  vendor: string;
+  memory_gb: number;
+  memory_bandwidth_gbps: number;
+  peak_tflops: Record<string, number>;
+  ridge_point_bf16_flops_per_byte: number | null;
+  interconnect: string;
+  interconnect_bandwidth_gbps: number;
+  interconnect_latency_us: number;
+  source: readonly string[];
+}
+
+export function describeXpus(): XpuListing[] {
+  return listXpus().map((x) => {
+    const peak: Record<string, number> = {};
+    for (const [dtype, flops] of Object.entries(x.peakFlopsPerSecond)) peak[dtype] = flops! / 1e12;
+    const bf16 = x.peakFlopsPerSecond.bf16;
+    return {
+      name: x.name,
+      aliases: x.aliases,
+      vendor: x.vendor,
+      memory_gb: x.memoryBytes / 1e9,
+      memory_bandwidth_gbps: x.memoryBandwidthBytesPerSecond / 1e9,
+      peak_tflops: peak,
+      ridge_point_bf16_flops_per_byte: bf16 ? bf16 / x.memoryBandwidthBytesPerSecond : null,
+      interconnect: x.interconnect.kind,
+      interconnect_bandwidth_gbps: x.interconnect.bandwidthBytesPerSecond / 1e9,
+      interconnect_latency_us: x.interconnect.latencySeconds * 1e6,
+      source: x.source,
+    };
+  });
+}

@@ -1,0 +1,53 @@
+// Simulator speed: simulated requests per second and engine steps per second on one core.
+// Run from the repo root with `pnpm bench` (builds first), or `npx tsup && node bench/bench.mjs` here.
+// Workload: Azure 2023 conversation lengths (~1k prompt, ~230 output tokens) with Poisson arrivals at
+// 90% of the replica's measured capacity; step times of a Llama-2-7B-like model on one H100 (weights
+// read ~4 ms per step, KV reads 0.16 us per cached token, prefill 20 us per token, 3 ms overhead);
+// 6,700 KV blocks of 16 tokens (about 107k tokens: 0.9 x 80 GB less 13.5 GB of weights, 512 KiB per token).
+import { readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import {
+  createConstantPerformanceModel,
+  parseTraceCsv,
+  sampleRequestsFrom,
+  simulate,
+  summarizeSimulation,
+} from '../dist/index.js';
+
+const tracePath = fileURLToPath(new URL('../../../benchmark_data/traces/azure2023_conv_trace_vidur.csv', import.meta.url));
+const trace = parseTraceCsv(readFileSync(tracePath, 'utf8'), tracePath);
+
+const performanceModel = createConstantPerformanceModel({
+  stepOverheadSeconds: 0.003,
+  prefillSecondsPerToken: 20e-6,
+  decodeSecondsPerStep: 0.004,
+  decodeSecondsPerSequence: 10e-6,
+  decodeSecondsPerCachedToken: 1.6e-7,
+});
+
+function run(requests) {
+  const t0 = performance.now();
+  const result = simulate({ performanceModel, kvCacheBlocksPerReplica: 6700, requests });
+  const seconds = (performance.now() - t0) / 1000;
+  return { result, seconds };
+}
+
+// Capacity: throughput with everything sent at once.
+const probe = run(sampleRequestsFrom(trace, 20_000, { kind: 'all-at-once' }, 1));
+const capacity = probe.result.completed / probe.result.durationSeconds;
+const rate = 0.9 * capacity;
+console.log(`capacity ${capacity.toFixed(2)} req/s; simulating Poisson arrivals at ${rate.toFixed(2)} req/s`);
+
+for (const n of [100_000, 1_000_000]) {
+  const requests = sampleRequestsFrom(trace, n, { kind: 'poisson', rate }, 42);
+  const { result, seconds } = run(requests);
+  const steps = result.steps;
+  const s = summarizeSimulation(result);
+  console.log(
+    `${n.toLocaleString('en-US')} requests: ${seconds.toFixed(2)} s wall, ` +
+      `${Math.round(n / seconds).toLocaleString('en-US')} simulated requests/s, ` +
+      `${Math.round(steps / seconds).toLocaleString('en-US')} steps/s (${steps.toLocaleString('en-US')} steps); ` +
+      `simulated ${(s.duration / 3600).toFixed(1)} h, mean batch ${s.mean_batch_size.toFixed(1)}, ` +
+      `TTFT p99 ${s.p99_ttft_ms.toFixed(0)} ms, TPOT mean ${s.mean_tpot_ms.toFixed(1)} ms, preemptions ${s.preemptions}`,
+  );
+}

@@ -1,0 +1,524 @@
+import { SimulatorError } from './errors.ts';
+import { IntDeque } from './int-deque.ts';
+import { MinHeap } from './min-heap.ts';
+import type { OperatorName, PerformanceModel, StepBatch } from './performance-model.ts';
+import type { QuantileSketch } from './quantile-sketch.ts';
+import type { ReplicaLoad } from './router.ts';
+import { RequestState, type RequestTable } from './request-table.ts';
+import { SampledSeries, type TimeSeries } from './sampled-series.ts';
+import type { SchedulerConfig } from './scheduler-config.ts';
+
+
+export const OPERATOR_NAMES: readonly OperatorName[] = [
+  'embedding',
+  'qkv_proj',
+  'attention',
+  'o_proj',
+  'mlp',
+  'moe',
+  'norm',
+  'lm_head',
+  'communication',
+  'pipeline',
+  'overhead',
+];
+
+export interface ReplicaStats {
+  readonly index: number;
+  readonly kvCacheBlocks: number;
+  readonly steps: number;
+  readonly busySeconds: number;
+  readonly preemptions: number;
+  /** Sequences scheduled per step (prefill chunks plus decodes), averaged over non-empty steps. */
+  readonly meanBatchSize: number;
+  readonly peakKvUtilization: number;
+  /** Seconds of busy time by operator (see `operatorSampleInterval`). */
+  readonly timeByOperatorSeconds: Partial<Record<OperatorName, number>>;
+  /** At the start of each step: sequences scheduled, KV blocks in use / capacity, requests waiting. */
+  readonly batchSize: TimeSeries;
+  readonly kvUtilization: TimeSeries;
+  readonly waiting: TimeSeries;
+}
+
+export interface ReplicaContext {
+  readonly index: number;
+  readonly requests: RequestTable;
+  readonly options: SchedulerConfig;
+  readonly kvCacheBlocks: number;
+  readonly performanceModel: PerformanceModel;
+  /** Inter-token gaps of the whole simulation, in seconds. */
+  readonly itl: QuantileSketch;
+  /** Called when a request finishes, with the finish time. */
+  readonly onFinish: (id: number, timeSeconds: number) => void;
+  readonly operatorSampleInterval: number;
+  readonly seriesCapacity: number;
+}
+
+/**
+ * One model instance running vLLM V1's scheduler (v0.11, `vllm/v1/core/sched/scheduler.py`,
+ * `Scheduler.schedule`) with FCFS policy, recompute preemption, no prefix caching, no speculative
+ * decoding. Each step: running requests first, in admission order (decode 1 token; the one partial
+ * prefill, always the last admitted, takes the rest of its prompt capped by the budget); when the KV
+ * cache cannot hold a request's new tokens the most recently admitted running request is preempted
+ * (blocks freed, computed tokens forgotten, back to the front of the waiting queue) until it fits;
+ * only if nothing was preempted, waiting requests are admitted FCFS while the token budget,
+ * `maxNumSeqs` and free blocks allow, the last one possibly with a chunk of its prompt.
+ *
+ * Cost per step is O(1) plus O(1) per request admitted or finished: decoding requests are never
+ * visited. All of them advance one token per step (the budget always covers them, since
+ * maxNumBatchedTokens >= maxNumSeqs), so a decoding request's KV length, block growth and finishing
+ * step follow from the step it started decoding: the step's cached-token sum is kept as
+ * `decodeContextOffset + decodeCount * step`, the blocks needed this step are the count of decoding
+ * requests whose KV length is a multiple of blockSize (bucketed by step modulo blockSize), and
+ * finishing steps sit in a heap. Only when blocks run out does a step walk the running list in
+ * order, to preempt exactly as vLLM does.
+ */
+export class Replica implements ReplicaLoad {
+  readonly index: number;
+  private readonly ctx: ReplicaContext;
+  private readonly blockSize: number;
+  private readonly maxNumSeqs: number;
+  private readonly maxNumBatchedTokens: number;
+  private readonly chunked: boolean;
+  private readonly totalBlocks: number;
+  private freeBlocks: number;
+
+  readonly waitingQueue = new IntDeque();
+  /** Running requests in admission order; finished ones stay as dead entries until compaction. */
+  private running: Int32Array;
+  private runningLength = 0;
+  private runningCount = 0;
+
+  private decodeCount = 0;
+  private decodeContextOffset = 0;
+  private readonly blocksDueByPhase: Int32Array;
+  private readonly finishHeap = new MinHeap(256);
+
+  private stepIndex = 0;
+  /** The step in flight: its prefill entries (request, chunk) and its decode count. */
+  private readonly stepPrefillIds: Int32Array;
+  private readonly stepPrefillChunks: Int32Array;
+  private stepPrefillCount = 0;
+  private stepDecodeCount = 0;
+  private stepSeconds = 0;
+  private busy = false;
+  private readonly batch = {
+    prefillSequences: 0,
+    prefillTokens: 0,
+    prefillCachedTokens: 0,
+    prefillAttentionPairs: 0,
+    decodeSequences: 0,
+    decodeCachedTokens: 0,
+  };
+
+  private steps = 0;
+  private busySeconds = 0;
+  private scheduledSequences = 0;
+  private preemptions = 0;
+  private peakUsedBlocks = 0;
+  private readonly operatorSeconds = new Float64Array(OPERATOR_NAMES.length);
+  private readonly operatorFractions = new Float64Array(OPERATOR_NAMES.length);
+  private stepsSinceOperatorSample = 0;
+  private readonly batchSizeSeries: SampledSeries;
+  private readonly kvSeries: SampledSeries;
+  private readonly waitingSeries: SampledSeries;
+
+  constructor(ctx: ReplicaContext) {
+    this.ctx = ctx;
+    this.index = ctx.index;
+    this.blockSize = ctx.options.blockSize;
+    this.maxNumSeqs = ctx.options.maxNumSeqs;
+    this.maxNumBatchedTokens = ctx.options.maxNumBatchedTokens;
+    this.chunked = ctx.options.enableChunkedPrefill;
+    this.totalBlocks = ctx.kvCacheBlocks;
+    this.freeBlocks = ctx.kvCacheBlocks;
+    this.blocksDueByPhase = new Int32Array(this.blockSize);
+    this.running = new Int32Array(Math.max(16, 2 * this.maxNumSeqs + 2));
+    this.stepPrefillIds = new Int32Array(this.maxNumSeqs + 1);
+    this.stepPrefillChunks = new Int32Array(this.maxNumSeqs + 1);
+    this.batchSizeSeries = new SampledSeries(ctx.seriesCapacity);
+    this.kvSeries = new SampledSeries(ctx.seriesCapacity);
+    this.waitingSeries = new SampledSeries(ctx.seriesCapacity);
+  }
+
+  get outstandingRequests(): number {
+    return this.waitingQueue.size + this.runningCount;
+  }
+  get waitingRequests(): number {
+    return this.waitingQueue.size;
+  }
+  get runningRequests(): number {
+    return this.runningCount;
+  }
+  get freeKvBlocks(): number {
+    return this.freeBlocks;
+  }
+  get kvCacheUtilization(): number {
+    return (this.totalBlocks - this.freeBlocks) / this.totalBlocks;
+  }
+  get usedKvBlocks(): number {
+    return this.totalBlocks - this.freeBlocks;
+  }
+  /** Sequences in the step in flight (0 when idle). */
+  get stepSequences(): number {
+    return this.busy ? this.stepPrefillCount + this.stepDecodeCount : 0;
+  }
+  get isBusy(): boolean {
+    return this.busy;
+  }
+
+  enqueue(id: number): void {
+    const t = this.ctx.requests;
+    t.state[id] = RequestState.waiting;
+    t.replica[id] = this.index;
+    this.waitingQueue.pushBack(id);
+  }
+
+  /**
+   * Schedules the next step at `nowSeconds` when there is work; returns its duration in seconds, or
+   * 0 when the replica stays idle. A step that only preempts schedules nothing and takes no time:
+   * the scheduler runs again at once, as vLLM's engine loop would.
+   */
+  startStep(nowSeconds: number): number {
+    for (;;) {
+      if (this.runningCount === 0 && this.waitingQueue.size === 0) return 0;
+      const preempted = this.schedule(nowSeconds);
+      if (this.stepPrefillCount > 0 || this.stepDecodeCount > 0) break;
+      if (!preempted) {
+        throw new SimulatorError(
+          'INTERNAL',
+          `replica ${this.index}: nothing schedulable with ${this.waitingQueue.size} waiting and ${this.freeBlocks} of ${this.totalBlocks} KV blocks free`,
+        );
+      }
+    }
+    const b = this.batch;
+    const seconds = this.ctx.performanceModel.stepSeconds(b);
+    if (!(seconds > 0) || !Number.isFinite(seconds)) {
+      throw new SimulatorError(
+        'INVALID_STEP_TIME',
+        `performance model returned ${seconds} s for a step of ${b.prefillTokens} prefill tokens and ${b.decodeSequences} decodes; a step must take a finite positive time`,
+      );
+    }
+    this.recordStep(nowSeconds, seconds);
+    this.stepSeconds = seconds;
+    this.busy = true;
+    return seconds;
+  }
+
+  /** Ends the step in flight at `nowSeconds`: emits tokens, finishes requests, moves finished prefills to decode. */
+  completeStep(nowSeconds: number): void {
+    const t = this.ctx.requests;
+    const k = this.stepIndex;
+    this.busy = false;
+    if (this.stepDecodeCount > 0) this.ctx.itl.add(this.stepSeconds, this.stepDecodeCount);
+    const heap = this.finishHeap;
+    while (heap.size > 0 && heap.peekKey() <= k) {
+      const generation = heap.peekTie();
+      const id = heap.pop();
+      if (t.state[id] !== RequestState.decoding || t.generation[id] !== generation) continue;
+      const context = t.decodeStartContextTokens[id] + (k - t.decodeStartStep[id]) + 1;
+      this.leaveDecode(id);
+      t.generatedTokens[id] = t.outputTokens[id];
+      t.lastTokenSeconds[id] = nowSeconds;
+      this.finish(id, context, nowSeconds);
+    }
+    for (let i = 0; i < this.stepPrefillCount; i++) {
+      const id = this.stepPrefillIds[i];
+      const computed = t.computedTokens[id] + this.stepPrefillChunks[i];
+      t.computedTokens[id] = computed;
+      if (computed < t.prefillTargetTokens[id]) continue;
+      const generatedBefore = t.generatedTokens[id];
+      if (generatedBefore === 0) t.firstTokenSeconds[id] = nowSeconds;
+      // The first token after a recompute closes a gap that spans the preemption.
+      else this.ctx.itl.add(nowSeconds - t.lastTokenSeconds[id], 1);
+      const generated = generatedBefore + 1;
+      t.generatedTokens[id] = generated;
+      t.lastTokenSeconds[id] = nowSeconds;
+      if (generated >= t.outputTokens[id]) {
+        this.finish(id, computed, nowSeconds);
+      } else {
+        this.enterDecode(id, k + 1, computed, generated);
+      }
+    }
+    this.stepPrefillCount = 0;
+    this.stepDecodeCount = 0;
+  }
+
+  stats(): ReplicaStats {
+    const timeByOperatorSeconds: Partial<Record<OperatorName, number>> = {};
+    OPERATOR_NAMES.forEach((op, i) => {
+      if (this.operatorSeconds[i] > 0) timeByOperatorSeconds[op] = this.operatorSeconds[i];
+    });
+    return {
+      index: this.index,
+      kvCacheBlocks: this.totalBlocks,
+      steps: this.steps,
+      busySeconds: this.busySeconds,
+      preemptions: this.preemptions,
+      meanBatchSize: this.steps > 0 ? this.scheduledSequences / this.steps : 0,
+      peakKvUtilization: this.totalBlocks > 0 ? this.peakUsedBlocks / this.totalBlocks : 0,
+      timeByOperatorSeconds,
+      batchSize: this.batchSizeSeries.toSeries(),
+      kvUtilization: this.kvSeries.toSeries(),
+      waiting: this.waitingSeries.toSeries(),
+    };
+  }
+
+  /** Fills the step in flight; returns whether anything was preempted. */
+  private schedule(nowSeconds: number): boolean {
+    const t = this.ctx.requests;
+    const k = ++this.stepIndex;
+    const B = this.blockSize;
+    this.stepPrefillCount = 0;
+    let budget = this.maxNumBatchedTokens;
+    let preempted = false;
+
+    const partial = this.lastRunning();
+    const hasPartial = partial >= 0 && t.state[partial] === RequestState.prefilling;
+    let partialChunk = 0;
+    let partialBlocks = 0;
+    if (hasPartial) {
+      const computed = t.computedTokens[partial];
+      partialChunk = Math.min(t.prefillTargetTokens[partial] - computed, budget - this.decodeCount);
+      partialBlocks = ceilDiv(computed + partialChunk, B) - ceilDiv(computed, B);
+    }
+    const decodeBlocks = this.blocksDueByPhase[k % B];
+    if (decodeBlocks + partialBlocks <= this.freeBlocks) {
+      this.freeBlocks -= decodeBlocks + partialBlocks;
+      budget -= this.decodeCount + partialChunk;
+      if (hasPartial) this.addPrefill(partial, partialChunk);
+    } else {
+      budget = this.scheduleRunningUnderPressure(k, nowSeconds);
+      preempted = true;
+    }
+    this.stepDecodeCount = this.decodeCount;
+
+    if (!preempted) this.admitWaiting(nowSeconds, budget);
+
+    const b = this.batch;
+    b.prefillSequences = this.stepPrefillCount;
+    b.prefillTokens = 0;
+    b.prefillCachedTokens = 0;
+    b.prefillAttentionPairs = 0;
+    for (let i = 0; i < this.stepPrefillCount; i++) {
+      const n = this.stepPrefillChunks[i];
+      const cached = t.computedTokens[this.stepPrefillIds[i]];
+      b.prefillTokens += n;
+      b.prefillCachedTokens += cached;
+      b.prefillAttentionPairs += n * cached + (n * (n + 1)) / 2;
+    }
+    b.decodeSequences = this.decodeCount;
+    b.decodeCachedTokens = this.decodeContextOffset + this.decodeCount * k;
+    return preempted;
+  }
+
+  /**
+   * The running loop of vLLM's scheduler, request by request, for a step where blocks run short.
+   * Returns the token budget left.
+   */
+  private scheduleRunningUnderPressure(k: number, nowSeconds: number): number {
+    const t = this.ctx.requests;
+    const B = this.blockSize;
+    let budget = this.maxNumBatchedTokens;
+    for (let i = 0; i < this.runningLength; i++) {
+      const id = this.running[i];
+      const state = t.state[id];
+      let tokens: number;
+      let blocks: number;
+      if (state === RequestState.decoding) {
+        tokens = 1;
+        const context = t.decodeStartContextTokens[id] + (k - t.decodeStartStep[id]);
+        blocks = context % B === 0 ? 1 : 0;
+      } else if (state === RequestState.prefilling) {
+        const computed = t.computedTokens[id];
+        tokens = Math.min(t.prefillTargetTokens[id] - computed, budget);
+        blocks = ceilDiv(computed + tokens, B) - ceilDiv(computed, B);
+      } else {
+        continue;
+      }
+      let selfPreempted = false;
+      while (blocks > this.freeBlocks) {
+        const victim = this.popLastRunning();
+        this.preempt(victim, k, nowSeconds);
+        if (victim === id) {
+          selfPreempted = true;
+          break;
+        }
+      }
+      // vLLM stops the running loop once a request cannot be scheduled; nothing runs after it anyway.
+      if (selfPreempted) break;
+      this.freeBlocks -= blocks;
+      budget -= tokens;
+      if (state === RequestState.prefilling) this.addPrefill(id, tokens);
+    }
+    return budget;
+  }
+
+  private admitWaiting(nowSeconds: number, budgetTokens: number): void {
+    const t = this.ctx.requests;
+    const B = this.blockSize;
+    let budget = budgetTokens;
+    let skipped: number[] | undefined;
+    while (this.waitingQueue.size > 0 && budget > 0 && this.runningCount < this.maxNumSeqs) {
+      const id = this.waitingQueue.peekFront();
+      const target = t.inputTokens[id] + t.generatedTokens[id];
+      if (!this.chunked && target > budget) {
+        // vLLM without chunked prefill skips a prompt that does not fit and tries the next one.
+        (skipped ??= []).push(this.waitingQueue.popFront());
+        continue;
+      }
+      const tokens = Math.min(target, budget);
+      const blocks = ceilDiv(tokens, B);
+      if (blocks > this.freeBlocks) break;
+      this.waitingQueue.popFront();
+      this.freeBlocks -= blocks;
+      t.state[id] = RequestState.prefilling;
+      t.computedTokens[id] = 0;
+      t.prefillTargetTokens[id] = target;
+      if (Number.isNaN(t.firstScheduledSeconds[id])) t.firstScheduledSeconds[id] = nowSeconds;
+      this.pushRunning(id);
+      budget -= tokens;
+      this.addPrefill(id, tokens);
+    }
+    if (skipped) for (let i = skipped.length - 1; i >= 0; i--) this.waitingQueue.pushFront(skipped[i]);
+  }
+
+  private addPrefill(id: number, tokens: number): void {
+    this.stepPrefillIds[this.stepPrefillCount] = id;
+    this.stepPrefillChunks[this.stepPrefillCount] = tokens;
+    this.stepPrefillCount++;
+  }
+
+  private enterDecode(id: number, startStep: number, context: number, generated: number): void {
+    const t = this.ctx.requests;
+    t.state[id] = RequestState.decoding;
+    t.decodeStartStep[id] = startStep;
+    t.decodeStartContextTokens[id] = context;
+    t.generatedTokens[id] = generated;
+    this.decodeCount++;
+    this.decodeContextOffset += context - startStep;
+    this.blocksDueByPhase[mod(startStep - context, this.blockSize)]++;
+    const lastStep = startStep + t.outputTokens[id] - generated - 1;
+    this.finishHeap.push(lastStep, t.generation[id], id);
+  }
+
+  private leaveDecode(id: number): void {
+    const t = this.ctx.requests;
+    const startStep = t.decodeStartStep[id];
+    const context = t.decodeStartContextTokens[id];
+    this.decodeCount--;
+    this.decodeContextOffset -= context - startStep;
+    this.blocksDueByPhase[mod(startStep - context, this.blockSize)]--;
+  }
+
+  private finish(id: number, contextTokens: number, nowSeconds: number): void {
+    const t = this.ctx.requests;
+    t.state[id] = RequestState.finished;
+    t.finishSeconds[id] = nowSeconds;
+    this.freeBlocks += ceilDiv(contextTokens, this.blockSize);
+    this.runningCount--;
+    this.ctx.onFinish(id, nowSeconds);
+  }
+
+  /** Recompute preemption at the start of step k (before the step's allocation). */
+  private preempt(id: number, k: number, nowSeconds: number): void {
+    const t = this.ctx.requests;
+    let context: number;
+    if (t.state[id] === RequestState.decoding) {
+      const advanced = k - t.decodeStartStep[id];
+      context = t.decodeStartContextTokens[id] + advanced;
+      t.generatedTokens[id] += advanced;
+      this.leaveDecode(id);
+      t.lastTokenSeconds[id] = nowSeconds;
+    } else {
+      context = t.computedTokens[id];
+    }
+    this.freeBlocks += ceilDiv(context, this.blockSize);
+    t.state[id] = RequestState.waiting;
+    t.computedTokens[id] = 0;
+    t.generation[id]++;
+    t.preemptions[id]++;
+    this.preemptions++;
+    this.waitingQueue.pushFront(id);
+  }
+
+  private pushRunning(id: number): void {
+    if (this.runningLength === this.running.length) this.compactRunning();
+    if (this.runningLength === this.running.length) {
+      const grown = new Int32Array(this.running.length * 2);
+      grown.set(this.running);
+      this.running = grown;
+    }
+    this.running[this.runningLength++] = id;
+    this.runningCount++;
+  }
+
+  private isRunning(id: number): boolean {
+    const s = this.ctx.requests.state[id];
+    return s === RequestState.prefilling || s === RequestState.decoding;
+  }
+
+  private lastRunning(): number {
+    while (this.runningLength > 0 && !this.isRunning(this.running[this.runningLength - 1])) this.runningLength--;
+    return this.runningLength > 0 ? this.running[this.runningLength - 1] : -1;
+  }
+
+  private popLastRunning(): number {
+    const id = this.lastRunning();
+    this.runningLength--;
+    this.runningCount--;
+    return id;
+  }
+
+  /** Drops finished entries, keeping admission order. */
+  private compactRunning(): void {
+    let w = 0;
+    for (let r = 0; r < this.runningLength; r++) {
+      const id = this.running[r];
+      if (this.isRunning(id)) this.running[w++] = id;
+    }
+    this.runningLength = w;
+  }
+
+  private recordStep(nowSeconds: number, seconds: number): void {
+    const sequences = this.stepPrefillCount + this.stepDecodeCount;
+    const used = this.totalBlocks - this.freeBlocks;
+    this.steps++;
+    this.busySeconds += seconds;
+    this.scheduledSequences += sequences;
+    if (used > this.peakUsedBlocks) this.peakUsedBlocks = used;
+    this.batchSizeSeries.offer(nowSeconds, sequences);
+    this.kvSeries.offer(nowSeconds, used / this.totalBlocks);
+    this.waitingSeries.offer(nowSeconds, this.waitingQueue.size);
+    // Operator split: every Nth step is priced with its breakdown; the steps until the next sample
+    // are split in the same proportions. Total busy time stays exact; the split is a sample.
+    if (this.stepsSinceOperatorSample === 0) this.sampleOperators();
+    this.stepsSinceOperatorSample = (this.stepsSinceOperatorSample + 1) % this.ctx.operatorSampleInterval;
+    for (let i = 0; i < this.operatorFractions.length; i++) {
+      this.operatorSeconds[i] += seconds * this.operatorFractions[i];
+    }
+  }
+
+  private sampleOperators(): void {
+    const step = this.ctx.performanceModel.stepTime(this.batch as StepBatch);
+    this.operatorFractions.fill(0);
+    let total = 0;
+    for (const part of step.breakdown) total += part.seconds;
+    if (!(total > 0)) {
+      this.operatorFractions[OPERATOR_NAMES.indexOf('overhead')] = 1;
+      return;
+    }
+    for (const part of step.breakdown) {
+      const i = OPERATOR_NAMES.indexOf(part.op);
+      if (i >= 0) this.operatorFractions[i] += part.seconds / total;
+    }
+  }
+}
+
+function ceilDiv(a: number, b: number): number {
+  return Math.ceil(a / b);
+}
+
+function mod(a: number, m: number): number {
+  return ((a % m) + m) % m;
+}
