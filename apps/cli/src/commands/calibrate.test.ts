@@ -1,0 +1,70 @@
+import { fileURLToPath } from 'node:url';
+import { describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+import { createTestIo } from '../test-io.ts';
+
+const splitwise = fileURLToPath(new URL('../../../../benchmark_data/raw/splitwise/perf_model.csv', import.meta.url));
+
+describe('llm-sim calibrate and --performance-model vllm_roofline', () => {
+  it('calibrates on the Splitwise H100 TP4 measurements, then predicts their decode step within a few percent', async () => {
+    const t = createTestIo();
+    const code = await main(['calibrate', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--from', splitwise, '-o', 'cal.json'], t.io);
+    expect(code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/prefill: effective [\d.]+ TFLOP\/s/);
+    expect(t.stdout).toMatch(/wrote cal.json/);
+    const calibration = JSON.parse(t.written.get('cal.json')!);
+    expect(calibration).toMatchObject({ format_version: 1, model: 'llama-2-70b', xpu: 'h100-sxm', tp: 4 });
+
+    // Splitwise: Llama-2-70B TP4 on H100 decodes one step in ~29.7 ms at batch 1 and prompt 512.
+    const step = await main(['step', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--phase', 'decode', '--context-len', '576', '--performance-model', 'vllm_roofline', '--calibration-data', 'cal.json', '--json'], t.io);
+    expect(step).toBe(0);
+    const report = JSON.parse(t.stdout.slice(t.stdout.indexOf('{\n  "model"')));
+    expect(report.total_ms).toBeGreaterThan(29.7 * 0.95);
+    expect(report.total_ms).toBeLessThan(29.7 * 1.05);
+    // The spec-sheet roofline is about three times too optimistic for the same step.
+    const peak = createTestIo();
+    await main(['step', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--phase', 'decode', '--context-len', '576', '--json'], peak.io);
+    expect(JSON.parse(peak.stdout).total_ms).toBeLessThan(29.7 / 2);
+  });
+
+  it('refuses a calibration made for another xpu, naming the mismatch', async () => {
+    const t = createTestIo();
+    expect(await main(['calibrate', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--from', splitwise, '-o', 'cal.json', '--json'], t.io)).toBe(0);
+    const code = await main(['simulate', '--model', 'llama-2-70b', '--xpu', 'a100', '--tp', '4', '--num-requests', '5', '--performance-model', 'vllm_roofline', '--calibration-data', 'cal.json'], t.io);
+    expect(code).toBe(2);
+    expect(t.stderr).toMatch(/cal.json was fitted for xpu 'h100-sxm' \(requested 'a100-80gb'\)/);
+  });
+
+  it('refuses vllm_roofline without a calibration file, and a malformed one', async () => {
+    const t = createTestIo();
+    expect(await main(['step', '--model', 'llama-7b', '--xpu', 'h100', '--context-len', '10', '--performance-model', 'vllm_roofline'], t.io)).toBe(2);
+    expect(t.stderr).toMatch(/needs --calibration-data/);
+    const u = createTestIo();
+    u.written.set('bad.json', '{"format_version": 1, "model": "llama-2-7b"');
+    expect(await main(['step', '--model', 'llama-7b', '--xpu', 'h100', '--context-len', '10', '--performance-model', 'vllm_roofline', '--calibration-data', 'bad.json'], u.io)).toBe(2);
+    expect(u.stderr).toMatch(/bad.json is not valid JSON/);
+  });
+
+  it('exits 5 when the fit is worse than --max-mape, and 6 when new data drifted from a calibration', async () => {
+    const t = createTestIo();
+    expect(await main(['calibrate', '--model', 'llama-2-70b', '--xpu', 'a100', '--tp', '4', '--from', splitwise, '-o', 'a100.json', '--max-mape', '1'], t.io)).toBe(5);
+    expect(t.stderr).toMatch(/the fit is too poor/);
+    expect(t.written.has('a100.json')).toBe(true);
+    const h = createTestIo();
+    expect(await main(['calibrate', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--from', splitwise, '-o', 'h100.json'], h.io)).toBe(0);
+    expect(await main(['check-calibration', '--calibration-data', 'h100.json', '--from', splitwise, '--max-mape', '5', '--json'], h.io)).toBe(0);
+    const drifted = JSON.parse(h.written.get('h100.json')!);
+    drifted.decode.effective_bandwidth_gbps /= 2;
+    h.written.set('drifted.json', JSON.stringify(drifted));
+    expect(await main(['check-calibration', '--calibration-data', 'drifted.json', '--from', splitwise, '--max-mape', '5'], h.io)).toBe(6);
+    expect(h.stderr).toMatch(/predictions drifted: MAPE/);
+  });
+
+  it('plans a sparse experiment with fewer runs than the grid', async () => {
+    const sparse = createTestIo();
+    expect(await main(['benchmark', 'plan', '--model', 'llama-7b', '--xpu', 'h100', '--sparse', '--json'], sparse.io)).toBe(0);
+    const grid = createTestIo();
+    expect(await main(['benchmark', 'plan', '--model', 'llama-7b', '--xpu', 'h100', '--json'], grid.io)).toBe(0);
+    expect(JSON.parse(sparse.stdout).points.length).toBeLessThan(JSON.parse(grid.stdout).points.length);
+  });
+});
