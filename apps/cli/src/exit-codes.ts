@@ -24,6 +24,11 @@ const codeToExit: Record<string, number> = {
   DOES_NOT_FIT: ExitCode.doesNotFit,
   SERVER_UNREACHABLE: ExitCode.serverUnreachable,
   BENCHMARK_POINTS_FAILED: ExitCode.serverUnreachable,
+  CONNECTION_ERROR: ExitCode.serverUnreachable,
+  TIMEOUT: ExitCode.serverUnreachable,
+  HTTP_ERROR: ExitCode.serverUnreachable,
+  PROTOCOL_ERROR: ExitCode.serverUnreachable,
+  ABORTED: ExitCode.serverUnreachable,
   FIT_TOO_POOR: ExitCode.fitTooPoor,
   DRIFT_ABOVE_THRESHOLD: ExitCode.driftAboveThreshold,
 };

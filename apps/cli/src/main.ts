@@ -2,6 +2,7 @@ import yargs from 'yargs';
 import { modelsCommand, xpusCommand } from './commands/models.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { stepCommand } from './commands/step.ts';
+import { serveCommand } from './commands/serve.ts';
 import { benchmarkCommand } from './commands/benchmark.ts';
 import { calibrateCommand, checkCalibrationCommand } from './commands/calibrate.ts';
 import type { CliContext } from './context.ts';
@@ -25,6 +26,7 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     .command(calibrateCommand(ctx))
     .command(checkCalibrationCommand(ctx))
     .command(benchmarkCommand(ctx))
+    .command(serveCommand(ctx))
     .strict()
     .recommendCommands()
     .exitProcess(false)

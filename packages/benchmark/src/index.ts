@@ -91,3 +91,25 @@ export {
   type ProcessRawOptions,
 } from './collector/benchmark-store.ts';
 export { createNodeBenchmarkFs } from './collector/node-benchmark-fs.ts';
+export {
+  RunnerError,
+  runExperiment,
+  streamCompletion,
+  fetchServerInfo,
+  formatRunFailures,
+  createProgressReporter,
+  missingPhases,
+  promptTokenIds,
+  RUNNER_SOURCE,
+  DEFAULT_BACKOFF,
+  type RunnerErrorCode,
+  type RunExperimentOptions,
+  type RunExperimentResult,
+  type RunFailure,
+  type RunProgress,
+  type RunnerMetadata,
+  type RunnerPoint,
+  type CompletionTiming,
+  type ServerInfo,
+  type ProgressReporter,
+} from './runner/index.ts';

@@ -1,58 +1,67 @@
 import { z } from 'zod';
-import type { AnnotatedPointInput, PhaseFigures } from './annotated-point.ts';
-import { AnnotatedPointSchema } from './annotated-point.ts';
+import type { PhaseFigures } from './annotated-point.ts';
 import { CalibrationError, formatIssues } from './errors.ts';
-import { evaluateFit, type FitResult, type PhaseFit } from './estimator.ts';
+import type { FitResult, PhaseFit } from './estimator.ts';
 
 export const CALIBRATION_FORMAT_VERSION = 1;
 
 const PhaseParametersSchema = z.object({
-  effective_tflops: z.number().positive(),
-  effective_bandwidth_gbps: z.number().positive(),
-  overhead_ms: z.number().nonnegative(),
+  effective_tflops: z.number().positive().describe('effective FLOP/s, in 1e12 FLOP/s'),
+  effective_bandwidth_gbps: z.number().positive().describe('effective memory bandwidth, in 1e9 bytes/s'),
+  overhead_ms: z.number().nonnegative().describe('fixed time per engine step, in milliseconds'),
+});
+export type PhaseParameters = z.infer<typeof PhaseParametersSchema>;
+
+const FitSummarySchema = z.object({
+  prefill_mape: z.number().nonnegative().describe('mean absolute percentage error of the prefill points, as a fraction (0.03 = 3%)'),
+  decode_mape: z.number().nonnegative().describe('mean absolute percentage error of the decode points, as a fraction'),
+  prefill_r2: z.number().describe('coefficient of determination of the prefill latencies'),
+  decode_r2: z.number().describe('coefficient of determination of the decode latencies'),
+  prefill_max_error: z.number().nonnegative().optional().describe('largest absolute relative error of a prefill point, as a fraction'),
+  decode_max_error: z.number().nonnegative().optional().describe('largest absolute relative error of a decode point, as a fraction'),
+  points: z.number().int().nonnegative().describe('points fitted, both phases'),
+  prefill_points: z.number().int().nonnegative().optional(),
+  decode_points: z.number().int().nonnegative().optional(),
+  excluded: z.number().int().nonnegative().describe('points set aside (unusable), with reasons in the fit report'),
+  notes: z.array(z.string()).default([]).describe('unidentified figures, bounds the fit ran into'),
 });
 
 /**
- * The calibration file (`--calibration-data`): effective roofline figures for one model on one xpu at one
- * tp, prefill and decode apart, with how well they fit and where the measurements came from.
+ * The calibration file (`--calibration-data`, `performance_model.calibration_data_path`): effective roofline
+ * figures for one model on one xpu at one tp/pp/dtype, prefill and decode apart, with how well they fit and
+ * where the measurements came from. Keys are snake_case like vLLM's files; the file is versioned.
  */
 export const RooflineParametersSchema = z.object({
   format_version: z.literal(CALIBRATION_FORMAT_VERSION),
-  model: z.string().min(1),
-  xpu: z.string().min(1),
+  model: z.string().min(1).describe("the model's catalog name, e.g. llama-2-70b"),
+  xpu: z.string().min(1).describe("the xpu's catalog name, e.g. h100-sxm"),
   tp: z.number().int().positive(),
   pp: z.number().int().positive().default(1),
-  dtype: z.string().default('bf16'),
-  engine: z.string().default('vllm'),
-  engine_version: z.string().nullable().default(null),
-  created_at: z.string(),
+  dtype: z.string().min(1).default('bf16').describe('weights dtype the measurements ran in'),
+  engine: z.string().min(1).default('vllm'),
+  engine_version: z.string().nullable().default(null).describe('null when the measurements do not record it'),
+  created_at: z.union([z.iso.datetime({ offset: true }), z.iso.date()]).describe('ISO 8601 date or date-time'),
   prefill: PhaseParametersSchema,
   decode: PhaseParametersSchema,
-  fit: z.object({
-    prefill_mape: z.number().nonnegative(),
-    decode_mape: z.number().nonnegative(),
-    prefill_r2: z.number(),
-    decode_r2: z.number(),
-    prefill_points: z.number().int().nonnegative(),
-    decode_points: z.number().int().nonnegative(),
-    points: z.number().int().nonnegative(),
-    excluded: z.number().int().nonnegative(),
-    notes: z.array(z.string()).default([]),
-  }),
+  fit: FitSummarySchema,
   source: z.object({
-    files: z.array(z.string()).default([]),
+    files: z.array(z.string()).default([]).describe('measurement files the fit read'),
     description: z.string().default(''),
   }),
 });
 export type RooflineParameters = z.infer<typeof RooflineParametersSchema>;
 export type RooflineParametersInput = z.input<typeof RooflineParametersSchema>;
 
+/** Effective figures for prefill and decode apart, SI units: the roofline package's `EffectiveRoofline`. */
 export interface EffectiveRoofline {
   readonly prefill: PhaseFigures;
   readonly decode: PhaseFigures;
 }
 
-/** Parses a calibration file's text; errors name the file and the field. */
+/**
+ * Parses a calibration file's text. Errors (code INVALID_CALIBRATION_FILE) name the file and the field
+ * path: malformed JSON, a missing or invalid field, an unsupported format_version.
+ */
 export function parseCalibrationFile(text: string, path = 'calibration file'): RooflineParameters {
   let json: unknown;
   try {
@@ -60,25 +69,35 @@ export function parseCalibrationFile(text: string, path = 'calibration file'): R
   } catch (error) {
     throw new CalibrationError('INVALID_CALIBRATION_FILE', `${path} is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
-  const version = (json as { format_version?: unknown } | null)?.format_version;
-  if (version !== undefined && version !== CALIBRATION_FORMAT_VERSION) {
-    throw new CalibrationError(
-      'INVALID_CALIBRATION_FILE',
-      `${path}: format_version ${JSON.stringify(version)} is not supported; this version of llm-sim reads format_version ${CALIBRATION_FORMAT_VERSION}`,
-    );
+  if (json !== null && typeof json === 'object' && !Array.isArray(json)) {
+    const version = (json as { format_version?: unknown }).format_version;
+    if (version === undefined) {
+      throw new CalibrationError('INVALID_CALIBRATION_FILE', `${path}: format_version is missing; calibration files carry "format_version": ${CALIBRATION_FORMAT_VERSION}`);
+    }
+    if (version !== CALIBRATION_FORMAT_VERSION) {
+      throw new CalibrationError(
+        'INVALID_CALIBRATION_FILE',
+        `${path}: format_version ${JSON.stringify(version)} is not supported; this version of llm-sim reads format_version ${CALIBRATION_FORMAT_VERSION}`,
+      );
+    }
   }
   const parsed = RooflineParametersSchema.safeParse(json);
   if (!parsed.success) {
-    throw new CalibrationError('INVALID_CALIBRATION_FILE', `${path} is not a calibration file: ${formatIssues(parsed.error.issues)}`);
+    throw new CalibrationError('INVALID_CALIBRATION_FILE', `${path} is not a valid calibration file: ${formatIssues(parsed.error.issues)}`);
   }
   return parsed.data;
 }
 
+/** The file's text: validated, two-space indented, with a final newline. */
 export function serializeCalibration(params: RooflineParametersInput): string {
-  return `${JSON.stringify(RooflineParametersSchema.parse(params), null, 2)}\n`;
+  const parsed = RooflineParametersSchema.safeParse(params);
+  if (!parsed.success) {
+    throw new CalibrationError('INVALID_CALIBRATION_FILE', `cannot write an invalid calibration: ${formatIssues(parsed.error.issues)}`);
+  }
+  return `${JSON.stringify(parsed.data, null, 2)}\n`;
 }
 
-function toPhaseFigures(p: RooflineParameters['prefill']): PhaseFigures {
+function toPhaseFigures(p: PhaseParameters): PhaseFigures {
   return {
     flopsPerSecond: p.effective_tflops * 1e12,
     bandwidthBytesPerSecond: p.effective_bandwidth_gbps * 1e9,
@@ -86,22 +105,38 @@ function toPhaseFigures(p: RooflineParameters['prefill']): PhaseFigures {
   };
 }
 
-/** The calibration in SI units, as the roofline's effective figures. */
-export function toEffectiveRoofline(params: RooflineParameters): EffectiveRoofline {
+/** The calibration in SI units, in the shape the roofline takes as its effective figures. */
+export function toEffectiveRoofline(params: Pick<RooflineParameters, 'prefill' | 'decode'>): EffectiveRoofline {
   return { prefill: toPhaseFigures(params.prefill), decode: toPhaseFigures(params.decode) };
 }
 
-/** Refuses a calibration made for another model, xpu or tp. */
-export function checkCalibrationMatch(params: RooflineParameters, expected: { model: string; xpu: string; tp: number }, path = 'calibration file'): void {
+export interface CalibrationTarget {
+  readonly model: string;
+  readonly xpu: string;
+  readonly tp: number;
+  /** Checked only when given. */
+  readonly pp?: number;
+  /** Checked only when given. */
+  readonly dtype?: string;
+}
+
+/**
+ * Refuses a calibration made for another deployment: throws CALIBRATION_MISMATCH naming every field that
+ * differs, with the file's value and the requested one.
+ */
+export function checkCalibrationMatch(params: RooflineParameters, expected: CalibrationTarget, path = 'calibration file'): void {
   const mismatches: string[] = [];
   if (params.model !== expected.model) mismatches.push(`model '${params.model}' (requested '${expected.model}')`);
   if (params.xpu !== expected.xpu) mismatches.push(`xpu '${params.xpu}' (requested '${expected.xpu}')`);
   if (params.tp !== expected.tp) mismatches.push(`tp ${params.tp} (requested ${expected.tp})`);
+  if (expected.pp !== undefined && params.pp !== expected.pp) mismatches.push(`pp ${params.pp} (requested ${expected.pp})`);
+  if (expected.dtype !== undefined && params.dtype !== expected.dtype) mismatches.push(`dtype '${params.dtype}' (requested '${expected.dtype}')`);
   if (mismatches.length > 0) {
     throw new CalibrationError('CALIBRATION_MISMATCH', `${path} was fitted for ${mismatches.join(', ')}; calibrate this configuration or pick the matching file`);
   }
 }
 
+/** What the fit does not know: the deployment it was measured on, and when. */
 export interface CalibrationMetadata {
   readonly model: string;
   readonly xpu: string;
@@ -110,35 +145,37 @@ export interface CalibrationMetadata {
   readonly dtype?: string;
   readonly engine?: string;
   readonly engineVersion?: string | null;
+  /** ISO 8601; passed in because library code reads no clock. */
   readonly createdAt: string;
   readonly files?: readonly string[];
   readonly description?: string;
 }
 
-const phaseParameters = (fit: PhaseFit) => ({
-  effective_tflops: fit.figures.flopsPerSecond / 1e12,
-  effective_bandwidth_gbps: fit.figures.bandwidthBytesPerSecond / 1e9,
-  overhead_ms: fit.figures.overheadSeconds * 1000,
+/** Six significant digits: plenty for figures fitted to measurements, and a readable committed file. */
+const round = (x: number) => (x === 0 ? 0 : Number(x.toPrecision(6)));
+
+const phaseParameters = (fit: PhaseFit): PhaseParameters => ({
+  effective_tflops: round(fit.figures.flopsPerSecond / 1e12),
+  effective_bandwidth_gbps: round(fit.figures.bandwidthBytesPerSecond / 1e9),
+  overhead_ms: round(fit.figures.overheadSeconds * 1000),
 });
 
-/** The calibration file for a fit; both phases must have been fitted. */
+/**
+ * The calibration file's content for a fit. Both phases must have been fitted (NOT_ENOUGH_POINTS names
+ * the missing phase and the first excluded points otherwise).
+ */
 export function toRooflineParameters(fit: FitResult, meta: CalibrationMetadata): RooflineParameters {
   const missing = (['prefill', 'decode'] as const).filter((p) => !fit[p]);
   if (missing.length > 0) {
+    const excluded = fit.excluded.slice(0, 3).map((e) => `${e.label}: ${e.reason}`).join('; ');
     throw new CalibrationError(
       'NOT_ENOUGH_POINTS',
-      `no ${missing.join(' or ')} points to fit${fit.excluded.length > 0 ? ` (${fit.excluded.length} excluded: ${fit.excluded.slice(0, 3).map((e) => `${e.label}: ${e.reason}`).join('; ')})` : ''}`,
+      `no usable ${missing.join(' or ')} point to fit${fit.excluded.length > 0 ? ` (${fit.excluded.length} excluded, e.g. ${excluded})` : ''}`,
     );
   }
   const prefill = fit.prefill!;
   const decode = fit.decode!;
-  const notes: string[] = [];
-  for (const f of [prefill, decode]) {
-    for (const u of f.unidentified) notes.push(`${f.phase}: no point is ${u === 'flops' ? 'compute' : 'memory'}-bound, effective ${u === 'flops' ? 'FLOP/s' : 'bandwidth'} kept at the peak`);
-    for (const c of f.constraintsHit) notes.push(`${f.phase}: ${c}`);
-    for (const o of f.outliers) notes.push(`${f.phase}: outlier ${o}`);
-  }
-  return RooflineParametersSchema.parse({
+  const parsed = RooflineParametersSchema.safeParse({
     format_version: CALIBRATION_FORMAT_VERSION,
     model: meta.model,
     xpu: meta.xpu,
@@ -151,45 +188,22 @@ export function toRooflineParameters(fit: FitResult, meta: CalibrationMetadata):
     prefill: phaseParameters(prefill),
     decode: phaseParameters(decode),
     fit: {
-      prefill_mape: prefill.mape,
-      decode_mape: decode.mape,
-      prefill_r2: prefill.r2,
-      decode_r2: decode.r2,
+      prefill_mape: round(prefill.mape),
+      decode_mape: round(decode.mape),
+      prefill_r2: round(prefill.r2),
+      decode_r2: round(decode.r2),
+      prefill_max_error: round(prefill.maxAbsoluteRelativeError),
+      decode_max_error: round(decode.maxAbsoluteRelativeError),
+      points: prefill.points.length + decode.points.length,
       prefill_points: prefill.points.length,
       decode_points: decode.points.length,
-      points: prefill.points.length + decode.points.length,
       excluded: fit.excluded.length,
-      notes,
+      notes: [...prefill.notes.map((n) => `prefill: ${n}`), ...decode.notes.map((n) => `decode: ${n}`)],
     },
     source: { files: [...(meta.files ?? [])], description: meta.description ?? '' },
   });
-}
-
-export interface CalibrationEvaluation {
-  readonly prefill?: ReturnType<typeof evaluateFit>;
-  readonly decode?: ReturnType<typeof evaluateFit>;
-  /** Over every point of both phases. */
-  readonly mape: number;
-  readonly points: number;
-}
-
-/**
- * How well a (committed) calibration predicts new measurements: what a nightly job compares to decide
- * whether the deployment drifted.
- */
-export function evaluateCalibration(params: RooflineParameters, points: readonly AnnotatedPointInput[], ridgePointFlopsPerByte: number): CalibrationEvaluation {
-  const figures = toEffectiveRoofline(params);
-  const parsed = points.map((p) => AnnotatedPointSchema.parse(p)).filter((p) => p.phase !== 'mixed' && p.measuredSeconds > 0);
-  const out: { prefill?: ReturnType<typeof evaluateFit>; decode?: ReturnType<typeof evaluateFit> } = {};
-  let sum = 0;
-  let n = 0;
-  for (const phase of ['prefill', 'decode'] as const) {
-    const ps = parsed.filter((p) => p.phase === phase);
-    if (ps.length === 0) continue;
-    const e = evaluateFit(phase, ps, figures[phase], ridgePointFlopsPerByte);
-    out[phase] = e;
-    sum += e.mape * ps.length;
-    n += ps.length;
+  if (!parsed.success) {
+    throw new CalibrationError('INVALID_CALIBRATION_FILE', `invalid calibration metadata: ${formatIssues(parsed.error.issues)}`);
   }
-  return { ...out, mape: n > 0 ? sum / n : 0, points: n };
+  return parsed.data;
 }

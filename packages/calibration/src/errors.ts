@@ -7,6 +7,8 @@ export type CalibrationErrorCode =
   | 'NOT_ENOUGH_POINTS'
   /** Peak figures that are not positive and finite. */
   | 'INVALID_PEAK_FIGURES'
+  /** Estimator options out of range. */
+  | 'INVALID_FIT_OPTIONS'
   /** The fit's MAPE is above the allowed error. */
   | 'FIT_TOO_POOR'
   /** A calibration predicts new measurements worse than the allowed error. */

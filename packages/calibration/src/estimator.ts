@@ -1,257 +1,454 @@
-import { AnnotatedPointSchema, arithmeticIntensity, predictSeconds, type AnnotatedPoint, type AnnotatedPointInput, type PhaseFigures } from './annotated-point.ts';
-import { CalibrationError } from './errors.ts';
+import { AnnotatedPointSchema, type AnnotatedPoint, type AnnotatedPointInput, type PhaseFigures } from './annotated-point.ts';
+import { CalibrationError, formatIssues } from './errors.ts';
+import { evaluateFit, type FitQuality, type Phase } from './evaluate-fit.ts';
 
-export type Phase = 'prefill' | 'decode';
-
+/** The spec sheet's figures for the device and dtype: the physical upper bounds of the fit. */
 export interface PeakFigures {
   readonly peakFlopsPerSecond: number;
   readonly peakBandwidthBytesPerSecond: number;
 }
 
-export interface PointFit {
-  readonly label: string;
-  readonly phase: Phase;
-  readonly measuredSeconds: number;
-  readonly predictedSeconds: number;
-  /** (predicted - measured) / measured. */
-  readonly relativeError: number;
-  readonly arithmeticIntensity: number;
-  /** Against the ridge point of the peak figures. */
-  readonly regime: 'compute' | 'memory';
+export type FigureName = 'flops' | 'bandwidth';
+
+/** A bound of the search the fitted figures sit on. */
+export type ConstraintName =
+  /** The data would put the effective FLOP/s above the peak. */
+  | 'flops-at-peak'
+  | 'bandwidth-at-peak'
+  /** The best overhead would be negative: the counts overestimate the small points. */
+  | 'overhead-at-zero'
+  /** The figure sits at the bottom of the search range: counts or measurements are probably wrong. */
+  | 'flops-at-floor'
+  | 'bandwidth-at-floor';
+
+export interface PhaseFit extends FitQuality {
+  readonly figures: PhaseFigures;
+  /** Figures no point's time depends on; set by the documented default (see RooflineParameterEstimator). */
+  readonly unidentified: readonly FigureName[];
+  readonly constraintsHit: readonly ConstraintName[];
+  /** What a reader of the fit should know, in words: unidentified figures, bounds hit, too few points. */
+  readonly notes: readonly string[];
 }
 
-export interface PhaseFit {
-  readonly phase: Phase;
-  readonly figures: PhaseFigures;
-  readonly points: readonly PointFit[];
-  /** Mean absolute percentage error, as a fraction (0.03 = 3%). */
-  readonly mape: number;
-  readonly maxAbsoluteRelativeError: number;
-  /** Coefficient of determination of the latencies. */
-  readonly r2: number;
-  readonly computeBoundPoints: number;
-  readonly memoryBoundPoints: number;
-  /** Figures the data cannot pin down (no point in that regime), kept at the peak. */
-  readonly unidentified: readonly ('flops' | 'bandwidth')[];
-  /** Physical limits the fit ran into (an effective figure at the peak, the overhead at zero). */
-  readonly constraintsHit: readonly string[];
-  /** Points whose error exceeds three times the robust scale: measured, kept, but not what the fit follows. */
-  readonly outliers: readonly string[];
+export interface FitOptions {
+  /**
+   * Use a Cauchy (robust) loss on the relative errors with this scale (a fraction, e.g. 0.1) instead of
+   * squared relative errors: points whose error exceeds it weigh less and less, so an anomalous measurement
+   * cannot drag the fit. Default: plain least squares on relative errors.
+   */
+  readonly robustScale?: number;
 }
 
 export interface ExcludedPoint {
+  /** Position in the input. */
+  readonly index: number;
   readonly label: string;
   readonly reason: string;
 }
 
 export interface FitResult {
+  /** Absent when no usable prefill point was given. */
   readonly prefill?: PhaseFit;
   readonly decode?: PhaseFit;
   readonly excluded: readonly ExcludedPoint[];
+  readonly peak: PeakFigures;
+  /** Peak FLOP/s over peak bandwidth: points at or above it are compute-bound. */
   readonly ridgePointFlopsPerByte: number;
 }
 
-/** Log-space search range below the peak: effective figures from 0.5% to 100% of the spec sheet. */
-const MIN_FRACTION = 0.005;
-
+/** The search covers effective figures from 0.1% to 100% of the peak, in log space. */
+const LOG_MIN_FRACTION = Math.log(1e-3);
+const GRID_STEPS = 48;
+/** Coarse searches refined to the final precision. */
+const REFINED_STARTS = 4;
+const COARSE_LOG_STEP = 1e-3;
+/** Coarse ends closer than this in both coordinates are the same basin. */
+const DISTINCT_LOG = 0.02;
+const FINAL_LOG_STEP = 1e-8;
 /**
- * Scale of the robust loss, as a relative error: residuals well below it count as squares (least squares),
- * residuals far above it only logarithmically, so that one bad measurement (a stalled run, a mislabelled
- * row) cannot drag the figures of every other point.
+ * Losses closer than this (relative), or than a squared relative error of 1e-12 summed over points, are ties:
+ * rounding noise must not walk the search along a flat direction, and ties keep the figures nearer the peak.
  */
-export const ROBUST_LOSS_SCALE = 0.1;
+const TIE = 1e-12;
+const ABSOLUTE_TIE = 1e-24;
+const improves = (loss: number, incumbent: number) => loss < incumbent * (1 - TIE) - ABSOLUTE_TIE;
 
-function objective(points: readonly AnnotatedPoint[], flops: number, bandwidth: number): { loss: number; overhead: number } {
-  const base = new Float64Array(points.length);
-  const weights = new Float64Array(points.length);
-  for (let i = 0; i < points.length; i++) {
-    base[i] = predictSeconds(points[i], { flopsPerSecond: flops, bandwidthBytesPerSecond: bandwidth, overheadSeconds: 0 });
-    weights[i] = 1;
+/** The points of one phase flattened into arrays: the objective runs thousands of times per fit. */
+class PhaseProblem {
+  private readonly flops: Float64Array;
+  private readonly bytes: Float64Array;
+  private readonly opEnd: Int32Array;
+  private readonly fixedSeconds: Float64Array;
+  private readonly measured: Float64Array;
+  /** weight / measured^2: squared errors of these weights are squared relative errors. */
+  private readonly pointWeight: Float64Array;
+  private readonly relativeWeight: Float64Array;
+  private readonly base: Float64Array;
+
+  constructor(points: readonly AnnotatedPoint[]) {
+    const n = points.length;
+    const ops = points.reduce((sum, p) => sum + p.operators.length, 0);
+    this.flops = new Float64Array(ops);
+    this.bytes = new Float64Array(ops);
+    this.opEnd = new Int32Array(n);
+    this.fixedSeconds = new Float64Array(n);
+    this.measured = new Float64Array(n);
+    this.pointWeight = new Float64Array(n);
+    this.relativeWeight = new Float64Array(n);
+    this.base = new Float64Array(n);
+    let k = 0;
+    points.forEach((p, i) => {
+      for (const o of p.operators) {
+        this.flops[k] = o.flops;
+        this.bytes[k] = o.bytes;
+        k++;
+      }
+      this.opEnd[i] = k;
+      this.fixedSeconds[i] = p.communicationSeconds;
+      this.measured[i] = p.measuredSeconds;
+      this.pointWeight[i] = p.weight ?? 1;
+      this.relativeWeight[i] = this.pointWeight[i] / (p.measuredSeconds * p.measuredSeconds);
+    });
   }
-  // For given F and B the best non-negative overhead is a weighted mean of the residuals (weights 1/m^2, so
-  // that every point counts by its relative error), clamped at zero; two reweighting passes make it robust.
-  let overhead = 0;
-  for (let pass = 0; pass < 3; pass++) {
+
+  /** Scales each point's weight (iteratively reweighted least squares for the robust fit). */
+  reweight(multipliers: Float64Array): void {
+    for (let i = 0; i < multipliers.length; i++) {
+      this.relativeWeight[i] = (this.pointWeight[i] * multipliers[i]) / (this.measured[i] * this.measured[i]);
+    }
+  }
+
+  /** Relative error of each point at these figures. */
+  relativeErrors(f: PhaseFigures): Float64Array {
+    this.evaluate(f.flopsPerSecond, f.bandwidthBytesPerSecond);
+    const out = new Float64Array(this.measured.length);
+    for (let i = 0; i < out.length; i++) out[i] = (this.base[i] + f.overheadSeconds - this.measured[i]) / this.measured[i];
+    return out;
+  }
+
+  /**
+   * Weighted sum of squared relative errors at figures (F, B), with the overhead that minimises it: for
+   * fixed F and B the loss is a quadratic in the overhead, so its best value is the weighted mean of the
+   * residuals (weights w / m^2), clamped at zero.
+   */
+  evaluate(flopsPerSecond: number, bandwidthBytesPerSecond: number): { loss: number; overheadSeconds: number; unclampedOverheadSeconds: number } {
+    const { flops, bytes, opEnd, fixedSeconds, measured, relativeWeight, base } = this;
     let num = 0;
     let den = 0;
-    for (let i = 0; i < points.length; i++) {
-      const m = points[i].measuredSeconds;
-      const w = weights[i] / (m * m);
-      num += w * (m - base[i]);
-      den += w;
-    }
-    overhead = Math.max(0, num / den);
-    for (let i = 0; i < points.length; i++) {
-      const e = (base[i] + overhead - points[i].measuredSeconds) / points[i].measuredSeconds / ROBUST_LOSS_SCALE;
-      weights[i] = 1 / (1 + e * e);
-    }
-  }
-  let loss = 0;
-  for (let i = 0; i < points.length; i++) {
-    const e = (base[i] + overhead - points[i].measuredSeconds) / points[i].measuredSeconds / ROBUST_LOSS_SCALE;
-    loss += Math.log1p(e * e);
-  }
-  return { loss, overhead };
-}
-
-function fitFigures(points: readonly AnnotatedPoint[], peak: PeakFigures): PhaseFigures {
-  const logMin = Math.log(MIN_FRACTION);
-  // Coarse grid from the peak downwards; only a strictly better point replaces the best, so that a figure
-  // the data cannot pin down stays at the peak.
-  const steps = 48;
-  let best = { x: 0, y: 0, loss: Infinity };
-  for (let a = 0; a <= steps; a++) {
-    for (let b = 0; b <= steps; b++) {
-      const x = (logMin * a) / steps;
-      const y = (logMin * b) / steps;
-      const { loss } = objective(points, peak.peakFlopsPerSecond * Math.exp(x), peak.peakBandwidthBytesPerSecond * Math.exp(y));
-      if (loss < best.loss * (1 - 1e-9)) best = { x, y, loss };
-    }
-  }
-  // Pattern search around the best grid point, shrinking the step: deterministic and derivative-free.
-  let step = -logMin / steps;
-  while (step > 1e-6) {
-    let improved = false;
-    for (const [dx, dy] of [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1]] as const) {
-      const x = Math.min(0, Math.max(logMin, best.x + dx * step));
-      const y = Math.min(0, Math.max(logMin, best.y + dy * step));
-      const { loss } = objective(points, peak.peakFlopsPerSecond * Math.exp(x), peak.peakBandwidthBytesPerSecond * Math.exp(y));
-      if (loss < best.loss * (1 - 1e-12)) {
-        best = { x, y, loss };
-        improved = true;
+    let k = 0;
+    for (let i = 0; i < opEnd.length; i++) {
+      let t = fixedSeconds[i];
+      for (; k < opEnd[i]; k++) {
+        const compute = flops[k] / flopsPerSecond;
+        const memory = bytes[k] / bandwidthBytesPerSecond;
+        t += compute > memory ? compute : memory;
       }
+      base[i] = t;
+      num += relativeWeight[i] * (measured[i] - t);
+      den += relativeWeight[i];
     }
-    if (!improved) step /= 2;
+    const unclamped = num / den;
+    const overhead = unclamped > 0 ? unclamped : 0;
+    let loss = 0;
+    for (let i = 0; i < opEnd.length; i++) {
+      const r = base[i] + overhead - measured[i];
+      loss += relativeWeight[i] * r * r;
+    }
+    return { loss, overheadSeconds: overhead, unclampedOverheadSeconds: unclamped };
   }
-  const flopsPerSecond = peak.peakFlopsPerSecond * Math.exp(best.x);
-  const bandwidthBytesPerSecond = peak.peakBandwidthBytesPerSecond * Math.exp(best.y);
-  return { flopsPerSecond, bandwidthBytesPerSecond, overheadSeconds: objective(points, flopsPerSecond, bandwidthBytesPerSecond).overhead };
-}
 
-/** Per-point error and summary statistics of figures against points. */
-export function evaluateFit(phase: Phase, points: readonly AnnotatedPoint[], figures: PhaseFigures, ridge: number): Omit<PhaseFit, 'unidentified' | 'constraintsHit' | 'figures' | 'outliers'> {
-  const fits: PointFit[] = points.map((p) => {
-    const predictedSeconds = predictSeconds(p, figures);
-    const intensity = arithmeticIntensity(p);
-    return {
-      label: p.label,
-      phase,
-      measuredSeconds: p.measuredSeconds,
-      predictedSeconds,
-      relativeError: (predictedSeconds - p.measuredSeconds) / p.measuredSeconds,
-      arithmeticIntensity: intensity,
-      regime: intensity >= ridge ? 'compute' : 'memory',
-    };
-  });
-  const n = fits.length;
-  const mape = n > 0 ? fits.reduce((a, f) => a + Math.abs(f.relativeError), 0) / n : 0;
-  const maxAbs = fits.reduce((a, f) => Math.max(a, Math.abs(f.relativeError)), 0);
-  const mean = n > 0 ? fits.reduce((a, f) => a + f.measuredSeconds, 0) / n : 0;
-  let ssRes = 0;
-  let ssTot = 0;
-  for (const f of fits) {
-    ssRes += (f.predictedSeconds - f.measuredSeconds) ** 2;
-    ssTot += (f.measuredSeconds - mean) ** 2;
-  }
-  return {
-    phase,
-    points: fits,
-    mape,
-    maxAbsoluteRelativeError: maxAbs,
-    r2: ssTot > 0 ? 1 - ssRes / ssTot : ssRes === 0 ? 1 : 0,
-    computeBoundPoints: fits.filter((f) => f.regime === 'compute').length,
-    memoryBoundPoints: fits.filter((f) => f.regime === 'memory').length,
-  };
-}
-
-/** Which figures actually set some operator's time for some point under the fitted figures. */
-function identifiedFigures(points: readonly AnnotatedPoint[], figures: PhaseFigures): { flops: boolean; bandwidth: boolean } {
-  let flops = false;
-  let bandwidth = false;
-  for (const p of points) {
-    for (const o of p.operators) {
-      if (o.flops === 0 && o.bytes === 0) continue;
-      if (o.flops / figures.flopsPerSecond > o.bytes / figures.bandwidthBytesPerSecond) flops = true;
+  /** Whether some operator's time is set by the FLOP/s, and some by the bandwidth, at these figures. */
+  boundFigures(f: PhaseFigures): { flops: boolean; bandwidth: boolean } {
+    let flops = false;
+    let bandwidth = false;
+    for (let k = 0; k < this.flops.length; k++) {
+      if (this.flops[k] === 0 && this.bytes[k] === 0) continue;
+      if (this.flops[k] / f.flopsPerSecond > this.bytes[k] / f.bandwidthBytesPerSecond) flops = true;
       else bandwidth = true;
     }
+    return { flops, bandwidth };
   }
-  return { flops, bandwidth };
+
+  /**
+   * The lowest FLOP/s (or bandwidth) that keeps every operator on the side of the ridge it is on at `f`:
+   * moving an unidentified figure down to it changes no prediction.
+   */
+  floor(figure: FigureName, f: PhaseFigures): number {
+    let floor = 0;
+    for (let k = 0; k < this.flops.length; k++) {
+      const value =
+        figure === 'flops'
+          ? this.bytes[k] > 0 ? (this.flops[k] * f.bandwidthBytesPerSecond) / this.bytes[k] : 0
+          : this.flops[k] > 0 ? (this.bytes[k] * f.flopsPerSecond) / this.flops[k] : 0;
+      if (value > floor) floor = value;
+    }
+    return floor;
+  }
+}
+
+interface SearchPoint {
+  readonly x: number;
+  readonly y: number;
+  readonly loss: number;
 }
 
 /**
- * The seeds' RooflineParameterEstimator: fits effective FLOP/s, effective bandwidth and a per-step
- * overhead to measured points, prefill and decode apart, minimising the squared relative error. Each
- * point is classified by its arithmetic intensity against the ridge point of the peak figures: compute-
- * bound points inform the effective FLOP/s, memory-bound ones the effective bandwidth. The figures are
- * kept physical (at most the peak; overhead at least zero). The loss is robust (Cauchy on the relative
- * error, scale ROBUST_LOSS_SCALE): an outlier is reported, not fitted. Deterministic: a grid in log space from the
- * peak down to 0.5% of it, refined by a pattern search.
+ * Minimises the loss over x = ln(F / peak F), y = ln(B / peak B) in [ln 0.001, 0]^2. The loss is piecewise
+ * smooth with kinks where an operator crosses its ridge, and can have separate basins (say, the largest
+ * decode batches priced as compute-bound with a small overhead, or as memory-bound with a larger one), so:
+ * a grid; from the best cell of every grid row and every grid column, a coarse pattern search; the best few
+ * of those refined by a fine pattern search. Only strictly better points replace the incumbent and the
+ * starts run from the peak downwards, so along a flat direction (a figure the data cannot see) the search
+ * stays at the peak.
+ */
+function search(problem: PhaseProblem, peak: PeakFigures): SearchPoint {
+  const lossAt = (x: number, y: number) => problem.evaluate(peak.peakFlopsPerSecond * Math.exp(x), peak.peakBandwidthBytesPerSecond * Math.exp(y)).loss;
+  const size = GRID_STEPS + 1;
+  const grid = new Float64Array(size * size);
+  const coordinate = (i: number) => (LOG_MIN_FRACTION * i) / GRID_STEPS;
+  for (let a = 0; a < size; a++) {
+    for (let b = 0; b < size; b++) grid[a * size + b] = lossAt(coordinate(a), coordinate(b));
+  }
+  const starts = new Set<number>();
+  for (let a = 0; a < size; a++) {
+    let row = a * size;
+    let column = a;
+    for (let b = 1; b < size; b++) {
+      if (improves(grid[a * size + b], grid[row])) row = a * size + b;
+      if (improves(grid[b * size + a], grid[column])) column = b * size + a;
+    }
+    starts.add(row);
+    starts.add(column);
+  }
+  const coarse = [...starts]
+    .sort((p, q) => p - q)
+    .map((cell) => patternSearch(lossAt, { x: coordinate(Math.floor(cell / size)), y: coordinate(cell % size), loss: grid[cell] }, COARSE_LOG_STEP));
+  const order = coarse.map((_, i) => i).sort((i, j) => coarse[i].loss - coarse[j].loss || i - j);
+  // Many starts end in the same basin; refine the best few distinct ends.
+  const distinct: number[] = [];
+  for (const i of order) {
+    if (distinct.length === REFINED_STARTS) break;
+    if (distinct.every((j) => Math.abs(coarse[i].x - coarse[j].x) > DISTINCT_LOG || Math.abs(coarse[i].y - coarse[j].y) > DISTINCT_LOG)) distinct.push(i);
+  }
+  let winner: SearchPoint | undefined;
+  for (const i of distinct) {
+    const refined = patternSearch(lossAt, coarse[i], FINAL_LOG_STEP);
+    if (!winner || improves(refined.loss, winner.loss)) winner = refined;
+  }
+  return winner!;
+}
+
+/** Compass search over 8 directions, halving the step when no direction improves. */
+function patternSearch(lossAt: (x: number, y: number) => number, from: SearchPoint, finalStep: number): SearchPoint {
+  let current = from;
+  let step = -LOG_MIN_FRACTION / GRID_STEPS;
+  while (step > finalStep) {
+    // The best of the 8 moves, axis moves winning ties: a diagonal move that gains only along one axis would
+    // drag the other figure along a flat direction.
+    let next = current;
+    for (const [dx, dy] of DIRECTIONS) {
+      const x = Math.min(0, Math.max(LOG_MIN_FRACTION, current.x + dx * step));
+      const y = Math.min(0, Math.max(LOG_MIN_FRACTION, current.y + dy * step));
+      const loss = lossAt(x, y);
+      if (improves(loss, next.loss)) next = { x, y, loss };
+    }
+    if (next === current) step /= 2;
+    else current = next;
+  }
+  return current;
+}
+
+const DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1]] as const;
+
+const tflops = (x: number) => `${(x / 1e12).toPrecision(4)} TFLOP/s`;
+const gbps = (x: number) => `${(x / 1e9).toPrecision(4)} GB/s`;
+const percent = (x: number) => `${(x * 100).toPrecision(3)}%`;
+
+function figuresAt(problem: PhaseProblem, peak: PeakFigures, best: SearchPoint) {
+  const flopsPerSecond = best.x === 0 ? peak.peakFlopsPerSecond : peak.peakFlopsPerSecond * Math.exp(best.x);
+  const bandwidthBytesPerSecond = best.y === 0 ? peak.peakBandwidthBytesPerSecond : peak.peakBandwidthBytesPerSecond * Math.exp(best.y);
+  const { overheadSeconds, unclampedOverheadSeconds } = problem.evaluate(flopsPerSecond, bandwidthBytesPerSecond);
+  return { figures: { flopsPerSecond, bandwidthBytesPerSecond, overheadSeconds }, unclampedOverheadSeconds };
+}
+
+/**
+ * Cauchy loss on the relative errors, by iteratively reweighted least squares from the least-squares fit:
+ * a point with relative error r weighs 1 / (1 + (r / scale)^2). A redescending loss, because relative errors
+ * are unbounded above: one broken measurement (a prefill reported 7x too fast) would still dominate a Huber
+ * loss, whose influence only stops growing.
+ */
+function robustSearch(problem: PhaseProblem, peak: PeakFigures, threshold: number): { best: SearchPoint; downweighted: number } {
+  let best = search(problem, peak);
+  let downweighted = 0;
+  for (let iteration = 0; iteration < MAX_ROBUST_ITERATIONS; iteration++) {
+    const errors = problem.relativeErrors(figuresAt(problem, peak, best).figures);
+    const multipliers = new Float64Array(errors.length);
+    downweighted = 0;
+    for (let i = 0; i < errors.length; i++) {
+      const abs = Math.abs(errors[i]);
+      multipliers[i] = 1 / (1 + (abs / threshold) ** 2);
+      if (abs > threshold) downweighted++;
+    }
+    problem.reweight(multipliers);
+    const next = search(problem, peak);
+    const converged = Math.abs(next.x - best.x) < 1e-6 && Math.abs(next.y - best.y) < 1e-6;
+    best = next;
+    if (converged) break;
+  }
+  return { best, downweighted };
+}
+
+const MAX_ROBUST_ITERATIONS = 30;
+
+function fitPhase(phase: Phase, points: readonly AnnotatedPoint[], peak: PeakFigures, ridge: number, options: FitOptions): PhaseFit {
+  const problem = new PhaseProblem(points);
+  const notes: string[] = [];
+  let best: SearchPoint;
+  if (options.robustScale !== undefined) {
+    const robust = robustSearch(problem, peak, options.robustScale);
+    best = robust.best;
+    if (robust.downweighted > 0) {
+      notes.push(`${robust.downweighted} point(s) with an error above ${percent(options.robustScale)} down-weighted (Cauchy loss)`);
+    }
+  } else {
+    best = search(problem, peak);
+  }
+  const fitted = figuresAt(problem, peak, best);
+  const { unclampedOverheadSeconds } = fitted;
+  const { flopsPerSecond, bandwidthBytesPerSecond } = fitted.figures;
+  let figures: PhaseFigures = fitted.figures;
+
+  const bound = problem.boundFigures(figures);
+  const unidentified: FigureName[] = [];
+  const constraintsHit: ConstraintName[] = [];
+  if (points.length < 3) {
+    notes.unshift(`only ${points.length} point(s) for three parameters (FLOP/s, bandwidth, overhead): the figures are not determined by the data`);
+  }
+  // A figure no operator is bound by does not enter any prediction. Rather than leave it at the peak (which
+  // would make, say, large-batch decode look faster than anything measured), it gets the same fraction of its
+  // peak as the fitted figure, raised where needed so that no fitted point's prediction changes.
+  if (!bound.flops) {
+    unidentified.push('flops');
+    const efficiency = bandwidthBytesPerSecond / peak.peakBandwidthBytesPerSecond;
+    const floor = problem.floor('flops', figures);
+    const value = Math.min(peak.peakFlopsPerSecond, Math.max(efficiency * peak.peakFlopsPerSecond, floor));
+    figures = { ...figures, flopsPerSecond: value };
+    notes.push(
+      `no operator is compute-bound at the fitted figures, so the data do not determine the effective FLOP/s: set to ${tflops(value)}, ` +
+        (value > efficiency * peak.peakFlopsPerSecond
+          ? `the lowest value that keeps every fitted point memory-bound (the bandwidth's efficiency, ${percent(efficiency)} of the peak, would be lower)`
+          : `the fitted bandwidth's efficiency (${percent(efficiency)} of the peak)`),
+    );
+  } else if (best.x === 0) {
+    constraintsHit.push('flops-at-peak');
+    notes.push(`effective FLOP/s held at the peak (${tflops(peak.peakFlopsPerSecond)}): the data would put it higher`);
+  } else if (best.x <= LOG_MIN_FRACTION) {
+    constraintsHit.push('flops-at-floor');
+    notes.push(`effective FLOP/s at the bottom of the search range (0.1% of the peak): check the FLOP counts and the units of the measurements`);
+  }
+  if (!bound.bandwidth) {
+    unidentified.push('bandwidth');
+    const efficiency = flopsPerSecond / peak.peakFlopsPerSecond;
+    const floor = problem.floor('bandwidth', figures);
+    const value = Math.min(peak.peakBandwidthBytesPerSecond, Math.max(efficiency * peak.peakBandwidthBytesPerSecond, floor));
+    figures = { ...figures, bandwidthBytesPerSecond: value };
+    notes.push(
+      `no operator is memory-bound at the fitted figures, so the data do not determine the effective bandwidth: set to ${gbps(value)}, ` +
+        (value > efficiency * peak.peakBandwidthBytesPerSecond
+          ? `the lowest value that keeps every fitted point compute-bound (the FLOP/s efficiency, ${percent(efficiency)} of the peak, would be lower)`
+          : `the fitted FLOP/s efficiency (${percent(efficiency)} of the peak)`),
+    );
+  } else if (best.y === 0) {
+    constraintsHit.push('bandwidth-at-peak');
+    notes.push(`effective bandwidth held at the peak (${gbps(peak.peakBandwidthBytesPerSecond)}): the data would put it higher`);
+  } else if (best.y <= LOG_MIN_FRACTION) {
+    constraintsHit.push('bandwidth-at-floor');
+    notes.push(`effective bandwidth at the bottom of the search range (0.1% of the peak): check the byte counts and the units of the measurements`);
+  }
+  if (unclampedOverheadSeconds < 0) {
+    constraintsHit.push('overhead-at-zero');
+    notes.push(`overhead held at zero: the best fit would subtract ${(-unclampedOverheadSeconds * 1000).toPrecision(3)} ms per step`);
+  }
+  return { ...evaluateFit(phase, points, figures, ridge), figures, unidentified, constraintsHit, notes };
+}
+
+function exclusionReason(p: AnnotatedPoint): string | undefined {
+  if (p.phase === 'mixed') return "phase 'mixed': steps that mix prefill and decode are not fitted (prefill and decode are fitted apart)";
+  if (!(p.measuredSeconds > 0)) return `measuredSeconds must be positive, got ${p.measuredSeconds}`;
+  if (p.operators.length === 0 || p.operators.every((o) => o.flops === 0 && o.bytes === 0)) return 'no operator FLOPs or bytes counted for it';
+  if (p.communicationSeconds >= p.measuredSeconds) {
+    return `the modelled communication (${(p.communicationSeconds * 1000).toPrecision(4)} ms) is not below the measured time (${(p.measuredSeconds * 1000).toPrecision(4)} ms)`;
+  }
+  return undefined;
+}
+
+/**
+ * The seeds' RooflineParameterEstimator: fits the effective FLOP/s F, effective bandwidth B and per-step
+ * overhead of the roofline's step time, overhead + communication + sum over operators of
+ * max(FLOPs / F, bytes / B), to measured points, prefill and decode apart.
+ *
+ * - Each point is classified by its arithmetic intensity against the ridge point (peak FLOP/s over peak
+ *   bandwidth): compute-bound points inform F, memory-bound ones B. Because the formula takes the max per
+ *   operator, the fit itself decides which operators each figure prices; the classification is reported.
+ * - It minimises the (weighted) sum of squared relative errors, since latencies span orders of magnitude.
+ * - Physical bounds: F <= peak FLOP/s, B <= peak bandwidth, overhead >= 0; a bound that binds is reported.
+ * - A figure that no operator is bound by (all points in one regime) cannot be estimated: it is set to the
+ *   same fraction of its peak as the fitted figure, raised where needed so that no prediction changes, and
+ *   reported as unidentified.
+ * - Optionally robust (`robustScale`): a Cauchy loss by iteratively reweighted least squares.
+ * - Deterministic: a log-space grid and a pattern search, no randomness.
  */
 export class RooflineParameterEstimator {
   readonly peak: PeakFigures;
+  readonly options: FitOptions;
 
-  constructor(peak: PeakFigures) {
-    if (!(peak.peakFlopsPerSecond > 0 && peak.peakBandwidthBytesPerSecond > 0)) {
-      throw new CalibrationError('INVALID_POINT', 'peak FLOP/s and bandwidth must be positive');
+  constructor(peak: PeakFigures, options: FitOptions = {}) {
+    for (const key of ['peakFlopsPerSecond', 'peakBandwidthBytesPerSecond'] as const) {
+      const value = peak[key];
+      if (!(typeof value === 'number' && value > 0 && Number.isFinite(value))) {
+        throw new CalibrationError('INVALID_PEAK_FIGURES', `${key} must be a positive finite number, got ${String(value)}`);
+      }
     }
-    this.peak = peak;
+    this.peak = { peakFlopsPerSecond: peak.peakFlopsPerSecond, peakBandwidthBytesPerSecond: peak.peakBandwidthBytesPerSecond };
+    const huber = options.robustScale;
+    if (huber !== undefined && !(huber > 0 && Number.isFinite(huber))) {
+      throw new CalibrationError('INVALID_FIT_OPTIONS', `robustScale must be a positive fraction, got ${String(huber)}`);
+    }
+    this.options = { ...options };
   }
 
   get ridgePointFlopsPerByte(): number {
     return this.peak.peakFlopsPerSecond / this.peak.peakBandwidthBytesPerSecond;
   }
 
-  fit(input: readonly AnnotatedPointInput[]): FitResult {
+  /** Fits both phases; unusable points are returned in `excluded` with the reason, never thrown. */
+  fit(points: readonly AnnotatedPointInput[]): FitResult {
     const excluded: ExcludedPoint[] = [];
     const byPhase: Record<Phase, AnnotatedPoint[]> = { prefill: [], decode: [] };
-    input.forEach((raw, index) => {
+    points.forEach((raw, index) => {
       const parsed = AnnotatedPointSchema.safeParse(raw);
-      const label = (raw as { label?: string }).label ?? `point ${index + 1}`;
+      const rawLabel = (raw as { label?: unknown } | null)?.label;
+      const label = typeof rawLabel === 'string' && rawLabel.length > 0 ? rawLabel : `point ${index + 1}`;
       if (!parsed.success) {
-        excluded.push({ label, reason: `invalid point: ${parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`).join('; ')}` });
+        excluded.push({ index, label, reason: `invalid point: ${formatIssues(parsed.error.issues)}` });
         return;
       }
-      const p = parsed.data;
-      if (!(p.measuredSeconds > 0) || !Number.isFinite(p.measuredSeconds)) {
-        excluded.push({ label, reason: `measured time must be positive and finite, got ${p.measuredSeconds}` });
-      } else if (p.operators.length === 0 || p.operators.every((o) => o.flops === 0 && o.bytes === 0)) {
-        excluded.push({ label, reason: 'no FLOPs or bytes counted for it' });
-      } else if (p.phase === 'mixed') {
-        excluded.push({ label, reason: 'mixed prefill/decode steps are not fitted; prefill and decode are fitted apart' });
-      } else if (p.communicationSeconds >= p.measuredSeconds) {
-        excluded.push({ label, reason: 'measured time is below the modelled communication time' });
-      } else {
-        byPhase[p.phase].push(p);
-      }
+      const reason = exclusionReason(parsed.data);
+      if (reason) excluded.push({ index, label, reason });
+      else byPhase[parsed.data.phase as Phase].push(parsed.data);
     });
-    const result: { prefill?: PhaseFit; decode?: PhaseFit } = {};
-    for (const phase of ['prefill', 'decode'] as const) {
-      const points = byPhase[phase];
-      if (points.length === 0) continue;
-      const figures = fitFigures(points, this.peak);
-      const identified = identifiedFigures(points, figures);
-      const unidentified: ('flops' | 'bandwidth')[] = [];
-      if (!identified.flops) unidentified.push('flops');
-      if (!identified.bandwidth) unidentified.push('bandwidth');
-      const constraintsHit: string[] = [];
-      if (identified.flops && figures.flopsPerSecond >= this.peak.peakFlopsPerSecond * (1 - 1e-9)) constraintsHit.push('effective FLOP/s capped at the peak');
-      if (identified.bandwidth && figures.bandwidthBytesPerSecond >= this.peak.peakBandwidthBytesPerSecond * (1 - 1e-9)) constraintsHit.push('effective bandwidth capped at the peak');
-      if (figures.overheadSeconds === 0) constraintsHit.push('overhead held at zero');
-      result[phase] = {
-        ...evaluateFit(phase, points, figures, this.ridgePointFlopsPerByte),
-        figures,
-        unidentified,
-        constraintsHit,
-        outliers: [],
-      };
-      const evaluated = result[phase]!;
-      result[phase] = { ...evaluated, outliers: evaluated.points.filter((p) => Math.abs(p.relativeError) > 3 * ROBUST_LOSS_SCALE).map((p) => p.label) };
-    }
-    return { ...result, excluded, ridgePointFlopsPerByte: this.ridgePointFlopsPerByte };
+    const ridge = this.ridgePointFlopsPerByte;
+    return {
+      ...(byPhase.prefill.length > 0 ? { prefill: fitPhase('prefill', byPhase.prefill, this.peak, ridge, this.options) } : {}),
+      ...(byPhase.decode.length > 0 ? { decode: fitPhase('decode', byPhase.decode, this.peak, ridge, this.options) } : {}),
+      excluded,
+      peak: this.peak,
+      ridgePointFlopsPerByte: ridge,
+    };
   }
 }
 
-/** Functional form of the estimator. */
-export function fitRooflineParameters(points: readonly AnnotatedPointInput[], peak: PeakFigures): FitResult {
-  return new RooflineParameterEstimator(peak).fit(points);
+/** `new RooflineParameterEstimator(peak, options).fit(points)`. */
+export function fitRooflineParameters(points: readonly AnnotatedPointInput[], peak: PeakFigures, options: FitOptions = {}): FitResult {
+  return new RooflineParameterEstimator(peak, options).fit(points);
 }

@@ -1,26 +1,39 @@
-import { ROBUST_LOSS_SCALE, type FitResult, type PhaseFit } from './estimator.ts';
+import type { FitResult, PhaseFit } from './estimator.ts';
 
 const pct = (x: number) => `${(x * 100).toFixed(2)}%`;
+const signedPct = (x: number) => `${x >= 0 ? '+' : ''}${(x * 100).toFixed(2)}%`;
+const ms = (seconds: number) => (seconds * 1000).toFixed(3);
 
-function phaseTable(f: PhaseFit): string {
-  let out = `${f.phase}: effective ${(f.figures.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s, ${(f.figures.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s, overhead ${(f.figures.overheadSeconds * 1000).toFixed(3)} ms\n`;
-  out += `  MAPE ${pct(f.mape)}, max error ${pct(f.maxAbsoluteRelativeError)}, R^2 ${f.r2.toFixed(4)}, ${f.points.length} points (${f.computeBoundPoints} compute-bound, ${f.memoryBoundPoints} memory-bound)\n`;
-  for (const note of [...f.unidentified.map((u) => `${u} not identified (kept at the peak)`), ...f.constraintsHit, ...f.outliers.map((o) => `outlier (error above ${Math.round(300 * ROBUST_LOSS_SCALE)}%): ${o}`)]) out += `  note: ${note}\n`;
-  out += `  ${'point'.padEnd(34)}${'measured ms'.padStart(13)}${'predicted ms'.padStart(14)}${'error'.padStart(9)}  bound\n`;
-  for (const p of f.points) {
-    out += `  ${p.label.padEnd(34)}${(p.measuredSeconds * 1000).toFixed(3).padStart(13)}${(p.predictedSeconds * 1000).toFixed(3).padStart(14)}${pct(p.relativeError).padStart(9)}  ${p.regime}\n`;
-  }
-  return out;
+function summary(f: PhaseFit): string[] {
+  const lines = [
+    `${f.phase}: effective ${(f.figures.flopsPerSecond / 1e12).toFixed(1)} TFLOP/s, ${(f.figures.bandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s, overhead ${ms(f.figures.overheadSeconds)} ms`,
+    `  ${f.points.length} points (${f.computeBoundPoints} compute-bound, ${f.memoryBoundPoints} memory-bound), MAPE ${pct(f.mape)}, max error ${pct(f.maxAbsoluteRelativeError)}, R^2 ${f.r2.toFixed(4)}`,
+  ];
+  for (const note of f.notes) lines.push(`  note: ${note}`);
+  return lines;
 }
 
-/** A readable fit report: figures, quality, and every point's measured and predicted time. */
+/**
+ * The fit as text: each phase's figures and quality, then one table row per point (point, phase, measured
+ * ms, predicted ms, error %, bound by intensity), then the excluded points and why.
+ */
 export function formatFitReport(fit: FitResult): string {
-  let out = `ridge point ${fit.ridgePointFlopsPerByte.toFixed(1)} FLOP/byte\n`;
-  if (fit.prefill) out += phaseTable(fit.prefill);
-  if (fit.decode) out += phaseTable(fit.decode);
-  if (fit.excluded.length > 0) {
-    out += `excluded ${fit.excluded.length} point(s):\n`;
-    for (const e of fit.excluded) out += `  ${e.label}: ${e.reason}\n`;
+  const phases = [fit.prefill, fit.decode].filter((f): f is PhaseFit => f !== undefined);
+  const lines = [`ridge point ${fit.ridgePointFlopsPerByte.toFixed(1)} FLOP/byte (peak ${(fit.peak.peakFlopsPerSecond / 1e12).toFixed(1)} TFLOP/s, ${(fit.peak.peakBandwidthBytesPerSecond / 1e9).toFixed(0)} GB/s)`];
+  if (phases.length === 0) lines.push('no usable point: nothing was fitted');
+  for (const f of phases) lines.push(...summary(f));
+  const rows = phases.flatMap((f) => f.points).map((p) => [p.label, p.phase, ms(p.measuredSeconds), ms(p.predictedSeconds), signedPct(p.relativeError), p.regime]);
+  if (rows.length > 0) {
+    const header = ['point', 'phase', 'measured ms', 'predicted ms', 'error %', 'bound'];
+    const widths = header.map((h, c) => Math.max(h.length, ...rows.map((r) => r[c].length)));
+    // Text columns left-aligned, numbers right-aligned so that their decimal points line up.
+    const rightAligned = [false, false, true, true, true, false];
+    const format = (r: string[]) => r.map((cell, c) => (rightAligned[c] ? cell.padStart(widths[c]) : cell.padEnd(widths[c]))).join('  ').trimEnd();
+    lines.push('', format(header), widths.map((w) => '-'.repeat(w)).join('  '), ...rows.map(format));
   }
-  return out;
+  if (fit.excluded.length > 0) {
+    lines.push('', `excluded ${fit.excluded.length} point(s):`);
+    for (const e of fit.excluded) lines.push(`  ${e.label}: ${e.reason}`);
+  }
+  return `${lines.join('\n')}\n`;
 }

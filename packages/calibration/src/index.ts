@@ -5,20 +5,23 @@ export {
   predictSeconds,
   arithmeticIntensity,
   totalFlops,
+  totalBytes,
   type AnnotatedPoint,
   type AnnotatedPointInput,
+  type OperatorCount,
   type PhaseFigures,
 } from './annotated-point.ts';
+export { evaluateFit, type FitQuality, type PointFit, type Phase } from './evaluate-fit.ts';
 export {
   RooflineParameterEstimator,
   fitRooflineParameters,
-  evaluateFit,
   type FitResult,
   type PhaseFit,
-  type PointFit,
   type ExcludedPoint,
   type PeakFigures,
-  type Phase,
+  type FitOptions,
+  type FigureName,
+  type ConstraintName,
 } from './estimator.ts';
 export {
   CALIBRATION_FORMAT_VERSION,
@@ -28,11 +31,13 @@ export {
   toEffectiveRoofline,
   toRooflineParameters,
   checkCalibrationMatch,
-  evaluateCalibration,
   type RooflineParameters,
   type RooflineParametersInput,
+  type PhaseParameters,
   type EffectiveRoofline,
+  type CalibrationTarget,
   type CalibrationMetadata,
-  type CalibrationEvaluation,
 } from './calibration-file.ts';
+export { evaluateCalibration, checkDrift, type CalibrationEvaluation, type EvaluateCalibrationOptions } from './evaluate-calibration.ts';
+export { checkFitQuality } from './check-fit-quality.ts';
 export { formatFitReport } from './fit-report.ts';

@@ -78,6 +78,9 @@ export async function loadMeasurements(request: Omit<CalibrationRequest, 'create
   return { points: aggregateRepeats([...matching, ...derived]), modelName: model.name, xpuName: xpu.name, tp };
 }
 
+/** Relative error below which a point counts fully in the fit. */
+export const ROBUST_SCALE = 0.1;
+
 interface AnnotatedMeasurements {
   readonly points: BenchmarkPoint[];
   readonly annotated: ReturnType<typeof annotatePoints>;
@@ -112,7 +115,8 @@ async function annotateMeasurements(request: Omit<CalibrationRequest, 'createdAt
 export async function calibrateFromFiles(request: CalibrationRequest): Promise<CalibrationOutcome> {
   const { points, annotated, roofline, modelName, xpuName, tp, dtype } = await annotateMeasurements(request);
   const peak = { peakFlopsPerSecond: roofline.figures.prefill.flopsPerSecond, peakBandwidthBytesPerSecond: roofline.figures.prefill.bandwidthBytesPerSecond };
-  const fit = fitRooflineParameters(annotated, peak);
+  // Robust (Cauchy) loss at a 10% scale: a broken measurement is down-weighted and reported, not followed.
+  const fit = fitRooflineParameters(annotated, peak, { robustScale: ROBUST_SCALE });
   const engineVersions = [...new Set(points.map((p) => p.engineVersion).filter((v): v is string => Boolean(v)))];
   const parameters = toRooflineParameters(fit, {
     model: modelName,
@@ -148,6 +152,6 @@ export async function checkCalibrationDrift(
 ): Promise<CalibrationEvaluation & { maxMape: number; drifted: boolean }> {
   const { annotated, roofline } = await annotateMeasurements(request);
   const ridge = roofline.figures.prefill.flopsPerSecond / roofline.figures.prefill.bandwidthBytesPerSecond;
-  const evaluation = evaluateCalibration(parameters, annotated, ridge);
+  const evaluation = evaluateCalibration(parameters, annotated, { ridgePointFlopsPerByte: ridge });
   return { ...evaluation, maxMape, drifted: evaluation.mape > maxMape };
 }

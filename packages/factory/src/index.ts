@@ -34,7 +34,12 @@ export {
   DEFAULT_GRID,
   importBenchmarkFileFromFs,
   serializeBenchmarkPoint,
+  formatRunFailures,
+  createProgressReporter,
+  type RunExperimentResult,
   type BenchmarkFs,
   type BenchmarkPoint,
   type ExperimentPoint,
 } from '@llm-sim/benchmark';
+export { startEmulator, type StartEmulatorOptions, type RunningEmulator } from './serve.ts';
+export { measureEndpoint, type MeasureRequest } from './measure.ts';

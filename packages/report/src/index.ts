@@ -1,1 +1,25 @@
-export {};
+export { ReportError, type ReportErrorCode } from './errors.ts';
+export { downsampleCdf, type CdfPoints } from './downsample-cdf.ts';
+export {
+  SimulationReportInputSchema,
+  TimeSeriesSchema,
+  type SimulationReportInput,
+  type SimulationReportInputInput,
+  type TimeSeries,
+} from './simulation-report-input.ts';
+export {
+  CalibrationReportInputSchema,
+  CalibrationPointSchema,
+  FittedRoofSchema,
+  PhaseFitSchema,
+  PhaseSchema,
+  type CalibrationReportInput,
+  type CalibrationReportInputInput,
+  type CalibrationPoint,
+  type FittedRoof,
+  type PhaseFit,
+  type Phase,
+} from './calibration-report-input.ts';
+export { ConfigurationEntrySchema, type ConfigurationEntry } from './common-schemas.ts';
+export { renderSimulationReport } from './render-simulation-report.ts';
+export { renderCalibrationReport } from './render-calibration-report.ts';

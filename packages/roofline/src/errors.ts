@@ -3,9 +3,11 @@ export type RooflineErrorCode =
   | 'UNKNOWN_XPU'
   | 'INVALID_MODEL_CONFIG'
   | 'INVALID_XPU_SPEC'
+  | 'INVALID_EFFICIENCY'
   | 'INVALID_PARALLELISM'
   | 'UNSUPPORTED_DTYPE'
   | 'INVALID_BATCH'
+  | 'INVALID_MEMORY_OPTIONS'
   | 'DOES_NOT_FIT';
 
 /** Every error this package throws: a stable `code` for programs, a message for people. */

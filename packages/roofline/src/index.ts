@@ -50,7 +50,11 @@ export {
   type OperatorName,
   type Bound,
 } from './step-batch.ts';
-export { COMPUTE_OPERATORS, StepWorkCounter, type StepWork, type OperatorWork, type ComputeOperator } from './step-work.ts';
+export {
+  COMPUTE_OPERATORS,
+  StepWorkCounter,
+  countStepWork,
+  type StepWork, type OperatorWork, type ComputeOperator } from './step-work.ts';
 export {
   RooflinePerformanceModel,
   VLLMRooflineModel,

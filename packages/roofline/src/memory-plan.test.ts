@@ -10,6 +10,18 @@ describe('planMemory', () => {
     expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo(141.1, 0);
     expect(() => assertFits(plan)).toThrow(/llama-3.1-70b does not fit on h100-sxm at tp=1 pp=1: it needs 14\d\.\d GB .* but has 72\.0 GB .*try --tp 4/);
   });
+  it('says when the weights alone exceed the device: Llama-3.1-405B needs 811.7 GB on one H100, so tp=16', () => {
+    const plan = planMemory({ model: getModel('llama-3.1-405b'), xpu: getXpu('h100-sxm') });
+    expect(plan.weightBytesPerDevice).toBe(405_853_388_800 * 2);
+    expect(() => assertFits(plan)).toThrow(
+      expect.objectContaining({
+        code: 'DOES_NOT_FIT',
+        message: expect.stringMatching(/it needs 811\.7 GB per device for weights alone but has 72\.0 GB \(80\.0 GB at gpu_memory_utilization 0\.9\); try --tp 16 or more/),
+      }),
+    );
+    // fp8 weights halve it: eight H100s hold it then.
+    assertFits(planMemory({ model: getModel('llama-3.1-405b'), xpu: getXpu('h100-sxm'), parallelism: { tp: 8 }, dtypes: { weights: 'fp8' } }));
+  });
   it('fits Llama-3.1-70B at tp=4 on H100 with room for hundreds of thousands of KV tokens', () => {
     const plan = assertFits(planMemory({ model: getModel('llama-3.1-70b'), xpu: getXpu('h100'), parallelism: { tp: 4 } }));
     expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo(141.1 / 4, 0);
@@ -23,6 +35,14 @@ describe('planMemory', () => {
   it('keeps every Mixtral expert in memory although a token reads two', () => {
     const plan = planMemory({ model: getModel('mixtral-8x7b'), xpu: getXpu('h100'), parallelism: { tp: 2 } });
     expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo((46.7 * 2) / 2, 0);
+  });
+  it('needs room for all of Mixtral-8x22B\'s experts: not on one MI300X (192 GB), yes on two', () => {
+    expect(planMemory({ model: getModel('mixtral-8x22b'), xpu: getXpu('mi300x') }).fits).toBe(false);
+    const tp2 = assertFits(planMemory({ model: getModel('mixtral-8x22b'), xpu: getXpu('mi300x'), parallelism: { tp: 2 } }));
+    expect(tp2.weightBytesPerDevice / 1e9).toBeCloseTo(140.6, 0);
+  });
+  it('refuses a gpu_memory_utilization outside (0, 1]', () => {
+    expect(() => planMemory({ model: getModel('llama-7b'), xpu: getXpu('h100'), gpuMemoryUtilization: 1.2 })).toThrow(/gpu_memory_utilization/);
   });
   it('splits layers over pipeline stages', () => {
     const pp1 = planMemory({ model: getModel('llama-2-70b'), xpu: getXpu('a100-80gb'), parallelism: { tp: 2 } });

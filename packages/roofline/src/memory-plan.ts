@@ -64,9 +64,12 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
   const dtypes = { ...DEFAULT_DTYPES, ...options.dtypes };
   const utilization = options.gpuMemoryUtilization ?? 0.9;
   if (!(utilization > 0 && utilization <= 1)) {
-    throw new RooflineError('INVALID_BATCH', `gpu_memory_utilization must be in (0, 1], got ${utilization}`);
+    throw new RooflineError('INVALID_MEMORY_OPTIONS', `gpu_memory_utilization must be in (0, 1], got ${utilization}`);
   }
   const maxTokens = options.maxNumBatchedTokens ?? 8192;
+  if (!(Number.isInteger(maxTokens) && maxTokens > 0)) {
+    throw new RooflineError('INVALID_MEMORY_OPTIONS', `max_num_batched_tokens must be a positive integer, got ${maxTokens}`);
+  }
   const maxSeqs = options.maxNumSeqs ?? 256;
   const runtime = options.runtimeOverheadBytes ?? DEFAULT_RUNTIME_OVERHEAD_BYTES;
   const { tp, pp } = parallelism;
@@ -84,8 +87,9 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
   const kvReplicatedParams = (kvHeads * tp - model.numKeyValueHeads) * 2 * model.headDim * model.hiddenSize;
   const stageLayerWeights = (stageDense * dense + stageMoe * moe + layersPerStage * kvReplicatedParams) / tp;
   const embedding = (model.vocabSize * model.hiddenSize) / tp;
-  const lmHead = model.tieWordEmbeddings && pp === 1 ? 0 : embedding;
-  const edgeWeights = pp === 1 ? embedding + lmHead : Math.max(embedding, lmHead);
+  // The last stage holds the final norm and lm_head (a copy of the embedding when tied and pp > 1).
+  const lastStage = (model.tieWordEmbeddings && pp === 1 ? 0 : embedding) + model.hiddenSize;
+  const edgeWeights = pp === 1 ? embedding + lastStage : Math.max(embedding, lastStage);
   const weightBytesPerDevice = (stageLayerWeights + edgeWeights) * wb;
 
   const qkvOut = ((model.numAttentionHeads / tp) + 2 * kvHeads) * model.headDim;
@@ -119,16 +123,28 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
 
-/** Throws DOES_NOT_FIT with how much memory is needed and how much there is. */
+/**
+ * Throws DOES_NOT_FIT with how much memory is needed and how much there is. The message keeps one shape,
+ * "<model> does not fit on <xpu> at tp=.. pp=..: it needs .. GB per device .. but has .. GB ..", which the
+ * CLI's tests read.
+ */
 export function assertFits(plan: MemoryPlan): MemoryPlan {
   if (plan.fits) return plan;
   const { tp, pp } = plan.parallelism;
   const ratio = plan.requiredBytesPerDevice / plan.usableBytesPerDevice;
-  const hint = ratio > 1 ? `; try --tp ${Math.min(2 ** Math.ceil(Math.log2(tp * ratio * 1.1)), 64)} or a larger xpu` : '; lower --max-num-batched-tokens or raise --gpu-memory-utilization';
+  // Weights and most activations shrink about linearly with tp, so the ratio says how far tp must grow.
+  const hint =
+    ratio > 1
+      ? `; try --tp ${Math.min(2 ** Math.ceil(Math.log2(tp * ratio * 1.1)), 64)} or more, or a larger xpu`
+      : '; lower --max-num-batched-tokens or raise --gpu-memory-utilization';
+  const need =
+    plan.weightBytesPerDevice > plan.usableBytesPerDevice
+      ? `${gb(plan.weightBytesPerDevice)} per device for weights alone`
+      : `${gb(plan.requiredBytesPerDevice)} per device (weights ${gb(plan.weightBytesPerDevice)}, ` +
+        `activations ${gb(plan.activationBytesPerDevice)}, runtime ${gb(plan.runtimeOverheadBytes)}) plus KV cache`;
   throw new RooflineError(
     'DOES_NOT_FIT',
-    `${plan.model} does not fit on ${plan.xpu} at tp=${tp} pp=${pp}: it needs ${gb(plan.requiredBytesPerDevice)} per device ` +
-      `(weights ${gb(plan.weightBytesPerDevice)}, activations ${gb(plan.activationBytesPerDevice)}, runtime ${gb(plan.runtimeOverheadBytes)}) ` +
-      `plus KV cache, but has ${gb(plan.usableBytesPerDevice)} (${gb(plan.deviceMemoryBytes)} at gpu_memory_utilization ${plan.gpuMemoryUtilization})${hint}`,
+    `${plan.model} does not fit on ${plan.xpu} at tp=${tp} pp=${pp}: it needs ${need} but has ` +
+      `${gb(plan.usableBytesPerDevice)} (${gb(plan.deviceMemoryBytes)} at gpu_memory_utilization ${plan.gpuMemoryUtilization})${hint}`,
   );
 }

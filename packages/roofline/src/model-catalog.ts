@@ -94,6 +94,15 @@ export const MODEL_CATALOG = {
       tie_word_embeddings: false, attention_bias: false,
     },
   },
+  'qwen1.5-moe-a2.7b': {
+    huggingFaceId: 'Qwen/Qwen1.5-MoE-A2.7B',
+    aliases: ['qwen-moe-a2.7b'],
+    config: {
+      model_type: 'qwen2_moe', hidden_size: 2048, num_hidden_layers: 24, num_attention_heads: 16, num_key_value_heads: 16,
+      intermediate_size: 5632, vocab_size: 151936, max_position_embeddings: 8192, tie_word_embeddings: false,
+      num_experts: 60, num_experts_per_tok: 4, moe_intermediate_size: 1408, shared_expert_intermediate_size: 5632,
+    },
+  },
 } as const satisfies Record<string, CatalogModel>;
 
 export type CatalogModelName = keyof typeof MODEL_CATALOG;

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { getModel, listModels } from './model-catalog.ts';
 import { countParameters } from './model-spec.ts';
 import { planMemory } from './memory-plan.ts';
-import { RooflinePerformanceModel } from './roofline-model.ts';
-import { decodeBatch, prefillBatch, type StepBatch } from './step-batch.ts';
+import { RooflinePerformanceModel, VLLMRooflineModel } from './roofline-model.ts';
+import { decodeBatch, EMPTY_BATCH, prefillBatch, type StepBatch } from './step-batch.ts';
 import { getXpu, listXpus } from './xpu-catalog.ts';
 
 const h100 = getXpu('h100-sxm');
@@ -56,7 +56,7 @@ describe('RooflinePerformanceModel', () => {
     expect(big.bytes).toBeGreaterThan(weights * 3.99);
   });
 
-  it('TP4 splits the weights (decode ~1/4) and adds two all-reduces per layer', () => {
+  it('TP4 splits the weights (decode ~1/4) and adds two all-reduces per layer plus the embedding one', () => {
     const llama70b = getModel('llama-2-70b');
     const tp1 = new RooflinePerformanceModel({ model: llama70b, xpu: h100 });
     const tp4 = new RooflinePerformanceModel({ model: llama70b, xpu: h100, parallelism: { tp: 4 } });
@@ -67,10 +67,11 @@ describe('RooflinePerformanceModel', () => {
     expect(compute(t4) / compute(t1)).toBeGreaterThan(0.249);
     expect(compute(t4) / compute(t1)).toBeLessThan(0.26);
     const comm = t4.breakdown.find((o) => o.op === 'communication')!;
-    // 160 ring all-reduces of 8 tokens x 8192 x 2 bytes at 450 GB/s plus 8 us each, and the logits all-gather.
+    // 2 x 80 layers + 1 (vocabulary-parallel embedding) ring all-reduces of 8 tokens x 8192 x 2 bytes, each
+    // moving 2(tp-1)/tp = 1.5 times that at NVLink 4's 450 GB/s per direction plus 8 us; and the logits gather.
     const allReduceBytes = 8 * 8192 * 2;
     const expected =
-      160 * ((1.5 * allReduceBytes) / 450e9 + 8e-6) + (0.75 * 8 * 32000 * 2) / 450e9 + 8e-6;
+      161 * ((1.5 * allReduceBytes) / 450e9 + 8e-6) + (0.75 * 8 * 32000 * 2) / 450e9 + 8e-6;
     expect(comm.seconds).toBeCloseTo(expected, 12);
     expect(t1.breakdown.find((o) => o.op === 'communication')).toBeUndefined();
   });
@@ -95,6 +96,55 @@ describe('RooflinePerformanceModel', () => {
     const mixed: StepBatch = { ...prefillBatch(1, 100), decodeSequences: 100, decodeCachedTokens: 10_000 };
     const overhead = calibrated.stepTime(mixed).breakdown.find((o) => o.op === 'overhead')!;
     expect(overhead.seconds).toBeCloseTo(0.5 * 0.002 + 0.5 * 0.001, 12);
+  });
+});
+
+describe('the calibration shape', () => {
+  const efficiency = {
+    prefill: { flopsPerSecond: 650e12, bandwidthBytesPerSecond: 2.6e12, overheadSeconds: 0.004 },
+    decode: { flopsPerSecond: 300e12, bandwidthBytesPerSecond: 2.9e12, overheadSeconds: 0.0015 },
+  };
+  const llama70b = getModel('llama-3.1-70b');
+  const model = new VLLMRooflineModel({ model: llama70b, xpu: h100, parallelism: { tp: 4 }, efficiency });
+
+  // What the calibration estimator fits: t = overhead + communication + sum_i max(flops_i / F, bytes_i / B).
+  function fitShape(batch: StepBatch, F: number, B: number, overhead: number): number {
+    const work = model.stepWork(batch);
+    const ops = work.operators.reduce((t, o) => t + Math.max(o.flops / F, o.bytes / B), 0);
+    return overhead + work.communicationSeconds + work.pipelineSeconds + ops;
+  }
+
+  it('prices a pure prefill and a pure decode with exactly their own phase figures', () => {
+    const prefill = prefillBatch(2, 3000);
+    const p = efficiency.prefill;
+    expect(model.stepSeconds(prefill)).toBeCloseTo(fitShape(prefill, p.flopsPerSecond, p.bandwidthBytesPerSecond, p.overheadSeconds), 12);
+    const decode = decodeBatch(64, 1500);
+    const d = efficiency.decode;
+    expect(model.stepSeconds(decode)).toBeCloseTo(fitShape(decode, d.flopsPerSecond, d.bandwidthBytesPerSecond, d.overheadSeconds), 12);
+  });
+
+  it('blends the figures of a mixed step by token share, harmonically for rates', () => {
+    const mixed: StepBatch = { ...prefillBatch(1, 192, 1024), decodeSequences: 64, decodeCachedTokens: 64 * 800 };
+    const w = 192 / (192 + 64);
+    const F = 1 / (w / efficiency.prefill.flopsPerSecond + (1 - w) / efficiency.decode.flopsPerSecond);
+    const B = 1 / (w / efficiency.prefill.bandwidthBytesPerSecond + (1 - w) / efficiency.decode.bandwidthBytesPerSecond);
+    const overhead = w * efficiency.prefill.overheadSeconds + (1 - w) * efficiency.decode.overheadSeconds;
+    expect(model.stepSeconds(mixed)).toBeCloseTo(fitShape(mixed, F, B, overhead), 12);
+    const step = model.stepTime(mixed);
+    expect(step.totalSeconds).toBeCloseTo(model.stepSeconds(mixed), 12);
+    expect(step.breakdown.reduce((t, o) => t + o.seconds, 0)).toBeCloseTo(step.totalSeconds, 12);
+  });
+
+  it('refuses a VLLMRooflineModel with invalid effective figures, naming the field', () => {
+    expect(
+      () => new VLLMRooflineModel({ model: llama70b, xpu: h100, efficiency: { ...efficiency, decode: { ...efficiency.decode, flopsPerSecond: 0 } } }),
+    ).toThrow(expect.objectContaining({ code: 'INVALID_EFFICIENCY', message: expect.stringMatching(/decode\.flopsPerSecond/) }));
+  });
+
+  it('takes no time for an empty step and describes itself', () => {
+    expect(model.stepSeconds(EMPTY_BATCH)).toBe(0);
+    expect(model.stepTime(EMPTY_BATCH)).toEqual({ totalSeconds: 0, breakdown: [] });
+    expect(model.describe()).toBe('calibrated roofline: llama-3.1-70b on h100-sxm, tp=4 pp=1, weights bf16, KV bf16');
   });
 });
 

@@ -47,6 +47,9 @@ export interface RooflineModelOptions {
  * each phase computes: w = prefillTokens / tokens, 1/F = w/F_prefill + (1-w)/F_decode (likewise 1/B), and
  * overhead = w*O_prefill + (1-w)*O_decode. Pure steps get exactly their phase's figures; a step that is
  * mostly prompt tokens behaves like a prefill, one with a few chunk tokens like a decode.
+ *
+ * With pp > 1 a step crosses every stage in turn (see StepWorkCounter): its time is that of one step through
+ * the whole pipeline, not the steady-state interval between steps when pp batches are in flight.
  */
 export class RooflinePerformanceModel {
   readonly model: ModelSpec;
@@ -67,7 +70,7 @@ export class RooflinePerformanceModel {
     if (options.efficiency) {
       const parsed = EffectiveRooflineSchema.safeParse(options.efficiency);
       if (!parsed.success) {
-        throw new RooflineError('INVALID_XPU_SPEC', `invalid effective figures: ${formatIssues(parsed.error.issues)}`);
+        throw new RooflineError('INVALID_EFFICIENCY', `invalid effective figures: ${formatIssues(parsed.error.issues)}`);
       }
       this.figures = parsed.data;
       this.isCalibrated = true;
@@ -132,7 +135,13 @@ export class RooflinePerformanceModel {
       total += work.communicationSeconds;
     }
     if (work.pipelineSeconds > 0) {
-      breakdown.push({ op: 'pipeline', seconds: work.pipelineSeconds, flops: 0, bytes: 0, bound: 'communication' });
+      breakdown.push({
+        op: 'pipeline',
+        seconds: work.pipelineSeconds,
+        flops: 0,
+        bytes: work.pipelineBytes,
+        bound: 'communication',
+      });
       total += work.pipelineSeconds;
     }
     const overhead = w * prefill.overheadSeconds + (1 - w) * decode.overheadSeconds;

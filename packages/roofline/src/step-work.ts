@@ -1,7 +1,7 @@
-import { bytesPerElement, type DtypeConfig } from './dtype.ts';
+import { bytesPerElement, DEFAULT_DTYPES, type DtypeConfig } from './dtype.ts';
 import { RooflineError } from './errors.ts';
 import { attentionParameters, moeLayerCount, type ModelSpec } from './model-spec.ts';
-import { kvHeadsPerDevice, type ParallelismSpec } from './parallelism.ts';
+import { kvHeadsPerDevice, SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
 import type { StepBatch } from './step-batch.ts';
 import type { XpuSpec } from './xpu-spec.ts';
 
@@ -32,7 +32,10 @@ export interface StepWork {
   readonly communicationSeconds: number;
   /** Pipeline-stage hand-offs of activations. */
   readonly pipelineSeconds: number;
+  /** Bytes each device contributes to the tensor-parallel collectives (before the ring's 2(tp-1)/tp factor). */
   readonly communicationBytes: number;
+  /** Bytes sent across all pipeline-stage boundaries. */
+  readonly pipelineBytes: number;
 }
 
 /**
@@ -48,11 +51,15 @@ export interface StepWork {
  *   E * (1 - (1 - k/E)^T)), shared experts always, the router replicated;
  * - two RMSNorms per layer and the final one; the embedding gather; lm_head for one token per scheduled
  *   sequence (vLLM V1 computes logits for the last token of every scheduled request);
- * - tensor parallel: two all-reduces of tokens x hidden per layer (ring: 2(tp-1)/tp of the bytes at the
- *   per-direction link bandwidth, plus a fixed latency each) and an all-gather of the logits;
+ * - tensor parallel: two all-reduces of tokens x hidden per layer (after o_proj and after the MLP) plus one
+ *   after the vocabulary-parallel embedding (each rank looks up only its slice of the vocabulary), each a ring
+ *   all-reduce: 2(tp-1)/tp of the bytes at the per-direction link bandwidth plus a fixed latency; and a gather
+ *   of the vocabulary-parallel logits;
  * - pipeline parallel: layers split over stages that a step crosses one after the other, plus (pp - 1)
- *   hand-offs of tokens x hidden activations. This is the latency of one step; vLLM's in-flight batches
- *   across stages raise throughput above it, which this model does not credit.
+ *   hand-offs of the hidden states and the residual (vLLM's IntermediateTensors), tokens x hidden each.
+ *   This is the latency of one step, the sum over stages: vLLM keeps pp batches in flight so that every
+ *   stage is busy, which multiplies throughput by up to pp; a simulator that wants that credit runs pp
+ *   batches concurrently, each priced by this model.
  */
 export class StepWorkCounter {
   readonly model: ModelSpec;
@@ -125,18 +132,24 @@ export class StepWorkCounter {
    * Fills `flops` and `bytes` (indexed by OP_INDEX) for the batch and returns the communication and
    * pipeline seconds. Allocation-free: the simulator calls this once per engine step.
    */
-  fill(batch: StepBatch, flops: Float64Array, bytes: Float64Array): { communicationSeconds: number; pipelineSeconds: number; communicationBytes: number } {
+  fill(
+    batch: StepBatch,
+    flops: Float64Array,
+    bytes: Float64Array,
+  ): { communicationSeconds: number; pipelineSeconds: number; communicationBytes: number; pipelineBytes: number } {
     this.fillInto(batch, flops, bytes);
     return {
       communicationSeconds: this.lastCommunicationSeconds,
       pipelineSeconds: this.lastPipelineSeconds,
       communicationBytes: this.lastCommunicationBytes,
+      pipelineBytes: this.lastPipelineBytes,
     };
   }
 
   private lastCommunicationSeconds = 0;
   private lastPipelineSeconds = 0;
   private lastCommunicationBytes = 0;
+  private lastPipelineBytes = 0;
 
   /** As fill, returning communication + pipeline seconds only (the hot path). */
   fillInto(batch: StepBatch, flops: Float64Array, bytes: Float64Array): number {
@@ -195,17 +208,25 @@ export class StepWorkCounter {
     let communicationBytes = 0;
     if (this.allReduceFactor > 0 && T > 0) {
       const perAllReduce = T * H * ab;
-      communicationBytes = 2 * L * perAllReduce + S * this.model.vocabSize * ab;
+      const allReduces = 2 * L + 1;
+      const logitsBytes = S * this.model.vocabSize * ab;
+      communicationBytes = allReduces * perAllReduce + logitsBytes;
       communicationSeconds =
-        2 * L * ((this.allReduceFactor * perAllReduce) / this.linkBandwidth + this.linkLatency) +
-        (((this.parallelism.tp - 1) / this.parallelism.tp) * S * this.model.vocabSize * ab) / this.linkBandwidth +
+        allReduces * ((this.allReduceFactor * perAllReduce) / this.linkBandwidth + this.linkLatency) +
+        (((this.parallelism.tp - 1) / this.parallelism.tp) * logitsBytes) / this.linkBandwidth +
         this.linkLatency;
     }
     const handOffs = this.parallelism.pp - 1;
-    const pipelineSeconds = handOffs > 0 && T > 0 ? handOffs * ((T * H * ab) / this.linkBandwidth + this.linkLatency) : 0;
+    let pipelineSeconds = 0;
+    let pipelineBytes = 0;
+    if (handOffs > 0 && T > 0) {
+      pipelineBytes = handOffs * 2 * T * H * ab;
+      pipelineSeconds = pipelineBytes / this.linkBandwidth + handOffs * this.linkLatency;
+    }
     this.lastCommunicationSeconds = communicationSeconds;
     this.lastPipelineSeconds = pipelineSeconds;
     this.lastCommunicationBytes = communicationBytes;
+    this.lastPipelineBytes = pipelineBytes;
     return communicationSeconds + pipelineSeconds;
   }
 
@@ -213,12 +234,29 @@ export class StepWorkCounter {
   count(batch: StepBatch): StepWork {
     const flops = new Float64Array(COMPUTE_OPERATORS.length);
     const bytes = new Float64Array(COMPUTE_OPERATORS.length);
-    const { communicationSeconds, pipelineSeconds, communicationBytes } = this.fill(batch, flops, bytes);
+    const { communicationSeconds, pipelineSeconds, communicationBytes, pipelineBytes } = this.fill(batch, flops, bytes);
     return {
       operators: COMPUTE_OPERATORS.map((op, i) => ({ op, flops: flops[i], bytes: bytes[i] })),
       communicationSeconds,
       pipelineSeconds,
       communicationBytes,
+      pipelineBytes,
     };
   }
+}
+
+/**
+ * Per-operator FLOPs and bytes of one step, per device of the tensor-parallel group and summed over every
+ * layer (all pipeline stages), with the communication the interconnect of `xpu` prices. A one-off
+ * convenience; a caller pricing many steps keeps one StepWorkCounter (or a RooflinePerformanceModel).
+ */
+export function countStepWork(
+  model: ModelSpec,
+  parallelism: Partial<ParallelismSpec>,
+  dtypes: Partial<DtypeConfig>,
+  batch: StepBatch,
+  xpu: XpuSpec,
+): StepWork {
+  const p = validateParallelism(model, { ...SINGLE_DEVICE, ...parallelism });
+  return new StepWorkCounter(model, p, { ...DEFAULT_DTYPES, ...dtypes }, xpu).count(batch);
 }

@@ -35,11 +35,12 @@ export const XPU_CATALOG = {
     source: [NVIDIA_H100],
   },
   'h100-pcie': {
-    name: 'h100-pcie', aliases: ['h100-nvl-pcie'], vendor: 'nvidia',
+    name: 'h100-pcie', aliases: ['h100-pcie-80gb'], vendor: 'nvidia',
     memory_gb: 80, memory_bandwidth_gbps: 2000,
     peak_tflops: { bf16: 756, fp16: 756, fp8: 1513, int8: 1513, fp32: 51 },
     interconnect: 'PCIe Gen5 x16', interconnect_bandwidth_gbps: 64, interconnect_latency_us: 15,
     source: [NVIDIA_H100],
+    notes: 'The 80 GB PCIe card, not the H100 NVL (94 GB, 3.9 TB/s).',
   },
   h200: {
     name: 'h200', aliases: ['h200-sxm'], vendor: 'nvidia',

@@ -1,4 +1,5 @@
-import { DEFAULT_GRID, createNodeBenchmarkFs, createSparseExperiment, importBenchmarkFileFromFs, planExperiment, serializeBenchmarkPoint } from '@llm-sim/factory';
+import { randomInt } from 'node:crypto';
+import { DEFAULT_GRID, createNodeBenchmarkFs, createProgressReporter, formatRunFailures, measureEndpoint, type RunExperimentResult, createSparseExperiment, importBenchmarkFileFromFs, planExperiment, serializeBenchmarkPoint } from '@llm-sim/factory';
 import type { Argv, CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { table } from '../format.ts';
@@ -88,11 +89,100 @@ function importCommand(ctx: CliContext): CommandModule<object, ImportArgs> {
   };
 }
 
+interface RunArgs {
+  endpoint?: string;
+  model?: string;
+  xpu?: string;
+  tp?: number;
+  pp?: number;
+  sparse?: boolean;
+  output?: string;
+  resume?: boolean;
+  'served-model-name'?: string;
+  'timeout-s'?: number;
+  retries?: number;
+  seed?: number;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+/** Measured points that failed: a CI job can act on it (exit 4); the rest were kept. */
+class PointsFailedError extends Error {
+  readonly code = 'BENCHMARK_POINTS_FAILED';
+}
+
+export const runOptions = (y: Argv) =>
+  y
+    .option('endpoint', { type: 'string', describe: 'base URL of the OpenAI-compatible server (vLLM, SGLang, trtllm-serve, llm-sim serve)' })
+    .option('model', { type: 'string', describe: 'the model the server runs (catalog name or config.json)' })
+    .option('xpu', { type: 'string', describe: 'the accelerator it runs on (catalog name or xpu JSON)' })
+    .option('tp', { type: 'number', default: 1 })
+    .option('pp', { type: 'number', default: 1 })
+    .option('sparse', { type: 'boolean', describe: 'measure the sparse grid (both regimes and the ridge)' })
+    .option('resume', { type: 'boolean', describe: 'skip the points already in the output file' })
+    .option('served-model-name', { type: 'string', describe: 'model id the server serves (default: the one /v1/models lists)' })
+    .option('timeout-s', { type: 'number', default: 600, describe: 'per-request timeout in seconds' })
+    .option('retries', { type: 'number', default: 3, describe: 'retries with backoff for connection errors and 5xx' })
+    .option('seed', { type: 'number', describe: "prompt token ids' seed (default: random, so a server's prefix cache never hits)" })
+    .option('quiet', { type: 'boolean', describe: 'no progress bar' });
+
+/** Runs the experiment against the server, appending each point to `output` as it is measured. */
+export async function runBenchmark(ctx: CliContext, args: RunArgs, output: string): Promise<RunExperimentResult> {
+  if (!args.endpoint || !args.model || !args.xpu) throw new UsageError('benchmark run needs --endpoint URL, --model and --xpu');
+  const progress = createProgressReporter({ total: 1, stream: process.stderr, enabled: ctx.io.isTty && !args.json && !args.quiet });
+  let result: RunExperimentResult;
+  try {
+    result = await measureEndpoint({
+      endpoint: args.endpoint,
+      model: args.model,
+      xpu: args.xpu,
+      tp: args.tp,
+      pp: args.pp,
+      sparse: args.sparse,
+      output,
+      resume: args.resume,
+      servedModelName: args['served-model-name'],
+      timeoutMs: (args['timeout-s'] ?? 600) * 1000,
+      retries: args.retries,
+      seed: args.seed ?? randomInt(2 ** 31),
+      fs: createNodeBenchmarkFs(),
+      onProgress: (p) => progress.update(p),
+    });
+  } finally {
+    progress.stop();
+  }
+  ctx.io.stderr(`measured ${result.points.length} point(s) into ${output}${result.skipped.length > 0 ? `, skipped ${result.skipped.length} already measured` : ''}\n`);
+  if (result.failures.length > 0) ctx.io.stderr(formatRunFailures(result.failures));
+  return result;
+}
+
+function runCommand(ctx: CliContext): CommandModule<object, RunArgs> {
+  return {
+    command: 'run',
+    describe: 'Measure prefill and decode step times on a live OpenAI-compatible server (streaming /v1/completions)',
+    builder: (y) =>
+      runOptions(y)
+        .option('output', { alias: 'o', type: 'string', describe: 'raw JSONL the points are appended to' })
+        .option('json', { type: 'boolean', describe: 'print the run summary as JSON' })
+        .example('$0 benchmark run --endpoint http://localhost:8000 --model llama-3.1-8b --xpu h100 --sparse -o raw.jsonl', 'calibration measurements of a vLLM server') as unknown as Argv<RunArgs>,
+    handler: async (args) => {
+      if (!args.output) throw new UsageError('benchmark run needs --output FILE.jsonl (points are appended as they are measured)');
+      const result = await runBenchmark(ctx, args, args.output);
+      if (args.json) {
+        ctx.io.stdout(`${JSON.stringify({ output: args.output, measured: result.points.length, skipped: result.skipped.length, failed: result.failures.length, failures: result.failures, server: result.server }, null, 2)}\n`);
+      }
+      if (result.failures.length > 0) {
+        throw new PointsFailedError(`${result.failures.length} run(s) failed (listed above); the ${result.points.length} measured point(s) are in ${args.output}; rerun with --resume to measure the rest`);
+      }
+    },
+  };
+}
+
 export function benchmarkCommand(ctx: CliContext): CommandModule {
   return {
     command: 'benchmark <command>',
     describe: 'Plan and import benchmark measurements for calibration',
-    builder: (y: Argv) => y.command(planCommand(ctx)).command(importCommand(ctx)).demandCommand(1, 'name a benchmark command: plan or import'),
+    builder: (y: Argv) => y.command(planCommand(ctx)).command(importCommand(ctx)).command(runCommand(ctx)).demandCommand(1, 'name a benchmark command: plan, run or import'),
     handler: () => {},
   };
 }

@@ -9,8 +9,16 @@ import {
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../options.ts';
+import { runBenchmark } from './benchmark.ts';
 
 interface CalibrateArgs {
+  endpoint?: string;
+  sparse?: boolean;
+  resume?: boolean;
+  'raw-output'?: string;
+  'served-model-name'?: string;
+  seed?: number;
+  quiet?: boolean;
   model?: string;
   xpu?: string;
   tp?: number;
@@ -32,6 +40,7 @@ class ThresholdError extends Error {
 
 function requireTarget(args: CalibrateArgs, command: string): { model: string; xpu: string; files: string[] } {
   if (!args.model || !args.xpu) throw new UsageError(`${command} needs --model and --xpu (the deployment the measurements are of)`);
+  if ((!args.from || args.from.length === 0) && args.endpoint) return { model: args.model, xpu: args.xpu, files: [] };
   if (!args.from || args.from.length === 0) throw new UsageError(`${command} needs --from FILE... (vllm bench serve/latency results, a Splitwise CSV, or points JSONL)`);
   return { model: args.model, xpu: args.xpu, files: args.from };
 }
@@ -53,13 +62,27 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
         .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree of the measurements' })
         .option('pp', { type: 'number', default: 1, describe: 'pipeline-parallel degree of the measurements' })
         .option('from', { type: 'string', array: true, describe: 'measurement files: vllm bench serve/latency JSON, Splitwise perf_model.csv, points JSONL' })
+        .option('endpoint', { type: 'string', describe: 'measure a live OpenAI-compatible server first (the sparse grid with --sparse), then fit' })
+        .option('sparse', { type: 'boolean', describe: 'with --endpoint: measure the sparse grid' })
+        .option('resume', { type: 'boolean', describe: 'with --endpoint: skip points already in --raw-output' })
+        .option('raw-output', { type: 'string', describe: 'with --endpoint: the raw JSONL of the measurements (default: OUTPUT.raw.jsonl)' })
+        .option('served-model-name', { type: 'string', describe: 'with --endpoint: the model id the server serves' })
+        .option('seed', { type: 'number', describe: "with --endpoint: prompt token ids' seed (default random)" })
+        .option('quiet', { type: 'boolean', describe: 'no progress bar' })
         .option('output', { alias: 'o', type: 'string', describe: 'where to write the calibration JSON' })
         .option('max-mape', { type: 'number', describe: 'fail (exit 5) when a phase fits worse than this many percent' })
         .option('json', { type: 'boolean', describe: 'print the calibration file as JSON instead of the fit report' })
-        .example('$0 calibrate --model llama-2-70b --xpu h100 --tp 4 --from benchmark_data/raw/splitwise/perf_model.csv -o cal.json', 'fit the Splitwise H100 TP4 measurements'),
+        .example('$0 calibrate --model llama-2-70b --xpu h100 --tp 4 --from benchmark_data/raw/splitwise/perf_model.csv -o cal.json', 'fit the Splitwise H100 TP4 measurements')
+        .example('$0 calibrate --model llama-7b --xpu gb10 --endpoint http://localhost:8000 --sparse -o calibration.json', "the seeds' run_calibration.py: measure a live vLLM server, then fit"),
     handler: async (args) => {
       const { model, xpu, files } = requireTarget(args, 'calibrate');
       const maxMape = maxMapeFraction(args['max-mape']);
+      if (args.endpoint) {
+        const raw = args['raw-output'] ?? `${args.output ?? 'calibration.json'}`.replace(/\.json$/, '') + '.raw.jsonl';
+        const run = await runBenchmark(ctx, { ...args, endpoint: args.endpoint }, raw);
+        if (run.points.length === 0 && !args.resume) throw new UsageError(`no point could be measured at ${args.endpoint}; see the failures above`);
+        files.push(raw);
+      }
       const outcome = await calibrateFromFiles({
         model,
         xpu,

@@ -1,0 +1,53 @@
+import { readFile } from 'node:fs/promises';
+import { describe, expect, it } from 'vitest';
+import { parseSimulationConfig } from './config.ts';
+import { startEmulator } from './serve.ts';
+import { setUpSimulation } from './simulation.ts';
+
+const readTextFile = (path: string) => readFile(path, 'utf8');
+
+describe('startEmulator', () => {
+  it('serves Llama-3.1-8B on an H100 with the simulation\'s memory plan and the published context length', async () => {
+    const emulator = await startEmulator({ model: 'llama-3.1-8b', xpu: 'h100', port: 0, readTextFile });
+    try {
+      expect(emulator.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/);
+      const expected = await setUpSimulation(parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100' }), readTextFile);
+      expect(emulator.server.engine.kvCacheBlocks).toBe(expected.kvCacheBlocksPerReplica);
+      const models: any = await (await fetch(`${emulator.url}/v1/models`)).json();
+      // vLLM serves the Hugging Face id; Llama 3.1's config.json has max_position_embeddings 131072.
+      expect(models.data[0].id).toBe('meta-llama/Llama-3.1-8B');
+      expect(models.data[0].max_model_len).toBe(131072);
+
+      const sentMs = performance.now();
+      const res = await fetch(`${emulator.url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ model: 'meta-llama/Llama-3.1-8B', prompt: Array.from({ length: 2048 }, (_, i) => i), max_tokens: 4 }),
+      });
+      const body: any = await res.json();
+      const elapsedMs = performance.now() - sentMs;
+      expect(body.usage).toEqual({ prompt_tokens: 2048, completion_tokens: 4, total_tokens: 2052 });
+      // One 2048-token prefill step and three decode steps, priced by the same roofline as a simulation.
+      const model = expected.performanceModel;
+      const prefill = model.stepSeconds({ prefillSequences: 1, prefillTokens: 2048, prefillCachedTokens: 0, prefillAttentionPairs: (2048 * 2049) / 2, decodeSequences: 0, decodeCachedTokens: 0 });
+      const decodes = [2048, 2049, 2050].reduce(
+        (sum, cached) => sum + model.stepSeconds({ prefillSequences: 0, prefillTokens: 0, prefillCachedTokens: 0, prefillAttentionPairs: 0, decodeSequences: 1, decodeCachedTokens: cached }),
+        0,
+      );
+      expect(elapsedMs).toBeGreaterThanOrEqual((prefill + decodes) * 1000 - 1);
+      expect(elapsedMs).toBeLessThan((prefill + decodes) * 1000 + 100);
+    } finally {
+      await emulator.close();
+    }
+  });
+
+  it('refuses a port already in use', async () => {
+    const first = await startEmulator({ model: 'llama-3.1-8b', xpu: 'h100', port: 0, readTextFile });
+    try {
+      const port = Number(new URL(first.url).port);
+      await expect(startEmulator({ model: 'llama-3.1-8b', xpu: 'h100', port, readTextFile })).rejects.toThrow(/EADDRINUSE/);
+    } finally {
+      await first.close();
+    }
+  });
+});

@@ -1,0 +1,107 @@
+import type { AddressInfo } from 'node:net';
+import type { DtypeConfig } from '@llm-sim/roofline';
+import { createEmulatorServer, createSystemClock, type Clock, type EmulatorServer } from '@llm-sim/emulator';
+import type { PerformanceModelType } from './config.ts';
+import { parseSimulationConfig } from './config.ts';
+import type { ReadTextFile } from './file-access.ts';
+import { setUpSimulation, type SimulationSetup } from './simulation.ts';
+
+export interface StartEmulatorOptions {
+  readonly model: string;
+  readonly xpu: string;
+  readonly tp?: number;
+  readonly pp?: number;
+  readonly dtypes?: Partial<DtypeConfig>;
+  readonly performanceModelType?: PerformanceModelType;
+  readonly calibrationDataPath?: string;
+  /** 0 picks a free port. */
+  readonly port?: number;
+  readonly host?: string;
+  readonly maxNumSeqs?: number;
+  readonly maxNumBatchedTokens?: number;
+  readonly blockSize?: number;
+  readonly enableChunkedPrefill?: boolean;
+  readonly maxModelLen?: number;
+  readonly gpuMemoryUtilization?: number;
+  /** The name clients must send (vLLM `--served-model-name`); the model's Hugging Face id by default, as vLLM. */
+  readonly servedModelName?: string;
+  readonly readTextFile: ReadTextFile;
+  /** The system clock by default; a `ManualClock` in tests that drive time themselves. */
+  readonly clock?: Clock;
+}
+
+export interface RunningEmulator {
+  /** `http://host:port`, with the port actually bound. */
+  readonly url: string;
+  readonly servedModelName: string;
+  /** The model, xpu, performance model and memory plan, wired exactly as for a simulation. */
+  readonly setup: SimulationSetup;
+  readonly server: EmulatorServer;
+  /** Stops listening, drops open connections (streams in flight end), stops the engine. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts `llm-sim serve`: builds the performance model and the memory plan as `setUpSimulation`
+ * does for the same flags (so the emulator and `llm-sim simulate` price and size alike), then
+ * listens with an OpenAI-compatible emulator server.
+ */
+export async function startEmulator(options: StartEmulatorOptions): Promise<RunningEmulator> {
+  const config = parseSimulationConfig(
+    {
+      model: options.model,
+      xpu: options.xpu,
+      parallelism: { tp: options.tp, pp: options.pp },
+      dtype: { weights: options.dtypes?.weights, activations: options.dtypes?.activations, kv_cache: options.dtypes?.kvCache },
+      scheduler: {
+        max_num_seqs: options.maxNumSeqs,
+        max_num_batched_tokens: options.maxNumBatchedTokens,
+        block_size: options.blockSize,
+        enable_chunked_prefill: options.enableChunkedPrefill,
+        max_model_len: options.maxModelLen,
+        gpu_memory_utilization: options.gpuMemoryUtilization,
+      },
+      performance_model: { model_type: options.performanceModelType, calibration_data_path: options.calibrationDataPath },
+      // setUpSimulation also builds a workload; one request is the cheapest it accepts, and it is unused.
+      workload: { num_requests: 1, input_len: 1, output_len: 1 },
+    },
+    'serve options',
+  );
+  const setup = await setUpSimulation(config, options.readTextFile);
+  const s = config.scheduler;
+  const servedModelName = options.servedModelName ?? setup.model.huggingFaceId ?? setup.model.name;
+  const server = createEmulatorServer({
+    performanceModel: setup.performanceModel,
+    modelName: servedModelName,
+    kvCacheBlocks: setup.kvCacheBlocksPerReplica,
+    scheduler: {
+      maxNumSeqs: s.max_num_seqs,
+      maxNumBatchedTokens: s.max_num_batched_tokens,
+      blockSize: s.block_size,
+      enableChunkedPrefill: s.enable_chunked_prefill,
+    },
+    maxModelLen: setup.maxModelLen,
+    clock: options.clock ?? createSystemClock(),
+  });
+  const host = options.host ?? '127.0.0.1';
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 8000, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  const { port } = server.address() as AddressInfo;
+  const urlHost = host.includes(':') ? `[${host}]` : host;
+  return {
+    url: `http://${urlHost}:${port}`,
+    servedModelName,
+    setup,
+    server,
+    close: () =>
+      new Promise<void>((resolve, reject) => {
+        server.closeAllConnections();
+        server.close((error) => (error ? reject(error) : resolve()));
+      }),
+  };
+}

@@ -1,0 +1,57 @@
+import { z } from 'zod';
+import { ConfigurationEntrySchema } from './common-schemas.ts';
+
+export const PhaseSchema = z.enum(['prefill', 'decode']);
+export type Phase = z.infer<typeof PhaseSchema>;
+
+/** An effective roof the calibration fitted for one phase. */
+export const FittedRoofSchema = z.object({
+  flopsPerSecond: z.number().positive(),
+  bandwidthBytesPerSecond: z.number().positive(),
+  /** Fixed time per step the fit added on top of the roofline, if it fitted one. */
+  overheadSeconds: z.number().nonnegative().optional(),
+});
+export type FittedRoof = z.infer<typeof FittedRoofSchema>;
+
+export const CalibrationPointSchema = z.object({
+  phase: PhaseSchema,
+  label: z.string().optional(),
+  arithmeticIntensityFlopsPerByte: z.number().positive(),
+  attainedFlopsPerSecond: z.number().positive(),
+  measuredMs: z.number().positive(),
+  predictedMs: z.number().positive(),
+});
+export type CalibrationPoint = z.infer<typeof CalibrationPointSchema>;
+
+export const PhaseFitSchema = z.object({
+  phase: PhaseSchema,
+  /** Mean absolute percentage error as a fraction (0.05 is 5%). */
+  mape: z.number().nonnegative(),
+  r2: z.number().max(1),
+  points: z.number().int().nonnegative(),
+  /** Largest absolute relative error as a fraction, when known. */
+  maxAbsoluteRelativeError: z.number().nonnegative().optional(),
+});
+export type PhaseFit = z.infer<typeof PhaseFitSchema>;
+
+export const CalibrationReportInputSchema = z.object({
+  title: z.string().min(1),
+  subtitle: z.string().optional(),
+  configuration: z.array(ConfigurationEntrySchema).default([]),
+  xpu: z.object({
+    name: z.string().min(1),
+    peakFlopsPerSecond: z.number().positive(),
+    bandwidthBytesPerSecond: z.number().positive(),
+  }),
+  fitted: z.object({
+    prefill: FittedRoofSchema.optional(),
+    decode: FittedRoofSchema.optional(),
+  }),
+  points: z.array(CalibrationPointSchema).min(1),
+  fit: z.array(PhaseFitSchema).default([]),
+});
+
+/** What the renderer works with, defaults applied. */
+export type CalibrationReportInput = z.infer<typeof CalibrationReportInputSchema>;
+/** What callers may pass: optional sections can be left out. */
+export type CalibrationReportInputInput = z.input<typeof CalibrationReportInputSchema>;

@@ -1,0 +1,86 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { buildCalibrationInput } from './__fixtures__/calibration-input.ts';
+import { buildSimulationInput } from './__fixtures__/simulation-input.ts';
+import { renderCalibrationReport } from './render-calibration-report.ts';
+import { COLORS } from './render-chart.ts';
+import { renderSimulationReport } from './render-simulation-report.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-artifacts');
+const hasChromium = existsSync(CHROMIUM);
+const suiteName = hasChromium ? 'reports in headless Chromium' : `reports in headless Chromium (SKIPPED: ${CHROMIUM} is not installed)`;
+
+describe.skipIf(!hasChromium)(suiteName, () => {
+  let browser: Browser;
+  let dir: string;
+
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'llm-sim-report-'));
+    mkdirSync(ARTIFACTS_DIR, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  const cases = [
+    { name: 'simulation', render: () => renderSimulationReport(buildSimulationInput()), charts: 9 },
+    { name: 'calibration', render: () => renderCalibrationReport(buildCalibrationInput()), charts: 3 },
+  ];
+
+  for (const { name, render, charts } of cases) {
+    it(`shows every chart of the ${name} report as a visible SVG with data marks, offline and without console errors`, async () => {
+      const file = path.join(dir, `${name}-report.html`);
+      writeFileSync(file, render());
+      const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, offline: true });
+      const page = await context.newPage();
+      const problems: string[] = [];
+      page.on('console', (message) => {
+        if (message.type() === 'error') problems.push(`console: ${message.text()}`);
+      });
+      page.on('pageerror', (error) => problems.push(`page: ${error.message}`));
+      page.on('requestfailed', (request) => problems.push(`request: ${request.url()}`));
+      await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+
+      const dataMarkSelector = [COLORS.series, COLORS.prefill, COLORS.decode].map((c) => `path[fill="${c}"], path[stroke="${c}"]`).join(', ');
+      const figures = await page.$$eval('figure[data-chart]', (elements, selector) =>
+        elements.map((figure) => {
+          const svg = figure.querySelector('svg');
+          const box = svg?.getBoundingClientRect();
+          return {
+            id: figure.getAttribute('data-chart'),
+            svgs: figure.querySelectorAll('svg').length,
+            width: box?.width ?? 0,
+            height: box?.height ?? 0,
+            marks: svg ? svg.querySelectorAll('path, circle').length : 0,
+            dataMarks: svg ? svg.querySelectorAll(selector).length : 0,
+            caption: figure.querySelector('figcaption')?.textContent ?? '',
+          };
+        }),
+        dataMarkSelector,
+      );
+      expect(figures.length).toBe(charts);
+      for (const figure of figures) {
+        expect(figure.svgs, figure.id!).toBe(1);
+        expect(figure.width, figure.id!).toBeGreaterThan(300);
+        expect(figure.height, figure.id!).toBeGreaterThan(150);
+        expect(figure.marks, figure.id!).toBeGreaterThan(5);
+        expect(figure.dataMarks, `${figure.id} draws its data in a data colour`).toBeGreaterThan(0);
+        expect(figure.caption.length, figure.id!).toBeGreaterThan(20);
+      }
+      await page.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}-report.png`), fullPage: true });
+      await context.close();
+      expect(problems).toEqual([]);
+    });
+  }
+});

@@ -1,0 +1,86 @@
+import { describe, expect, it } from 'vitest';
+import { getXpu, listXpus } from './xpu-catalog.ts';
+import { parseXpuSpec, peakFlopsFor, ridgePointFlopsPerByte } from './xpu-spec.ts';
+
+describe('xpu catalog', () => {
+  it('has the H100 SXM spec sheet figures: 80 GB at 3.35 TB/s, 989.4 dense BF16 TFLOPS (1,979 with sparsity)', () => {
+    const h100 = getXpu('h100');
+    expect(h100.name).toBe('h100-sxm');
+    expect(h100.memoryBytes).toBe(80e9);
+    expect(h100.memoryBandwidthBytesPerSecond).toBe(3.35e12);
+    expect(h100.peakFlopsPerSecond.bf16).toBeCloseTo(989.4e12, -9);
+    expect(h100.peakFlopsPerSecond.fp8).toBeCloseTo(1978.9e12, -9);
+    // NVLink 4's 900 GB/s is both directions together.
+    expect(h100.interconnect.bandwidthBytesPerSecond).toBe(450e9);
+  });
+
+  it('has the DGX Spark (GB10): 128 GB unified LPDDR5x at 273 GB/s', () => {
+    const gb10 = getXpu('dgx-spark');
+    expect(gb10.name).toBe('gb10');
+    expect(gb10.memoryBytes).toBe(128e9);
+    expect(gb10.memoryBandwidthBytesPerSecond).toBe(273e9);
+    // The 1 PFLOPS headline is sparse FP4.
+    expect(gb10.peakFlopsPerSecond.fp4).toBe(500e12);
+  });
+
+  it('has the A100 80GB (alias a100) without FP8 tensor cores, and MI300X at 192 GB and 5.3 TB/s', () => {
+    const a100 = getXpu('a100');
+    expect(a100.name).toBe('a100-80gb');
+    expect(a100.memoryBandwidthBytesPerSecond).toBe(2.039e12);
+    expect(a100.peakFlopsPerSecond.bf16).toBe(312e12);
+    expect(() => peakFlopsFor(a100, 'fp8')).toThrow(/xpu 'a100-80gb' has no fp8 tensor peak; it has bf16, fp16, int8, fp32/);
+    const mi300x = getXpu('mi300x');
+    expect(mi300x.memoryBytes).toBe(192e9);
+    expect(mi300x.memoryBandwidthBytesPerSecond).toBe(5.3e12);
+    expect(mi300x.peakFlopsPerSecond.bf16).toBeCloseTo(1307.4e12, -9);
+  });
+
+  it('lists every promised xpu, each with a spec-sheet URL', () => {
+    const names = listXpus().map((x) => x.name);
+    expect(names).toEqual(['gb10', 'h100-sxm', 'h100-pcie', 'h200', 'b200', 'gb200', 'a100-40gb', 'a100-80gb', 'l40s', 'l4', 'mi300x']);
+    for (const xpu of listXpus()) {
+      expect(xpu.source.length).toBeGreaterThan(0);
+      expect(xpu.source.every((url) => url.startsWith('https://'))).toBe(true);
+    }
+  });
+
+  it('refuses an unknown xpu with the list of known ones', () => {
+    expect(() => getXpu('h10')).toThrow(expect.objectContaining({ code: 'UNKNOWN_XPU', message: expect.stringMatching(/unknown xpu 'h10'; known: gb10, h100-sxm, /) }));
+  });
+
+  it('puts the H100 ridge point at 989.4 TFLOPS / 3.35 TB/s = 295 FLOPs per byte in BF16', () => {
+    expect(ridgePointFlopsPerByte(getXpu('h100-sxm'), 'bf16')).toBeCloseTo(989.4e12 / 3.35e12, 6);
+    expect(ridgePointFlopsPerByte(getXpu('h100-sxm'), 'fp8')).toBeCloseTo((2 * 989.4e12) / 3.35e12, 0);
+  });
+});
+
+describe('parseXpuSpec', () => {
+  it('reads the friendly custom xpu file into SI units', () => {
+    const xpu = parseXpuSpec({
+      name: 'my-gpu',
+      memory_gb: 96,
+      memory_bandwidth_gbps: 4000,
+      peak_tflops: { bf16: 800, fp8: 1600 },
+      interconnect_bandwidth_gbps: 400,
+      interconnect_latency_us: 8,
+      source: 'https://example.com/spec-sheet.pdf',
+    });
+    expect(xpu).toMatchObject({
+      name: 'my-gpu',
+      memoryBytes: 96e9,
+      memoryBandwidthBytesPerSecond: 4e12,
+      peakFlopsPerSecond: { bf16: 800e12, fp8: 1600e12 },
+      interconnect: { bandwidthBytesPerSecond: 400e9, latencySeconds: 8e-6 },
+      source: ['https://example.com/spec-sheet.pdf'],
+    });
+    expect(peakFlopsFor(xpu, 'fp16')).toBe(800e12);
+  });
+
+  it('names the missing or invalid key of a malformed file', () => {
+    expect(() => parseXpuSpec({ name: 'x', memory_gb: 80, peak_tflops: { bf16: 100 } }, 'x.json')).toThrow(
+      expect.objectContaining({ code: 'INVALID_XPU_SPEC', message: expect.stringMatching(/x\.json is not a valid xpu spec: memory_bandwidth_gbps/) }),
+    );
+    expect(() => parseXpuSpec({ name: 'x', memory_gb: 80, memory_bandwidth_gbps: 1000, peak_tflops: { bf15: 100 } })).toThrow(/peak_tflops/);
+    expect(() => parseXpuSpec({ name: 'x', memory_gb: -1, memory_bandwidth_gbps: 1000, peak_tflops: { bf16: 1 } })).toThrow(/memory_gb/);
+  });
+});
