@@ -39,6 +39,8 @@ export interface CalibrationOutcome {
   /** The measurements used, repeats aggregated. */
   readonly points: readonly BenchmarkPoint[];
   readonly roofline: RooflinePerformanceModel;
+  /** The points as fitted: each with the roofline's per-operator FLOPs and bytes. */
+  readonly annotated: ReturnType<typeof annotatePoints>;
 }
 
 function readFrom(fs: BenchmarkFs) {
@@ -130,7 +132,7 @@ export async function calibrateFromFiles(request: CalibrationRequest): Promise<C
     files: request.files,
     description: `${points.length} measured steps (repeats aggregated) from ${[...new Set(points.map((p) => p.source))].join(', ')}`,
   });
-  return { parameters, fit, points, roofline };
+  return { parameters, fit, points, roofline, annotated };
 }
 
 function toMeasuredStep(p: BenchmarkPoint) {

@@ -43,3 +43,4 @@ export {
 } from '@llm-sim/benchmark';
 export { startEmulator, type StartEmulatorOptions, type RunningEmulator } from './serve.ts';
 export { measureEndpoint, type MeasureRequest } from './measure.ts';
+export { renderSimulationRunReport, renderCalibrationOutcomeReport } from './report.ts';

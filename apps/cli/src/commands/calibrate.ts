@@ -3,6 +3,7 @@ import {
   checkCalibrationDrift,
   createNodeBenchmarkFs,
   formatFitReport,
+  renderCalibrationOutcomeReport,
   parseCalibrationFile,
   serializeCalibration,
 } from '@llm-sim/factory';
@@ -12,6 +13,7 @@ import { UsageError } from '../options.ts';
 import { runBenchmark } from './benchmark.ts';
 
 interface CalibrateArgs {
+  report?: string;
   endpoint?: string;
   sparse?: boolean;
   resume?: boolean;
@@ -70,6 +72,7 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
         .option('seed', { type: 'number', describe: "with --endpoint: prompt token ids' seed (default random)" })
         .option('quiet', { type: 'boolean', describe: 'no progress bar' })
         .option('output', { alias: 'o', type: 'string', describe: 'where to write the calibration JSON' })
+        .option('report', { type: 'string', describe: 'write a self-contained HTML report (roofline plot, predicted vs measured) to FILE.html' })
         .option('max-mape', { type: 'number', describe: 'fail (exit 5) when a phase fits worse than this many percent' })
         .option('json', { type: 'boolean', describe: 'print the calibration file as JSON instead of the fit report' })
         .example('$0 calibrate --model llama-2-70b --xpu h100 --tp 4 --from benchmark_data/raw/splitwise/perf_model.csv -o cal.json', 'fit the Splitwise H100 TP4 measurements')
@@ -94,6 +97,7 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
       });
       const text = serializeCalibration(outcome.parameters);
       if (args.output) await ctx.io.writeTextFile(args.output, text);
+      if (args.report) await ctx.io.writeTextFile(args.report, renderCalibrationOutcomeReport(outcome));
       if (args.json) ctx.io.stdout(text);
       else {
         ctx.io.stdout(formatFitReport(outcome.fit));

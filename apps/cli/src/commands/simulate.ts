@@ -1,4 +1,4 @@
-import { formatBenchmarkSummary, mergeConfig, parseSimulationConfig, runSimulation, type SimulationRun } from '@llm-sim/factory';
+import { formatBenchmarkSummary, mergeConfig, parseSimulationConfig, renderSimulationRunReport, runSimulation, type SimulationRun } from '@llm-sim/factory';
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
@@ -67,6 +67,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         .option('chunked-prefill', { type: 'boolean', describe: 'split long prompts over steps (default on; --no-chunked-prefill)' })
         .option('goodput', { type: 'string', array: true, describe: 'SLOs in ms for goodput: ttft:MS tpot:MS e2el:MS' })
         .option('output-requests', { type: 'string', describe: 'write one row per request to FILE.csv or FILE.jsonl' })
+        .option('report', { type: 'string', describe: 'write a self-contained HTML report with charts to FILE.html' })
         .option('output-timeseries', { type: 'string', describe: 'write the sampled series (queue, batch, KV cache, throughput) to FILE.csv' })
         .option('quiet', { type: 'boolean', describe: 'no progress bar' })
         .example('$0 --model llama-7b --xpu gb10', 'the seeds\' example: 1000 requests of 1024 in / 128 out, all at once')
@@ -122,6 +123,8 @@ async function writeExports(ctx: CliContext, args: SimulateArgs, run: Simulation
     const text = requestsPath.endsWith('.jsonl') ? formatRequestsJsonl(run.result) : formatRequestsCsv(run.result);
     await ctx.io.writeTextFile(requestsPath, text);
   }
+  const reportPath = args.report as string | undefined;
+  if (reportPath) await ctx.io.writeTextFile(reportPath, renderSimulationRunReport(run));
   const seriesPath = args['output-timeseries'] as string | undefined;
   if (seriesPath) await ctx.io.writeTextFile(seriesPath, formatTimeSeriesCsv(run.result));
 }

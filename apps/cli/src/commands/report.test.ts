@@ -1,0 +1,77 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { chromium, type Browser } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { main } from '../main.ts';
+import { createTestIo } from '../test-io.ts';
+
+const CHROMIUM = '/usr/bin/chromium';
+const ARTIFACTS = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../../test-artifacts');
+const splitwise = fileURLToPath(new URL('../../../../benchmark_data/raw/splitwise/perf_model.csv', import.meta.url));
+const hasChromium = existsSync(CHROMIUM);
+
+describe.skipIf(!hasChromium)(hasChromium ? '--report in headless Chromium' : `--report in headless Chromium (SKIPPED: ${CHROMIUM} is not installed)`, () => {
+  let browser: Browser;
+  let dir: string;
+  beforeAll(async () => {
+    dir = mkdtempSync(path.join(tmpdir(), 'llm-sim-cli-report-'));
+    mkdirSync(ARTIFACTS, { recursive: true });
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--headless', '--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+  });
+  afterAll(async () => {
+    await browser?.close();
+    if (dir) rmSync(dir, { recursive: true, force: true });
+  });
+
+  async function open(name: string, html: string) {
+    const file = path.join(dir, `${name}.html`);
+    writeFileSync(file, html);
+    const context = await browser.newContext({ viewport: { width: 1280, height: 900 }, offline: true });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    page.on('console', (m) => {
+      if (m.type() === 'error') problems.push(m.text());
+    });
+    page.on('pageerror', (e) => problems.push(e.message));
+    await page.goto(pathToFileURL(file).href, { waitUntil: 'load' });
+    const figures = await page.$$eval('figure[data-chart]', (els) =>
+      els.map((f) => {
+        const svg = f.querySelector('svg');
+        const box = svg?.getBoundingClientRect();
+        return { id: f.getAttribute('data-chart'), width: box?.width ?? 0, height: box?.height ?? 0, marks: svg ? svg.querySelectorAll('path, circle').length : 0 };
+      }),
+    );
+    await page.screenshot({ path: path.join(ARTIFACTS, `${name}.png`), fullPage: true });
+    await context.close();
+    return { figures, problems };
+  }
+
+  it('renders every chart of a real simulation report (Llama-3.1-8B on H100, Poisson load, SLOs)', async () => {
+    const t = createTestIo();
+    const code = await main(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-requests', '3000', '--request-rate', '25', '--input-len', 'uniform:200:3000', '--output-len', 'uniform:50:500', '--goodput', 'ttft:500', 'tpot:30', '--report', 'sim.html', '--json'], t.io);
+    expect(code, t.stderr).toBe(0);
+    JSON.parse(t.stdout);
+    const { figures, problems } = await open('cli-simulation-report', t.written.get('sim.html')!);
+    expect(figures.map((f) => f.id)).toEqual(expect.arrayContaining(['ttft-cdf', 'tpot-cdf', 'itl-cdf', 'e2el-cdf', 'throughput', 'queue-length', 'batch-size', 'kv-cache-utilization', 'operator-time']));
+    for (const f of figures) {
+      expect(f.width, f.id!).toBeGreaterThan(300);
+      expect(f.marks, f.id!).toBeGreaterThan(5);
+    }
+    expect(problems).toEqual([]);
+  }, 60_000);
+
+  it('renders the roofline plot of a real calibration (Splitwise Llama-2-70B, H100, TP4)', async () => {
+    const t = createTestIo();
+    const code = await main(['calibrate', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--from', splitwise, '--report', 'cal.html'], t.io);
+    expect(code, t.stderr).toBe(0);
+    const { figures, problems } = await open('cli-calibration-report', t.written.get('cal.html')!);
+    expect(figures.map((f) => f.id)).toEqual(expect.arrayContaining(['roofline', 'predicted-vs-measured']));
+    for (const f of figures) expect(f.marks, f.id!).toBeGreaterThan(5);
+    expect(problems).toEqual([]);
+  }, 60_000);
+});

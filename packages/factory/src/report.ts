@@ -1,0 +1,110 @@
+import type { CalibrationOutcome } from './calibrate.ts';
+import type { SimulationRun } from './simulation.ts';
+import { renderCalibrationReport, renderSimulationReport } from '@llm-sim/report';
+
+const finiteMs = (seconds: Float64Array): number[] => {
+  const out: number[] = [];
+  for (const s of seconds) if (Number.isFinite(s)) out.push(s * 1000);
+  return out;
+};
+
+/** Output tokens of requests finishing per second of simulated time, in `bins` equal bins. */
+function completionThroughput(run: SimulationRun, bins = 200): { timeSeconds: number[]; values: number[] } {
+  const r = run.result.requests;
+  const end = run.result.durationSeconds;
+  if (!(end > 0)) return { timeSeconds: [], values: [] };
+  const width = end / bins;
+  const tokens = new Float64Array(bins);
+  for (let i = 0; i < r.finishSeconds.length; i++) {
+    const t = r.finishSeconds[i];
+    if (!Number.isFinite(t) || !Number.isFinite(r.firstTokenSeconds[i])) continue;
+    tokens[Math.min(bins - 1, Math.floor(t / width))] += r.outputTokens[i];
+  }
+  return { timeSeconds: Array.from({ length: bins }, (_, k) => (k + 1) * width), values: Array.from(tokens, (x) => x / width) };
+}
+
+/** The simulation report: latency CDFs with SLOs, series over time, where the step time goes. */
+export function renderSimulationRunReport(run: SimulationRun): string {
+  const { config, result, summary } = run;
+  const itl = result.itlSeconds;
+  // The ITL distribution is kept as a quantile sketch: 2,000 evenly spaced quantiles stand for its samples.
+  const itlMs = itl.count > 0 ? Array.from({ length: 2000 }, (_, k) => itl.quantile((k + 0.5) / 2000) * 1000) : [];
+  const series = result.series;
+  const at = (values: number[]) => ({ timeSeconds: series.timeSeconds, values });
+  return renderSimulationReport({
+    title: `${run.model.name} on ${config.cluster.num_replicas} x ${run.xpu.name}`,
+    subtitle: `${run.performanceModel.describe()}; ${summary.completed} requests completed, ${summary.failed} failed`,
+    configuration: [
+      { key: 'model', value: run.model.name },
+      { key: 'xpu', value: run.xpu.name },
+      { key: 'tp', value: config.parallelism.tp },
+      { key: 'pp', value: config.parallelism.pp },
+      { key: 'replicas', value: config.cluster.num_replicas },
+      { key: 'router', value: config.cluster.router },
+      { key: 'performance model', value: config.performance_model.model_type },
+      { key: 'requests', value: config.workload.trace ?? config.workload.num_requests },
+      { key: 'request rate', value: String(config.workload.request_rate) },
+      { key: 'max_num_seqs', value: config.scheduler.max_num_seqs },
+      { key: 'max_num_batched_tokens', value: config.scheduler.max_num_batched_tokens },
+      { key: 'KV-cache blocks per replica', value: run.kvCacheBlocksPerReplica },
+      { key: 'seed', value: config.seed },
+    ],
+    summary: Object.fromEntries(Object.entries(summary).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || v === null)) as Record<string, number | string | null>,
+    latencySamplesMs: {
+      ttft: finiteMs(result.requests.ttftSeconds),
+      tpot: finiteMs(result.requests.tpotSeconds),
+      itl: itlMs,
+      e2el: finiteMs(result.requests.e2elSeconds),
+    },
+    slo: { ttftMs: config.goodput?.ttft, tpotMs: config.goodput?.tpot, e2elMs: config.goodput?.e2el },
+    timeSeries: {
+      throughputTokensPerSecond: completionThroughput(run),
+      queueLength: at(series.waitingRequests),
+      runningBatchSize: at(series.batchSize),
+      kvCacheUtilization: at(series.kvCacheUtilization.map((u) => Math.min(1, Math.max(0, u)))),
+    },
+    operatorTime: Object.entries(result.operatorSeconds).map(([op, seconds]) => ({ op, seconds: seconds ?? 0 })),
+  });
+}
+
+/** The calibration report: the roofline plot with the fitted roofs, predicted against measured. */
+export function renderCalibrationOutcomeReport(outcome: CalibrationOutcome): string {
+  const { fit, parameters, roofline, annotated } = outcome;
+  const excluded = new Set(fit.excluded.map((e) => e.index));
+  // The estimator keeps each phase's points in input order, less the excluded ones.
+  const points = [fit.prefill, fit.decode].flatMap((phase) => {
+    if (!phase) return [];
+    const inputs = annotated.filter((a, i) => a.phase === phase.phase && !excluded.has(i));
+    return phase.points.flatMap((p, k) => {
+      const flops = (inputs[k]?.operators ?? []).reduce((sum, o) => sum + o.flops, 0);
+      if (!(p.arithmeticIntensity > 0) || !(flops > 0)) return [];
+      return [{
+        phase: phase.phase,
+        label: p.label,
+        arithmeticIntensityFlopsPerByte: p.arithmeticIntensity,
+        attainedFlopsPerSecond: flops / p.measuredSeconds,
+        measuredMs: p.measuredSeconds * 1000,
+        predictedMs: p.predictedSeconds * 1000,
+      }];
+    });
+  });
+  return renderCalibrationReport({
+    title: `Calibration: ${parameters.model} on ${parameters.xpu} (tp=${parameters.tp})`,
+    subtitle: parameters.source.description,
+    configuration: [
+      { key: 'model', value: parameters.model },
+      { key: 'xpu', value: parameters.xpu },
+      { key: 'tp', value: parameters.tp },
+      { key: 'engine', value: `${parameters.engine}${parameters.engine_version ? ` ${parameters.engine_version}` : ''}` },
+      { key: 'files', value: parameters.source.files.join(', ') },
+    ],
+    xpu: {
+      name: roofline.xpu.name,
+      peakFlopsPerSecond: roofline.figures.prefill.flopsPerSecond,
+      bandwidthBytesPerSecond: roofline.figures.prefill.bandwidthBytesPerSecond,
+    },
+    fitted: { prefill: fit.prefill?.figures, decode: fit.decode?.figures },
+    points,
+    fit: [fit.prefill, fit.decode].flatMap((f) => (f ? [{ phase: f.phase, mape: f.mape, r2: Math.min(1, f.r2), points: f.points.length, maxAbsoluteRelativeError: f.maxAbsoluteRelativeError }] : [])),
+  });
+}
