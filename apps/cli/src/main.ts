@@ -3,6 +3,7 @@ import { modelsCommand, xpusCommand } from './commands/models.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { stepCommand } from './commands/step.ts';
 import { serveCommand } from './commands/serve.ts';
+import { compareCommand } from './commands/compare.ts';
 import { benchmarkCommand } from './commands/benchmark.ts';
 import { calibrateCommand, checkCalibrationCommand } from './commands/calibrate.ts';
 import type { CliContext } from './context.ts';
@@ -27,6 +28,7 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     .command(checkCalibrationCommand(ctx))
     .command(benchmarkCommand(ctx))
     .command(serveCommand(ctx))
+    .command(compareCommand(ctx))
     .strict()
     .recommendCommands()
     .exitProcess(false)

@@ -1,6 +1,7 @@
 import { DtypeSchema } from '@llm-sim/roofline';
-import { LengthDistributionSchema, ROUTER_NAMES } from '@llm-sim/simulator';
+import { LengthDistributionSchema } from '@llm-sim/simulator';
 import { z } from 'zod';
+import { ClusterConfigSchema } from './disaggregated.ts';
 import { FactoryError, formatIssues } from './errors.ts';
 
 export const PERFORMANCE_MODEL_TYPES = ['roofline', 'vllm_roofline'] as const;
@@ -40,13 +41,7 @@ export const SimulationConfigSchema = z.object({
       kv_cache: DtypeSchema.default('bf16'),
     })
     .prefault({}),
-  cluster: z
-    .object({
-      type: z.enum(['aggregated']).default('aggregated'),
-      num_replicas: z.number().int().positive().default(1),
-      router: z.enum(ROUTER_NAMES as [string, ...string[]]).default('round-robin'),
-    })
-    .prefault({}),
+  cluster: ClusterConfigSchema.prefault({}),
   scheduler: z
     .object({
       max_num_seqs: z.number().int().positive().default(256),

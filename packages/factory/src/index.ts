@@ -44,3 +44,27 @@ export {
 export { startEmulator, type StartEmulatorOptions, type RunningEmulator } from './serve.ts';
 export { measureEndpoint, type MeasureRequest } from './measure.ts';
 export { renderSimulationRunReport, renderCalibrationOutcomeReport } from './report.ts';
+export {
+  ClusterConfigSchema,
+  runDisaggregatedSimulation,
+  buildWorkloadRequests,
+  setUpPool,
+  kvTransferSettings,
+  type ClusterConfig,
+  type DisaggregatedRun,
+  type PoolLayout,
+  type PoolSetup,
+} from './disaggregated.ts';
+export {
+  compareLayouts,
+  enumerateLayouts,
+  formatComparison,
+  formatLayout,
+  layoutDevices,
+  parseLayout,
+  type CompareReport,
+  type CompareRequest,
+  type CompareRow,
+  type Layout,
+} from './compare.ts';
+export { summarizeDisaggregatedSimulation, type DisaggregatedSummary, type DisaggregatedSimulationResult } from '@llm-sim/simulator';

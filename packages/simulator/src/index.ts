@@ -70,3 +70,23 @@ export {
 } from './summarize-simulation.ts';
 export { formatBenchmarkSummary } from './format-benchmark-summary.ts';
 export { formatRequestResultsCsv } from './format-request-results-csv.ts';
+export {
+  DISAGGREGATED_EVENT_ORDER,
+  DisaggregatedSettingsSchema,
+  KvTransferSettingsSchema,
+  simulateDisaggregated,
+  type DisaggregatedSimulationOptions,
+  type DisaggregatedSimulationResult,
+  type KvTransferResults,
+  type KvTransferSettings,
+  type KvTransferSettingsInput,
+  type PoolOptions,
+  type PoolStats,
+} from './disaggregated-simulate.ts';
+export { createDisaggregatedRouter, type DisaggregatedRouter } from './disaggregated-router.ts';
+export type { KvLinkSharing } from './disaggregated-kv-link.ts';
+export {
+  DisaggregatedSummarySchema,
+  summarizeDisaggregatedSimulation,
+  type DisaggregatedSummary,
+} from './disaggregated-summary.ts';

@@ -52,6 +52,11 @@ export interface ReplicaContext {
   readonly onFinish: (id: number, timeSeconds: number) => void;
   readonly operatorSampleInterval: number;
   readonly seriesCapacity: number;
+  /**
+   * Set on the prefill instances of a disaggregated cluster: a request whose prompt is computed leaves
+   * the replica here (no token is emitted) and its KV blocks stay held until `releaseKvBlocks`.
+   */
+  readonly onPromptComputed?: (id: number, timeSeconds: number, heldBlocks: number) => void;
 }
 
 /**
@@ -84,6 +89,13 @@ export class Replica implements ReplicaLoad {
   private freeBlocks: number;
 
   readonly waitingQueue = new IntDeque();
+  /**
+   * Requests that arrived with their prompt's KV cache (a disaggregated decode instance): blocks
+   * already reserved, admitted ahead of the waiting queue, since their memory was granted first.
+   */
+  private readonly arrivedWithKv = new IntDeque(16);
+  /** Blocks held by requests outside the running list: reserved for KV in transfer, or held for a transfer out. */
+  private blocksHeldOutside = 0;
   /** Running requests in admission order; finished ones stay as dead entries until compaction. */
   private running: Int32Array;
   private runningLength = 0;
@@ -142,9 +154,13 @@ export class Replica implements ReplicaLoad {
   }
 
   get outstandingRequests(): number {
-    return this.waitingQueue.size + this.runningCount;
+    return this.waitingQueue.size + this.arrivedWithKv.size + this.runningCount;
   }
   get waitingRequests(): number {
+    return this.waitingQueue.size + this.arrivedWithKv.size;
+  }
+  /** Waiting requests that still need blocks to be admitted (not counting those that arrived with their KV). */
+  get waitingWithoutKv(): number {
     return this.waitingQueue.size;
   }
   get runningRequests(): number {
@@ -175,16 +191,53 @@ export class Replica implements ReplicaLoad {
   }
 
   /**
+   * Takes `blocks` free KV blocks for a prompt's KV cache about to be received (call only when that
+   * many are free); `enqueueWithKv` later hands the request over with them.
+   */
+  reserveKvBlocks(blocks: number): void {
+    if (blocks > this.freeBlocks) {
+      throw new SimulatorError('INTERNAL', `replica ${this.index}: cannot reserve ${blocks} KV blocks with ${this.freeBlocks} free`);
+    }
+    this.freeBlocks -= blocks;
+    this.blocksHeldOutside += blocks;
+    const used = this.totalBlocks - this.freeBlocks;
+    if (used > this.peakUsedBlocks) this.peakUsedBlocks = used;
+  }
+
+  /** Frees blocks held outside the running list (a prompt's KV once its transfer out is done). */
+  releaseKvBlocks(blocks: number): void {
+    this.freeBlocks += blocks;
+    this.blocksHeldOutside -= blocks;
+  }
+
+  /**
+   * Queues a request whose prompt KV has arrived, in blocks reserved by `reserveKvBlocks`
+   * (ceil(prompt / blockSize)). As vLLM's decode side does (v0.11 `Scheduler._update_waiting_for_remote_kv`),
+   * all prompt tokens but the last count as computed, and its first step recomputes the last one to
+   * produce the first output token.
+   */
+  enqueueWithKv(id: number): void {
+    const t = this.ctx.requests;
+    t.state[id] = RequestState.waiting;
+    t.replica[id] = this.index;
+    t.computedTokens[id] = t.inputTokens[id] - 1;
+    t.generatedTokens[id] = 0;
+    this.arrivedWithKv.pushBack(id);
+  }
+
+  /**
    * Schedules the next step at `nowSeconds` when there is work; returns its duration in seconds, or
    * 0 when the replica stays idle. A step that only preempts schedules nothing and takes no time:
    * the scheduler runs again at once, as vLLM's engine loop would.
    */
   startStep(nowSeconds: number): number {
     for (;;) {
-      if (this.runningCount === 0 && this.waitingQueue.size === 0) return 0;
+      if (this.runningCount === 0 && this.waitingQueue.size === 0 && this.arrivedWithKv.size === 0) return 0;
       const preempted = this.schedule(nowSeconds);
       if (this.stepPrefillCount > 0 || this.stepDecodeCount > 0) break;
       if (!preempted) {
+        // Blocks held for transfers come back later; the replica waits for them, idle.
+        if (this.blocksHeldOutside > 0) return 0;
         throw new SimulatorError(
           'INTERNAL',
           `replica ${this.index}: nothing schedulable with ${this.waitingQueue.size} waiting and ${this.freeBlocks} of ${this.totalBlocks} KV blocks free`,
@@ -227,6 +280,10 @@ export class Replica implements ReplicaLoad {
       const computed = t.computedTokens[id] + this.stepPrefillChunks[i];
       t.computedTokens[id] = computed;
       if (computed < t.prefillTargetTokens[id]) continue;
+      if (this.ctx.onPromptComputed !== undefined) {
+        this.leaveForTransfer(id, computed, nowSeconds);
+        continue;
+      }
       const generatedBefore = t.generatedTokens[id];
       if (generatedBefore === 0) t.firstTokenSeconds[id] = nowSeconds;
       // The first token after a recompute closes a gap that spans the preemption.
@@ -322,6 +379,7 @@ export class Replica implements ReplicaLoad {
     let budget = this.maxNumBatchedTokens;
     for (let i = 0; i < this.runningLength; i++) {
       const id = this.running[i];
+      if (t.replica[id] !== this.index) continue;
       const state = t.state[id];
       let tokens: number;
       let blocks: number;
@@ -359,6 +417,18 @@ export class Replica implements ReplicaLoad {
     const B = this.blockSize;
     let budget = budgetTokens;
     let skipped: number[] | undefined;
+    const arrived = this.arrivedWithKv;
+    while (arrived.size > 0 && budget > 0 && this.runningCount < this.maxNumSeqs) {
+      const id = arrived.popFront();
+      // Its blocks were reserved before the transfer; they now belong to the running request.
+      this.blocksHeldOutside -= ceilDiv(t.computedTokens[id] + 1, B);
+      t.state[id] = RequestState.prefilling;
+      t.prefillTargetTokens[id] = t.inputTokens[id];
+      if (Number.isNaN(t.firstScheduledSeconds[id])) t.firstScheduledSeconds[id] = nowSeconds;
+      this.pushRunning(id);
+      budget -= 1;
+      this.addPrefill(id, 1);
+    }
     while (this.waitingQueue.size > 0 && budget > 0 && this.runningCount < this.maxNumSeqs) {
       const id = this.waitingQueue.peekFront();
       const target = t.inputTokens[id] + t.generatedTokens[id];
@@ -411,6 +481,16 @@ export class Replica implements ReplicaLoad {
     this.blocksDueByPhase[mod(startStep - context, this.blockSize)]--;
   }
 
+  private leaveForTransfer(id: number, computed: number, nowSeconds: number): void {
+    const t = this.ctx.requests;
+    const held = ceilDiv(computed, this.blockSize);
+    // Out of every queue of this replica; the cluster owns the request until a decode instance takes it.
+    t.state[id] = RequestState.pending;
+    this.runningCount--;
+    this.blocksHeldOutside += held;
+    this.ctx.onPromptComputed!(id, nowSeconds, held);
+  }
+
   private finish(id: number, contextTokens: number, nowSeconds: number): void {
     const t = this.ctx.requests;
     t.state[id] = RequestState.finished;
@@ -454,8 +534,11 @@ export class Replica implements ReplicaLoad {
   }
 
   private isRunning(id: number): boolean {
-    const s = this.ctx.requests.state[id];
-    return s === RequestState.prefilling || s === RequestState.decoding;
+    const t = this.ctx.requests;
+    const s = t.state[id];
+    // The owner check matters in a disaggregated cluster, where a request that left a prefill
+    // instance (a dead entry in its running list) runs again on a decode instance.
+    return (s === RequestState.prefilling || s === RequestState.decoding) && t.replica[id] === this.index;
   }
 
   private lastRunning(): number {

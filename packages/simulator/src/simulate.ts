@@ -263,7 +263,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
 }
 
 /** Several values sampled at the same instants, decimated like `SampledSeries`. */
-class MultiSeries {
+export class MultiSeries {
   private readonly names: readonly string[];
   private readonly capacity: number;
   private readonly times: Float64Array;
@@ -310,7 +310,7 @@ class MultiSeries {
   }
 }
 
-function checkRequestSet(set: RequestSet): void {
+export function checkRequestSet(set: RequestSet): void {
   const n = set.arrivalSeconds.length;
   if (set.inputTokens.length !== n || set.outputTokens.length !== n) {
     throw new SimulatorError(
@@ -332,7 +332,7 @@ function checkRequestSet(set: RequestSet): void {
   }
 }
 
-function collectResult(
+export function collectResult(
   t: RequestTable,
   replicas: readonly Replica[],
   itl: QuantileSketch,

@@ -78,3 +78,23 @@ describe('llm-sim simulate', () => {
     expect(s.completed + s.failed).toBe(20);
   });
 });
+
+describe('llm-sim simulate --cluster disaggregated', () => {
+  it('adds the KV transfer time at low load and reports it, per-pool utilisation included', async () => {
+    const common = ['simulate', '--model', 'llama-3.1-70b', '--xpu', 'h100', '--tp', '4', '--num-requests', '20', '--request-rate', '0.2', '--input-len', '2000', '--output-len', '50', '--json'];
+    const agg = await run(common);
+    const dis = await run([...common, '--cluster', 'disaggregated', '--prefill-instances', '1', '--decode-instances', '1', '--kv-transfer-bandwidth-gbps', '100', '--kv-transfer-latency-ms', '1']);
+    expect(agg.code, agg.stderr).toBe(0);
+    expect(dis.code, dis.stderr).toBe(0);
+    const a = JSON.parse(agg.stdout);
+    const d = JSON.parse(dis.stdout);
+    // 2000 prompt tokens x 327,680 bytes of KV over 100 Gb/s (12.5 GB/s), plus 1 ms.
+    const transferMs = (2000 * 327_680) / 12.5e9 * 1000 + 1;
+    expect(d.mean_kv_transfer_ms).toBeCloseTo(transferMs, 1);
+    // The client's first token comes from the decode side, after the transfer.
+    expect(d.mean_ttft_ms - a.mean_ttft_ms).toBeGreaterThan(transferMs);
+    expect(d.completed).toBe(20);
+    expect(d.prefill_utilization).toBeGreaterThan(0);
+    expect(d.decode_utilization).toBeGreaterThan(0);
+  });
+});

@@ -1,4 +1,13 @@
-import { formatBenchmarkSummary, mergeConfig, parseSimulationConfig, renderSimulationRunReport, runSimulation, type SimulationRun } from '@llm-sim/factory';
+import {
+  formatBenchmarkSummary,
+  mergeConfig,
+  parseSimulationConfig,
+  renderSimulationRunReport,
+  runDisaggregatedSimulation,
+  runSimulation,
+  type DisaggregatedRun,
+  type SimulationRun,
+} from '@llm-sim/factory';
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
@@ -18,7 +27,20 @@ function flagsToConfig(a: SimulateArgs): Record<string, unknown> {
     xpu: a.xpu,
     parallelism: { tp: a.tp, pp: a.pp },
     dtype,
-    cluster: { num_replicas: a['num-replicas'], router: a.router },
+    cluster: {
+      type: a.cluster,
+      num_replicas: a['num-replicas'],
+      router: a.router,
+      prefill_instances: a['prefill-instances'],
+      decode_instances: a['decode-instances'],
+      prefill_tp: a['prefill-tp'],
+      decode_tp: a['decode-tp'],
+      prefill_xpu: a['prefill-xpu'],
+      decode_xpu: a['decode-xpu'],
+      kv_transfer_bandwidth_gbps: a['kv-transfer-bandwidth-gbps'],
+      kv_transfer_latency_ms: a['kv-transfer-latency-ms'],
+      kv_transfer_sharing: a['kv-transfer-sharing'],
+    },
     scheduler: {
       max_num_seqs: a['max-num-seqs'],
       max_num_batched_tokens: a['max-num-batched-tokens'],
@@ -49,6 +71,16 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
     builder: (y) =>
       withModelAndXpu(y)
         .option('config', { type: 'string', describe: 'JSON config with the same settings (flags override it)' })
+        .option('cluster', { type: 'string', choices: ['aggregated', 'disaggregated'], describe: 'prefill and decode on the same instances, or split into two pools (default aggregated)' })
+        .option('prefill-instances', { type: 'number', describe: 'disaggregated: instances in the prefill pool (default 1)' })
+        .option('decode-instances', { type: 'number', describe: 'disaggregated: instances in the decode pool (default 1)' })
+        .option('prefill-tp', { type: 'number', describe: 'disaggregated: tensor parallelism of a prefill instance (default --tp)' })
+        .option('decode-tp', { type: 'number', describe: 'disaggregated: tensor parallelism of a decode instance (default --tp)' })
+        .option('prefill-xpu', { type: 'string', describe: 'disaggregated: xpu of the prefill pool (default --xpu)' })
+        .option('decode-xpu', { type: 'string', describe: 'disaggregated: xpu of the decode pool (default --xpu)' })
+        .option('kv-transfer-bandwidth-gbps', { type: 'number', describe: 'disaggregated: link bandwidth between the pools in Gb/s (default 400)' })
+        .option('kv-transfer-latency-ms', { type: 'number', describe: 'disaggregated: fixed cost of one KV transfer in ms (default 0.5)' })
+        .option('kv-transfer-sharing', { type: 'string', choices: ['fair', 'fifo'], describe: 'disaggregated: concurrent transfers share a link (fair) or queue (fifo)' })
         .option('num-replicas', { type: 'number', describe: 'model instances behind the router (default 1)' })
         .option('router', { type: 'string', choices: ['round-robin', 'least-outstanding', 'least-kv-cache'], describe: 'how requests are spread over replicas (default round-robin)' })
         .option('num-requests', { type: 'number', describe: 'requests to send (default 1000)' })
@@ -81,6 +113,26 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
       }
       const config = parseSimulationConfig(merged, args.config ? `config '${args.config}' with flags` : 'flags');
       const progress = createProgress(ctx.io, { enabled: !args.json && !args.quiet, label: 'requests' });
+      if (config.cluster.type === 'disaggregated') {
+        let run: DisaggregatedRun;
+        try {
+          run = await runDisaggregatedSimulation(config, config.cluster, ctx.io.readTextFile, { onProgress: progress.update });
+        } finally {
+          progress.stop();
+        }
+        await writeExports(ctx, args, run);
+        if (args.json) {
+          ctx.io.stdout(`${JSON.stringify({ ...run.summary, model: run.model.name, prefill_xpu: run.prefill.xpu.name, decode_xpu: run.decode.xpu.name, prefill_tp: run.prefill.tp, decode_tp: run.decode.tp, performance_model: config.performance_model.model_type }, null, 2)}\n`);
+          return;
+        }
+        const s = run.summary;
+        ctx.io.stdout(
+          `disaggregated: ${config.cluster.prefill_instances} prefill x ${run.prefill.xpu.name} tp=${run.prefill.tp}, ${config.cluster.decode_instances} decode x ${run.decode.xpu.name} tp=${run.decode.tp}\n` +
+            `KV transfer: mean ${s.mean_kv_transfer_ms.toFixed(2)} ms, p99 ${s.p99_kv_transfer_ms.toFixed(2)} ms; utilisation: prefill ${(100 * s.prefill_utilization).toFixed(1)}%, decode ${(100 * s.decode_utilization).toFixed(1)}%\n\n`,
+        );
+        ctx.io.stdout(formatBenchmarkSummary(s));
+        return;
+      }
       let run: SimulationRun;
       try {
         run = await runSimulation(config, ctx.io.readTextFile, progress.update);
@@ -117,14 +169,17 @@ async function readConfigFile(ctx: CliContext, path: string): Promise<unknown> {
   }
 }
 
-async function writeExports(ctx: CliContext, args: SimulateArgs, run: SimulationRun): Promise<void> {
+async function writeExports(ctx: CliContext, args: SimulateArgs, run: SimulationRun | DisaggregatedRun): Promise<void> {
   const requestsPath = args['output-requests'] as string | undefined;
   if (requestsPath) {
     const text = requestsPath.endsWith('.jsonl') ? formatRequestsJsonl(run.result) : formatRequestsCsv(run.result);
     await ctx.io.writeTextFile(requestsPath, text);
   }
   const reportPath = args.report as string | undefined;
-  if (reportPath) await ctx.io.writeTextFile(reportPath, renderSimulationRunReport(run));
+  if (reportPath) {
+    if (!('performanceModel' in run)) throw new UsageError('--report covers aggregated clusters for now; drop it for --cluster disaggregated');
+    await ctx.io.writeTextFile(reportPath, renderSimulationRunReport(run));
+  }
   const seriesPath = args['output-timeseries'] as string | undefined;
   if (seriesPath) await ctx.io.writeTextFile(seriesPath, formatTimeSeriesCsv(run.result));
 }
