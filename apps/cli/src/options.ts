@@ -70,3 +70,32 @@ export function withModelAndXpu<T>(y: Argv<T>) {
     .option('kv-cache-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8'], describe: 'KV-cache dtype (default bf16)' })
     .option('json', { type: 'boolean', describe: 'print one JSON object and nothing else on stdout' });
 }
+
+/** The config keys that simulate and compare share, from their flags; undefined flags leave the config file's. */
+export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, unknown> {
+  return {
+    model: a.model,
+    xpu: a.xpu,
+    dtype: { weights: a['weight-dtype'], kv_cache: a['kv-cache-dtype'] },
+    scheduler: {
+      max_num_seqs: a['max-num-seqs'],
+      max_num_batched_tokens: a['max-num-batched-tokens'],
+      block_size: a['block-size'],
+      gpu_memory_utilization: a['gpu-memory-utilization'],
+      max_model_len: a['max-model-len'],
+      enable_chunked_prefill: a['chunked-prefill'],
+    },
+    workload: {
+      num_requests: a['num-requests'],
+      request_rate: parseRequestRate(a['request-rate']),
+      burstiness: a.burstiness,
+      input_len: parseLength('--input-len', a['input-len']),
+      output_len: parseLength('--output-len', a['output-len']),
+      trace: a.trace,
+      trace_sample: a['trace-sample'],
+    },
+    performance_model: { model_type: a['performance-model'], calibration_data_path: a['calibration-data'] },
+    goodput: parseGoodput(a.goodput),
+    seed: a.seed,
+  };
+}

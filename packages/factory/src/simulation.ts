@@ -1,21 +1,16 @@
-import { assertFits, planMemory, type MemoryPlan, type ModelSpec, type RooflinePerformanceModel, type XpuSpec } from '@llm-sim/roofline';
+import type { MemoryPlan, ModelSpec, RooflinePerformanceModel, XpuSpec } from '@llm-sim/roofline';
 import {
-  arrivalForRate,
-  generateRequests,
-  parseTraceCsv,
-  sampleRequestsFrom,
   simulate,
   summarizeSimulation,
   type BenchmarkSummary,
-  type LengthDistribution,
   type RequestSet,
   type RouterName,
   type SimulationResult,
 } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
-import { readText, type ReadTextFile } from './file-access.ts';
-import { createPerformanceModel } from './performance-model.ts';
-import { resolveModel, resolveXpu } from './specs.ts';
+import { buildWorkloadRequests, setUpPool } from './disaggregated.ts';
+import type { ReadTextFile } from './file-access.ts';
+import { resolveModel } from './specs.ts';
 
 export interface SimulationSetup {
   readonly config: SimulationConfig;
@@ -33,53 +28,22 @@ export interface SimulationRun extends SimulationSetup {
   readonly summary: BenchmarkSummary;
 }
 
-const asDistribution = (v: number | LengthDistribution): LengthDistribution =>
-  typeof v === 'number' ? { kind: 'fixed', value: v } : v;
-
-async function buildRequests(config: SimulationConfig, readTextFile: ReadTextFile): Promise<RequestSet> {
-  const w = config.workload;
-  const rate = w.request_rate === 'inf' ? Infinity : w.request_rate;
-  const arrival = arrivalForRate(rate, w.burstiness);
-  if (w.trace) {
-    const trace = parseTraceCsv(await readText(readTextFile, w.trace, 'trace'), w.trace);
-    return w.trace_sample ? sampleRequestsFrom(trace, w.num_requests, arrival, config.seed) : trace;
-  }
-  return generateRequests(
-    { numRequests: w.num_requests, arrival, inputLength: asDistribution(w.input_len), outputLength: asDistribution(w.output_len) },
-    config.seed,
-  );
-}
-
 /** Resolves every name and file of a config into wired objects, checking that the model fits. */
 export async function setUpSimulation(config: SimulationConfig, readTextFile: ReadTextFile): Promise<SimulationSetup> {
   const model = await resolveModel(config.model, readTextFile);
-  const xpu = await resolveXpu(config.xpu, readTextFile);
-  const parallelism = { tp: config.parallelism.tp, pp: config.parallelism.pp, ep: config.parallelism.ep };
-  const dtypes = { weights: config.dtype.weights, activations: config.dtype.activations, kvCache: config.dtype.kv_cache };
-  const performanceModel = await createPerformanceModel(config.performance_model.model_type, {
+  const pool = await setUpPool(config, model, { xpu: config.xpu, tp: config.parallelism.tp, pp: config.parallelism.pp }, readTextFile);
+  const maxModelLen = config.scheduler.max_model_len ?? model.maxPositionEmbeddings;
+  const requests = await buildWorkloadRequests(config, readTextFile);
+  return {
+    config,
     model,
-    xpu,
-    parallelism,
-    dtypes,
-    calibrationDataPath: config.performance_model.calibration_data_path,
-    readTextFile,
-  });
-  const s = config.scheduler;
-  const memoryPlan = assertFits(
-    planMemory({
-      model,
-      xpu,
-      parallelism,
-      dtypes,
-      gpuMemoryUtilization: s.gpu_memory_utilization,
-      maxNumBatchedTokens: s.max_num_batched_tokens,
-      maxNumSeqs: s.max_num_seqs,
-    }),
-  );
-  const kvCacheBlocksPerReplica = Math.floor(memoryPlan.maxKvCacheTokens / s.block_size);
-  const maxModelLen = s.max_model_len ?? model.maxPositionEmbeddings;
-  const requests = await buildRequests(config, readTextFile);
-  return { config, model, xpu, performanceModel, memoryPlan, kvCacheBlocksPerReplica, maxModelLen, requests };
+    xpu: pool.xpu,
+    performanceModel: pool.performanceModel,
+    memoryPlan: pool.memoryPlan,
+    kvCacheBlocksPerReplica: pool.kvCacheBlocks,
+    maxModelLen,
+    requests,
+  };
 }
 
 /** Sets up and runs a simulation, and summarises it as vLLM's benchmark would. */

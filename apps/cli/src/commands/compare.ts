@@ -2,37 +2,13 @@ import { compareLayouts, formatComparison, mergeConfig, parseLayout, parseSimula
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
-import { UsageError, parseGoodput, parseLength, parseRequestRate } from '../options.ts';
+import { UsageError, sharedFlagsToConfig } from '../options.ts';
 
 type CompareArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean };
 
 /** The flags that set config keys, as `simulate` reads them (parallelism and cluster come from the layouts). */
 function flagsToConfig(a: CompareArgs): Record<string, unknown> {
-  return {
-    model: a.model,
-    xpu: a.xpu,
-    dtype: { weights: a['weight-dtype'], kv_cache: a['kv-cache-dtype'] },
-    scheduler: {
-      max_num_seqs: a['max-num-seqs'],
-      max_num_batched_tokens: a['max-num-batched-tokens'],
-      block_size: a['block-size'],
-      gpu_memory_utilization: a['gpu-memory-utilization'],
-      max_model_len: a['max-model-len'],
-      enable_chunked_prefill: a['chunked-prefill'],
-    },
-    workload: {
-      num_requests: a['num-requests'],
-      request_rate: parseRequestRate(a['request-rate']),
-      burstiness: a.burstiness,
-      input_len: parseLength('--input-len', a['input-len']),
-      output_len: parseLength('--output-len', a['output-len']),
-      trace: a.trace,
-      trace_sample: a['trace-sample'],
-    },
-    performance_model: { model_type: a['performance-model'], calibration_data_path: a['calibration-data'] },
-    goodput: parseGoodput(a.goodput),
-    seed: a.seed,
-  };
+  return sharedFlagsToConfig(a);
 }
 
 function parseLayouts(values: unknown): Layout[] | undefined {

@@ -12,21 +12,15 @@ import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { formatRequestsCsv, formatRequestsJsonl, formatTimeSeriesCsv } from '../exports.ts';
-import { UsageError, parseGoodput, parseLength, parseRequestRate, withModelAndXpu } from '../options.ts';
+import { UsageError, sharedFlagsToConfig, withModelAndXpu } from '../options.ts';
 
 type SimulateArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean; config?: string };
 
 /** The flags that set config keys; undefined flags leave the config file's value. */
 function flagsToConfig(a: SimulateArgs): Record<string, unknown> {
-  const dtype = {
-    weights: a['weight-dtype'],
-    kv_cache: a['kv-cache-dtype'],
-  };
   return {
-    model: a.model,
-    xpu: a.xpu,
+    ...sharedFlagsToConfig(a),
     parallelism: { tp: a.tp, pp: a.pp },
-    dtype,
     cluster: {
       type: a.cluster,
       num_replicas: a['num-replicas'],
@@ -41,26 +35,6 @@ function flagsToConfig(a: SimulateArgs): Record<string, unknown> {
       kv_transfer_latency_ms: a['kv-transfer-latency-ms'],
       kv_transfer_sharing: a['kv-transfer-sharing'],
     },
-    scheduler: {
-      max_num_seqs: a['max-num-seqs'],
-      max_num_batched_tokens: a['max-num-batched-tokens'],
-      block_size: a['block-size'],
-      gpu_memory_utilization: a['gpu-memory-utilization'],
-      max_model_len: a['max-model-len'],
-      enable_chunked_prefill: a['chunked-prefill'],
-    },
-    workload: {
-      num_requests: a['num-requests'],
-      request_rate: parseRequestRate(a['request-rate']),
-      burstiness: a.burstiness,
-      input_len: parseLength('--input-len', a['input-len']),
-      output_len: parseLength('--output-len', a['output-len']),
-      trace: a.trace,
-      trace_sample: a['trace-sample'],
-    },
-    performance_model: { model_type: a['performance-model'], calibration_data_path: a['calibration-data'] },
-    goodput: parseGoodput(a.goodput),
-    seed: a.seed,
   };
 }
 
