@@ -9,6 +9,7 @@ import { calibrateCommand, checkCalibrationCommand } from './commands/calibrate.
 import type { CliContext } from './context.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { createNodeIo, type CliIo } from './io.ts';
+import { UsageError } from './options.ts';
 
 /**
  * Runs the `llm-sim` command line and returns the exit code. Libraries throw typed errors; this is the
@@ -34,9 +35,9 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .epilogue('Exit codes: 0 ok, 1 internal error, 2 bad input, 3 does not fit in memory, 4 server unreachable or failed points, 5 fit too poor, 6 drift above threshold.')
+    // Throwing stops yargs before any handler runs: a mistyped flag never starts a simulation.
     .fail((message, error) => {
-      if (error) throw error;
-      usageError = message;
+      throw error ?? new UsageError(message);
     })
     .help()
     .version(false);
@@ -56,6 +57,10 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     void helpShown;
     return ExitCode.ok;
   } catch (error) {
+    if (error instanceof UsageError) {
+      io.stderr(`llm-sim: ${error.message}\nRun 'llm-sim --help' for usage.\n`);
+      return ExitCode.badInput;
+    }
     const code = exitCodeFor(error);
     const message = error instanceof Error ? error.message : String(error);
     io.stderr(code === ExitCode.internal ? `llm-sim: internal error: ${error instanceof Error && error.stack ? error.stack : message}\n` : `llm-sim: ${message}\n`);

@@ -64,6 +64,13 @@ describe('llm-sim simulate', () => {
     expect(r.stderr.trim().split('\n').length).toBeLessThanOrEqual(2);
   });
 
+  it('refuses a mistyped flag before simulating anything', async () => {
+    const r = await run(['--model', 'llama-7b', '--xpu', 'h100', '--request-rat', '5']);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toBe('');
+    expect(r.stderr).toMatch(/Unknown arguments?: request-rat/);
+  });
+
   it('refuses a configuration that does not fit with exit 3', async () => {
     const r = await run(['simulate', '--model', 'llama-3.1-70b', '--xpu', 'l40s', '--num-requests', '5']);
     expect(r.code).toBe(3);
