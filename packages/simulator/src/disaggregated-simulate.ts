@@ -11,7 +11,7 @@ import { FAILURE_REASONS, RequestState, RequestTable, type FailureReason } from 
 import type { ReplicaLoad, Router } from './router.ts';
 import type { RouterName } from './routers.ts';
 import { SchedulerConfigSchema, type SchedulerConfigInput } from './scheduler-config.ts';
-import { MultiSeries, checkRequestSet, collectResult, type SimulationResult, type SimulationSeries } from './simulate.ts';
+import { MultiSeries, checkRequestSet, collectResult, keepClusterSample, type SimulationResult, type SimulationSeries } from './simulate.ts';
 import type { RequestSet } from './workload.ts';
 
 const PoolSettingsSchema = z.object({
@@ -360,17 +360,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
       const seconds = replica.startStep(now);
       if (seconds > 0) {
         push(now + seconds, STEP, r);
-        if (series.willKeep()) {
-          let running = 0;
-          let waiting = 0;
-          let used = 0;
-          for (const x of replicas) {
-            running += x.runningRequests;
-            waiting += x.waitingRequests;
-            used += x.usedKvBlocks;
-          }
-          series.keep(now, [replica.stepSequences, running, waiting, used / totalBlocks]);
-        }
+        if (series.willKeep()) keepClusterSample(series, now, replica, replicas, totalBlocks);
       }
     }
     dirtyList.length = 0;

@@ -122,6 +122,19 @@ export interface SimulationResult {
  */
 export const SIMULTANEOUS_EVENT_ORDER = ['step-end', 'arrival', 'schedule'] as const;
 
+/** Samples the cluster-wide series at the start of `replica`'s step: its batch, and requests and KV blocks over all replicas. */
+export function keepClusterSample(series: MultiSeries, now: number, replica: Replica, replicas: readonly Replica[], totalBlocks: number): void {
+  let running = 0;
+  let waiting = 0;
+  let used = 0;
+  for (const x of replicas) {
+    running += x.runningRequests;
+    waiting += x.waitingRequests;
+    used += x.usedKvBlocks;
+  }
+  series.keep(now, [replica.stepSequences, running, waiting, used / totalBlocks]);
+}
+
 /** Runs one discrete-event simulation. Deterministic: the same options give the same result. */
 export function simulate(options: SimulationOptions): SimulationResult {
   const { performanceModel, requests: requestSet, router: routerOption, onProgress, ...rest } = options;
@@ -238,17 +251,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
       const seconds = replica.startStep(now);
       if (seconds > 0) {
         stepEvents.push(now + seconds, eventSequence++, r);
-        if (series.willKeep()) {
-          let running = 0;
-          let waiting = 0;
-          let used = 0;
-          for (const x of replicas) {
-            running += x.runningRequests;
-            waiting += x.waitingRequests;
-            used += x.usedKvBlocks;
-          }
-          series.keep(now, [replica.stepSequences, running, waiting, used / totalBlocks]);
-        }
+        if (series.willKeep()) keepClusterSample(series, now, replica, replicas, totalBlocks);
       }
     }
     dirtyList.length = 0;
