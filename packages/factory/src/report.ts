@@ -1,4 +1,5 @@
 import type { CalibrationOutcome } from './calibrate.ts';
+import type { DisaggregatedRun } from './disaggregated.ts';
 import type { SimulationRun } from './simulation.ts';
 import { renderCalibrationReport, renderSimulationReport } from '@llm-sim/report';
 
@@ -9,7 +10,7 @@ const finiteMs = (seconds: Float64Array): number[] => {
 };
 
 /** Output tokens of requests finishing per second of simulated time, in `bins` equal bins. */
-function completionThroughput(run: SimulationRun, bins = 200): { timeSeconds: number[]; values: number[] } {
+function completionThroughput(run: SimulationRun | DisaggregatedRun, bins = 200): { timeSeconds: number[]; values: number[] } {
   const r = run.result.requests;
   const end = run.result.durationSeconds;
   if (!(end > 0)) return { timeSeconds: [], values: [] };
@@ -23,30 +24,58 @@ function completionThroughput(run: SimulationRun, bins = 200): { timeSeconds: nu
   return { timeSeconds: Array.from({ length: bins }, (_, k) => (k + 1) * width), values: Array.from(tokens, (x) => x / width) };
 }
 
+/** How the devices are laid out, in the report's words. */
+function describeLayout(run: SimulationRun | DisaggregatedRun) {
+  const c = run.config.cluster;
+  if ('performanceModel' in run) {
+    return {
+      title: `${c.num_replicas} x ${run.xpu.name}`,
+      description: run.performanceModel.describe(),
+      configuration: [
+        { key: 'xpu', value: run.xpu.name },
+        { key: 'tp', value: run.config.parallelism.tp },
+        { key: 'pp', value: run.config.parallelism.pp },
+        { key: 'replicas', value: c.num_replicas },
+        { key: 'KV-cache blocks per replica', value: run.kvCacheBlocksPerReplica },
+      ],
+    };
+  }
+  const { prefill, decode } = run;
+  return {
+    title: `${c.prefill_instances}P${c.decode_instances}D (${prefill.xpu.name} TP${prefill.tp} / ${decode.xpu.name} TP${decode.tp})`,
+    description: `disaggregated; prefill ${prefill.performanceModel.describe()}; decode ${decode.performanceModel.describe()}`,
+    configuration: [
+      { key: 'prefill instances', value: c.prefill_instances },
+      { key: 'prefill xpu / tp', value: `${prefill.xpu.name} / ${prefill.tp}` },
+      { key: 'decode instances', value: c.decode_instances },
+      { key: 'decode xpu / tp', value: `${decode.xpu.name} / ${decode.tp}` },
+      { key: 'KV link', value: `${c.kv_transfer_bandwidth_gbps} Gb/s + ${c.kv_transfer_latency_ms} ms` },
+      { key: 'KV-cache blocks (prefill / decode)', value: `${prefill.kvCacheBlocks} / ${decode.kvCacheBlocks}` },
+    ],
+  };
+}
+
 /** The simulation report: latency CDFs with SLOs, series over time, where the step time goes. */
-export function renderSimulationRunReport(run: SimulationRun): string {
+export function renderSimulationRunReport(run: SimulationRun | DisaggregatedRun): string {
   const { config, result, summary } = run;
+  const layout = describeLayout(run);
   const itl = result.itlSeconds;
   // The ITL distribution is kept as a quantile sketch: 2,000 evenly spaced quantiles stand for its samples.
   const itlMs = itl.count > 0 ? Array.from({ length: 2000 }, (_, k) => itl.quantile((k + 0.5) / 2000) * 1000) : [];
   const series = result.series;
   const at = (values: number[]) => ({ timeSeconds: series.timeSeconds, values });
   return renderSimulationReport({
-    title: `${run.model.name} on ${config.cluster.num_replicas} x ${run.xpu.name}`,
-    subtitle: `${run.performanceModel.describe()}; ${summary.completed} requests completed, ${summary.failed} failed`,
+    title: `${run.model.name} on ${layout.title}`,
+    subtitle: `${layout.description}; ${summary.completed} requests completed, ${summary.failed} failed`,
     configuration: [
       { key: 'model', value: run.model.name },
-      { key: 'xpu', value: run.xpu.name },
-      { key: 'tp', value: config.parallelism.tp },
-      { key: 'pp', value: config.parallelism.pp },
-      { key: 'replicas', value: config.cluster.num_replicas },
+      ...layout.configuration,
       { key: 'router', value: config.cluster.router },
       { key: 'performance model', value: config.performance_model.model_type },
       { key: 'requests', value: config.workload.trace ?? config.workload.num_requests },
       { key: 'request rate', value: String(config.workload.request_rate) },
       { key: 'max_num_seqs', value: config.scheduler.max_num_seqs },
       { key: 'max_num_batched_tokens', value: config.scheduler.max_num_batched_tokens },
-      { key: 'KV-cache blocks per replica', value: run.kvCacheBlocksPerReplica },
       { key: 'seed', value: config.seed },
     ],
     summary: Object.fromEntries(Object.entries(summary).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || v === null)) as Record<string, number | string | null>,

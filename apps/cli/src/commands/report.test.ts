@@ -65,6 +65,19 @@ describe.skipIf(!hasChromium)(hasChromium ? '--report in headless Chromium' : `-
     expect(problems).toEqual([]);
   }, 60_000);
 
+  it('renders a disaggregated run (1P1D, KV transfer) with the same charts', async () => {
+    const t = createTestIo();
+    const code = await main(['simulate', '--model', 'llama-3.1-70b', '--xpu', 'h100', '--tp', '4', '--cluster', 'disaggregated', '--num-requests', '400', '--request-rate', '4', '--input-len', '2048', '--output-len', '128', '--report', 'dis.html', '--quiet'], t.io);
+    expect(code, t.stderr).toBe(0);
+    const html = t.written.get('dis.html')!;
+    expect(html).toMatch(/1P1D \(h100-sxm TP4 \/ h100-sxm TP4\)/);
+    expect(html).toMatch(/mean_kv_transfer_ms/);
+    const { figures, problems } = await open('cli-disaggregated-report', html);
+    expect(figures.map((f) => f.id)).toEqual(expect.arrayContaining(['ttft-cdf', 'tpot-cdf', 'kv-cache-utilization']));
+    for (const f of figures) expect(f.marks, f.id!).toBeGreaterThan(5);
+    expect(problems).toEqual([]);
+  }, 60_000);
+
   it('renders the roofline plot of a real calibration (Splitwise Llama-2-70B, H100, TP4)', async () => {
     const t = createTestIo();
     const code = await main(['calibrate', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--from', splitwise, '--report', 'cal.html'], t.io);

@@ -150,10 +150,7 @@ async function writeExports(ctx: CliContext, args: SimulateArgs, run: Simulation
     await ctx.io.writeTextFile(requestsPath, text);
   }
   const reportPath = args.report as string | undefined;
-  if (reportPath) {
-    if (!('performanceModel' in run)) throw new UsageError('--report covers aggregated clusters for now; drop it for --cluster disaggregated');
-    await ctx.io.writeTextFile(reportPath, renderSimulationRunReport(run));
-  }
+  if (reportPath) await ctx.io.writeTextFile(reportPath, renderSimulationRunReport(run));
   const seriesPath = args['output-timeseries'] as string | undefined;
   if (seriesPath) await ctx.io.writeTextFile(seriesPath, formatTimeSeriesCsv(run.result));
 }
