@@ -51,8 +51,9 @@ try {
       return out;
     });
   }
-  check('the installed llm-sim command simulates the seeds example', () => {
-    const out = run(join(project, 'node_modules', '.bin', 'llm-sim'), ['--model', 'llama-7b', '--xpu', 'gb10', '--num-requests', '20'], project);
+  check('the installed llm-sim (npx llm-sim) simulates the seeds example', () => {
+    // As a user runs an installed CLI: through npx, resolved from the project's node_modules.
+    const out = run('npx', ['--no-install', 'llm-sim', '--model', 'llama-7b', '--xpu', 'gb10', '--num-requests', '20'], project);
     if (!/Successful requests:\s+20/.test(out)) throw new Error(`unexpected output:\n${out}`);
     return out.split('\n').find((l) => l.includes('Output token throughput'));
   });
