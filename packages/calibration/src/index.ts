@@ -41,3 +41,4 @@ export {
 export { evaluateCalibration, checkDrift, type CalibrationEvaluation, type EvaluateCalibrationOptions } from './evaluate-calibration.ts';
 export { checkFitQuality } from './check-fit-quality.ts';
 export { formatFitReport } from './fit-report.ts';
+export { calibrationJsonSchema } from './calibration-json-schema.ts';
