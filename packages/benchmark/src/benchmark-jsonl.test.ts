@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { parseBenchmarkJsonl, serializeBenchmarkJsonl, serializeBenchmarkPoint } from './benchmark-jsonl.ts';
 import type { BenchmarkPointInput } from './benchmark-point.ts';
-import { BenchmarkError } from './errors.ts';
+import { caught } from './test-support/caught.ts';
 
 // The first row of Splitwise's perf_model.csv (Llama-2-70B, DGX-A100, TP2, batch 1, prompt 512, 128 outputs).
 const prefill: BenchmarkPointInput = {
@@ -18,16 +18,6 @@ const prefill: BenchmarkPointInput = {
   source: 'splitwise_perf_model.csv',
 };
 const decode: BenchmarkPointInput = { ...prefill, phase: 'decode', contextLen: 576, latencyMs: 54.87951193752838 };
-
-function caught(f: () => unknown): BenchmarkError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BenchmarkError) return e;
-    throw e;
-  }
-  throw new Error('expected a BenchmarkError');
-}
 
 describe('benchmark JSONL', () => {
   it('round-trips points, filling defaults once', () => {

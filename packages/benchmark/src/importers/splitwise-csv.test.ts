@@ -1,22 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateRepeats } from '../aggregate-repeats.ts';
-import { BenchmarkError } from '../errors.ts';
 import { readSharedData } from '../test-support/shared-data.ts';
 import { importSplitwiseCsv } from './splitwise-csv.ts';
+import { caught } from '../test-support/caught.ts';
 
 const FILE = 'splitwise_perf_model.csv';
 const csv = readSharedData(FILE);
 const points = importSplitwiseCsv(csv, FILE);
-
-function caught(f: () => unknown): BenchmarkError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BenchmarkError) return e;
-    throw e;
-  }
-  throw new Error('expected a BenchmarkError');
-}
 
 describe('Splitwise perf_model.csv importer', () => {
   it('turns each distinct row into a prefill and a decode point', () => {

@@ -1,25 +1,15 @@
 import { getModel, getXpu, kvCacheBytesPerToken, countParameters } from '@llm-sim/roofline';
 import { describe, expect, it } from 'vitest';
 import { aggregateRepeats } from '../aggregate-repeats.ts';
-import { BenchmarkError } from '../errors.ts';
 import { readFixture } from '../test-support/shared-data.ts';
 import { deriveDecodeFromLatencyRuns } from './derive-decode.ts';
 import { importVllmLatency } from './vllm-latency.ts';
+import { caught } from '../test-support/caught.ts';
 
 const RUN_128 = 'vllm-latency-mi300x-llama-3.1-8b-bs8-in128-out128.json';
 const RUN_1024 = 'vllm-latency-mi300x-llama-3.1-8b-bs8-in128-out1024.json';
 const load = (file: string) =>
   importVllmLatency(readFixture(file), file, { meta: JSON.parse(readFixture(file.replace(/\.json$/, '.meta.json'))) });
-
-function caught(f: () => unknown): BenchmarkError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BenchmarkError) return e;
-    throw e;
-  }
-  throw new Error('expected a BenchmarkError');
-}
 
 describe('vllm bench latency results', () => {
   it('makes one whole-run point per timed iteration, settings from the sidecar', () => {

@@ -1,20 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { BenchmarkError } from '../errors.ts';
 import { readFixture } from '../test-support/shared-data.ts';
 import { importVllmServe, parseVllmServeResult, parseVllmServeResults, servePercentilesMs } from './vllm-serve.ts';
+import { caught } from '../test-support/caught.ts';
 
 const LEGACY = 'vllm-serve-llm-d-l40s-appended.json';
 const CURRENT = 'vllm-serve-qwen2.5-vl-3b.json';
-
-function caught(f: () => unknown): BenchmarkError {
-  try {
-    f();
-  } catch (e) {
-    if (e instanceof BenchmarkError) return e;
-    throw e;
-  }
-  throw new Error('expected a BenchmarkError');
-}
 
 describe('vllm bench serve results', () => {
   it('reads appended results, one per line, and the old "request_goodput:" spelling', () => {
