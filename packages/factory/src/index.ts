@@ -68,3 +68,13 @@ export {
   type Layout,
 } from './compare.ts';
 export { summarizeDisaggregatedSimulation, type DisaggregatedSummary, type DisaggregatedSimulationResult } from '@llm-sim/simulator';
+export {
+  bisectMaxRate,
+  findMaxRate,
+  checkSloTarget,
+  DEFAULT_SLO_PERCENTILE,
+  type ConfigMaxRate,
+  type MaxRateOptions,
+  type MaxRateResult,
+  type RateProbe,
+} from './find-max-rate.ts';

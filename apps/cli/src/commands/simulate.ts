@@ -1,4 +1,5 @@
 import {
+  findMaxRate,
   formatBenchmarkSummary,
   mergeConfig,
   parseSimulationConfig,
@@ -72,6 +73,8 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's max_position_embeddings)" })
         .option('chunked-prefill', { type: 'boolean', describe: 'split long prompts over steps (default on; --no-chunked-prefill)' })
         .option('goodput', { type: 'string', array: true, describe: 'SLOs in ms for goodput: ttft:MS tpot:MS e2el:MS' })
+        .option('find-max-rate', { type: 'boolean', describe: 'bisect the highest --request-rate that meets the --goodput SLOs, and print it with the run at that rate' })
+        .option('slo-percentile', { type: 'number', describe: 'with --find-max-rate: percent of requests that must meet every SLO (default 90)' })
         .option('output-requests', { type: 'string', describe: 'write one row per request to FILE.csv or FILE.jsonl' })
         .option('report', { type: 'string', describe: 'write a self-contained HTML report with charts to FILE.html' })
         .option('output-timeseries', { type: 'string', describe: 'write the sampled series (queue, batch, KV cache, throughput) to FILE.csv' })
@@ -86,6 +89,10 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         throw new UsageError('simulate needs --model and --xpu (or a --config file with "model" and "xpu"); see `llm-sim models` and `llm-sim xpus`');
       }
       const config = parseSimulationConfig(merged, args.config ? `config '${args.config}' with flags` : 'flags');
+      if (args['find-max-rate']) {
+        await printMaxRate(ctx, args, config);
+        return;
+      }
       const progress = createProgress(ctx.io, { enabled: !args.json && !args.quiet, label: 'requests' });
       if (config.cluster.type === 'disaggregated') {
         let run: DisaggregatedRun;
@@ -127,6 +134,27 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
       ctx.io.stdout(formatBenchmarkSummary(run.summary));
     },
   };
+}
+
+async function printMaxRate(ctx: CliContext, args: SimulateArgs, config: Parameters<typeof findMaxRate>[0]): Promise<void> {
+  const sloPercentile = args['slo-percentile'] as number | undefined;
+  if (sloPercentile !== undefined && !(sloPercentile > 0 && sloPercentile <= 100)) throw new UsageError(`--slo-percentile must be in (0, 100], got ${sloPercentile}`);
+  if (!config.goodput) throw new UsageError('--find-max-rate needs SLOs: --goodput ttft:MS tpot:MS');
+  const found = await findMaxRate(config, ctx.io.readTextFile, { sloPercentile });
+  const percentile = sloPercentile ?? 90;
+  const probes = found.probes.map((p) => ({ request_rate: p.rate, good_share: p.goodShare, meets_slo: p.meets }));
+  if (args.json) {
+    ctx.io.stdout(`${JSON.stringify({ max_request_rate: found.maxRate, slo_percentile: percentile, goodput: config.goodput, probes, ...(found.best?.summary ?? {}) }, null, 2)}\n`);
+    return;
+  }
+  const slo = Object.entries(config.goodput).map(([k, v]) => `${k} <= ${v} ms`).join(', ');
+  const tried = found.probes.map((p) => `${p.rate.toFixed(3)}${p.meets ? '' : ' (missed)'}`).join(', ');
+  if (!found.best) {
+    ctx.io.stdout(`no request rate meets ${slo} for ${percentile}% of requests (rates tried: ${tried})\n`);
+    return;
+  }
+  ctx.io.stdout(`max request rate meeting ${slo} for ${percentile}% of requests: ${found.maxRate.toFixed(3)} req/s\nrates tried: ${tried}\n\n`);
+  ctx.io.stdout(formatBenchmarkSummary(found.best.summary));
 }
 
 async function readConfigFile(ctx: CliContext, path: string): Promise<unknown> {
