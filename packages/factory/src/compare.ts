@@ -57,7 +57,7 @@ function check(text: string, layout: Layout): Layout {
 }
 
 /** TP degrees (powers of two up to `numDevices`) that split the model's heads. */
-function validTps(model: ModelSpec, numDevices: number): number[] {
+export function validTps(model: ModelSpec, numDevices: number): number[] {
   const tps: number[] = [];
   for (let tp = 1; tp <= numDevices; tp *= 2) {
     try {
