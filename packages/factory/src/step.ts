@@ -163,6 +163,8 @@ export interface XpuListing {
   aliases: readonly string[];
   vendor: string;
   memory_gb: number;
+  /** What the device reports to its runtime, which the KV cache is sized from. */
+  memory_gib: number;
   memory_bandwidth_gbps: number;
   peak_tflops: Record<string, number>;
   ridge_point_bf16_flops_per_byte: number | null;
@@ -181,7 +183,8 @@ export function describeXpus(): XpuListing[] {
       name: x.name,
       aliases: x.aliases,
       vendor: x.vendor,
-      memory_gb: x.memoryBytes / 1e9,
+      memory_gb: x.nominalMemoryBytes / 1e9,
+      memory_gib: x.memoryBytes / 1024 ** 3,
       memory_bandwidth_gbps: x.memoryBandwidthBytesPerSecond / 1e9,
       peak_tflops: peak,
       ridge_point_bf16_flops_per_byte: bf16 ? bf16 / x.memoryBandwidthBytesPerSecond : null,

@@ -8,7 +8,7 @@ describe('planMemory', () => {
     const plan = planMemory({ model: getModel('llama-3.1-70b'), xpu: getXpu('h100') });
     expect(plan.fits).toBe(false);
     expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo(141.1, 0);
-    expect(() => assertFits(plan)).toThrow(/llama-3.1-70b does not fit on h100-sxm at tp=1 pp=1: it needs 14\d\.\d GB .* but has 72\.0 GB .*try --tp 4/);
+    expect(() => assertFits(plan)).toThrow(/llama-3.1-70b does not fit on h100-sxm at tp=1 pp=1: it needs 14\d\.\d GB .* but has 76\.4 GB .*try --tp 4/);
   });
   it('says when the weights alone exceed the device: Llama-3.1-405B needs 811.7 GB on one H100, so tp=16', () => {
     const plan = planMemory({ model: getModel('llama-3.1-405b'), xpu: getXpu('h100-sxm') });
@@ -16,7 +16,7 @@ describe('planMemory', () => {
     expect(() => assertFits(plan)).toThrow(
       expect.objectContaining({
         code: 'DOES_NOT_FIT',
-        message: expect.stringMatching(/it needs 811\.7 GB per device for weights alone but has 72\.0 GB \(80\.0 GB at gpu_memory_utilization 0\.9\); try --tp 16 or more/),
+        message: expect.stringMatching(/it needs 811\.7 GB per device for weights alone but has 76\.4 GB \(84\.9 GB at gpu_memory_utilization 0\.9\); try --tp 16 or more/),
       }),
     );
     // fp8 weights halve it: eight H100s hold it then.
@@ -27,6 +27,14 @@ describe('planMemory', () => {
     expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo(141.1 / 4, 0);
     expect(plan.kvCacheBytesPerTokenPerDevice).toBe(327_680 / 4);
     expect(plan.maxKvCacheTokens).toBeGreaterThan(300_000);
+  });
+  it('sizes the KV cache from the 79.1 GiB an "80 GB" H100 reports: Llama-3.1-8B gets 27,736 blocks of 16 tokens', () => {
+    const plan = planMemory({ model: getModel('llama-3.1-8b'), xpu: getXpu('h100') });
+    // vLLM multiplies the total CUDA reports (85.0e9 bytes), not the spec sheet's 80e9: 0.9 x 79.1 GiB = 76.4 GB.
+    expect(plan.deviceMemoryBytes).toBeCloseTo(79.1 * 1024 ** 3, -3);
+    expect(plan.usableBytesPerDevice / 1e9).toBeCloseTo(76.44, 2);
+    // 80e9 gave 25,619 blocks, 8% too few.
+    expect(Math.floor(plan.maxKvCacheTokens / 16)).toBe(27_736);
   });
   it('fits Llama-2-7B on a GB10 (128 GB unified memory)', () => {
     const plan = assertFits(planMemory({ model: getModel('llama-7b'), xpu: getXpu('gb10') }));

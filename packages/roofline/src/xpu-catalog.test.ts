@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
-import { getXpu, listXpus } from './xpu-catalog.ts';
-import { parseXpuSpec, peakFlopsFor, ridgePointFlopsPerByte } from './xpu-spec.ts';
+import { getXpu, listXpus, XPU_CATALOG } from './xpu-catalog.ts';
+import { parseXpuSpec, peakFlopsFor, ridgePointFlopsPerByte, type XpuFile } from './xpu-spec.ts';
 
 describe('xpu catalog', () => {
   it('has the H100 SXM spec sheet figures: 80 GB at 3.35 TB/s, 989.4 dense BF16 TFLOPS (1,979 with sparsity)', () => {
     const h100 = getXpu('h100');
     expect(h100.name).toBe('h100-sxm');
-    expect(h100.memoryBytes).toBe(80e9);
+    expect(h100.nominalMemoryBytes).toBe(80e9);
+    // What CUDA reports and vLLM sizes its cache from: 79.10 GiB, cited.
+    expect(h100.memoryBytes).toBe(79.1 * 1024 ** 3);
+    expect(h100.source).toContain('https://github.com/huggingface/trl/issues/2688');
     expect(h100.memoryBandwidthBytesPerSecond).toBe(3.35e12);
     expect(h100.peakFlopsPerSecond.bf16).toBeCloseTo(989.4e12, -9);
     expect(h100.peakFlopsPerSecond.fp8).toBeCloseTo(1978.9e12, -9);
@@ -17,7 +20,9 @@ describe('xpu catalog', () => {
   it('has the DGX Spark (GB10): 128 GB unified LPDDR5x at 273 GB/s', () => {
     const gb10 = getXpu('dgx-spark');
     expect(gb10.name).toBe('gb10');
-    expect(gb10.memoryBytes).toBe(128e9);
+    expect(gb10.nominalMemoryBytes).toBe(128e9);
+    // CUDA sees 121.69 GiB of the unified pool.
+    expect(gb10.memoryBytes).toBe(121.69 * 1024 ** 3);
     expect(gb10.memoryBandwidthBytesPerSecond).toBe(273e9);
     // The 1 PFLOPS headline is sparse FP4.
     expect(gb10.peakFlopsPerSecond.fp4).toBe(500e12);
@@ -41,6 +46,22 @@ describe('xpu catalog', () => {
     for (const xpu of listXpus()) {
       expect(xpu.source.length).toBeGreaterThan(0);
       expect(xpu.source.every((url) => url.startsWith('https://'))).toBe(true);
+    }
+  });
+
+  it('stores memory as the device reports it, each reported figure cited, and says so where none was found', () => {
+    for (const [name, entry] of Object.entries(XPU_CATALOG) as [string, XpuFile][]) {
+      const xpu = getXpu(name);
+      if (entry.memory_gib !== undefined) {
+        expect(entry.memory_gib_source, name).toMatch(/^https:\/\//);
+        expect(xpu.source, name).toContain(entry.memory_gib_source);
+        // A reported total sits within a few percent of the headline, below it in GiB (1 GiB = 1.074 GB).
+        expect(entry.memory_gib * 1024 ** 3 / (entry.memory_gb * 1e9), name).toBeGreaterThan(0.95);
+        expect(entry.memory_gib, name).toBeLessThanOrEqual(entry.memory_gb);
+      } else {
+        expect(entry.notes, name).toMatch(/no (cited )?device-reported total/);
+        expect(xpu.memoryBytes).toBe(entry.memory_gb * 1e9);
+      }
     }
   });
 
@@ -68,12 +89,20 @@ describe('parseXpuSpec', () => {
     expect(xpu).toMatchObject({
       name: 'my-gpu',
       memoryBytes: 96e9,
+      nominalMemoryBytes: 96e9,
       memoryBandwidthBytesPerSecond: 4e12,
       peakFlopsPerSecond: { bf16: 800e12, fp8: 1600e12 },
       interconnect: { bandwidthBytesPerSecond: 400e9, latencySeconds: 8e-6 },
       source: ['https://example.com/spec-sheet.pdf'],
     });
     expect(peakFlopsFor(xpu, 'fp16')).toBe(800e12);
+  });
+
+  it('takes the reported memory in GiB when the file gives it', () => {
+    const xpu = parseXpuSpec({ name: 'x', memory_gb: 80, memory_gib: 79.1, memory_gib_source: 'https://example.com/log', memory_bandwidth_gbps: 1000, peak_tflops: { bf16: 100 } });
+    expect(xpu.memoryBytes).toBe(79.1 * 1024 ** 3);
+    expect(xpu.nominalMemoryBytes).toBe(80e9);
+    expect(xpu.source).toEqual(['https://example.com/log']);
   });
 
   it('names the missing or invalid key of a malformed file', () => {

@@ -12,7 +12,13 @@ export const XpuSpecSchema = z.object({
   name: z.string().min(1),
   aliases: z.array(z.string()).default([]),
   vendor: z.string().default('custom'),
+  /**
+   * Device memory as the runtime reports it (CUDA's `cudaMemGetInfo` total, ROCm's `hipMemGetInfo`):
+   * the figure vLLM multiplies by `gpu_memory_utilization`. An "80 GB" H100 reports about 79.1 GiB.
+   */
   memoryBytes: positive,
+  /** The spec sheet's headline memory (decimal GB), for display only. */
+  nominalMemoryBytes: positive,
   memoryBandwidthBytesPerSecond: positive,
   peakFlopsPerSecond: PeakFlopsSchema.refine((p) => Object.keys(p).length > 0, 'at least one dtype is needed'),
   interconnect: z.object({
@@ -31,15 +37,26 @@ export type XpuSpec = z.infer<typeof XpuSpecSchema>;
 const GB = 1e9;
 const TERA = 1e12;
 
+const GIB = 1024 ** 3;
+
 /**
  * The custom xpu file format (`--xpu ./my-xpu.json`): friendly units, snake_case like the rest of the
  * project's JSON files.
+ *
+ * Memory convention (every catalog entry follows it; add new xpus the same way): `memory_gb` is the spec
+ * sheet's headline in decimal GB (shown to users); `memory_gib` is the total the device reports to its
+ * runtime, in GiB (`torch.cuda.mem_get_info()[1]`, which is what vLLM sizes its KV cache from), and
+ * `memory_gib_source` cites where that reported figure was read (a log, `deviceQuery` or `nvidia-smi`
+ * output). An "80 GB" H100 reports 79.1 GiB = 84.9e9 bytes, 6% more than 80e9. Without `memory_gib` the
+ * simulator uses `memory_gb` x 1e9 and the xpu's notes say so.
  */
 export const XpuFileSchema = z.object({
   name: z.string().min(1),
   aliases: z.array(z.string()).optional(),
   vendor: z.string().optional(),
-  memory_gb: positive,
+  memory_gb: positive.describe('spec-sheet headline, decimal GB'),
+  memory_gib: positive.describe('total memory the device reports to CUDA/ROCm, GiB').optional(),
+  memory_gib_source: z.string().min(1).optional(),
   memory_bandwidth_gbps: positive.describe('GB/s'),
   peak_tflops: PeakFlopsSchema.refine((p) => Object.keys(p).length > 0, 'at least one dtype is needed'),
   interconnect_bandwidth_gbps: positive.describe('GB/s per direction').optional(),
@@ -67,7 +84,8 @@ export function fromXpuFile(f: XpuFile): XpuSpec {
     name: f.name,
     aliases: f.aliases ?? [],
     vendor: f.vendor ?? 'custom',
-    memoryBytes: f.memory_gb * GB,
+    memoryBytes: f.memory_gib !== undefined ? f.memory_gib * GIB : f.memory_gb * GB,
+    nominalMemoryBytes: f.memory_gb * GB,
     memoryBandwidthBytesPerSecond: f.memory_bandwidth_gbps * GB,
     peakFlopsPerSecond,
     interconnect: {
@@ -76,7 +94,10 @@ export function fromXpuFile(f: XpuFile): XpuSpec {
       latencySeconds: (f.interconnect_latency_us ?? 10) * 1e-6,
       kind: f.interconnect ?? 'custom',
     },
-    source: f.source === undefined ? [] : Array.isArray(f.source) ? f.source : [f.source],
+    source: [
+      ...(f.source === undefined ? [] : Array.isArray(f.source) ? f.source : [f.source]),
+      ...(f.memory_gib_source === undefined ? [] : [f.memory_gib_source]),
+    ],
     notes: f.notes,
   });
 }

@@ -44,7 +44,7 @@ export function xpusCommand(ctx: CliContext): CommandModule<object, { json?: boo
           xpus.map((x) => [
             x.name,
             x.aliases.join(', '),
-            `${x.memory_gb} GB`,
+            `${x.memory_gb} GB (${x.memory_gib.toFixed(1)} GiB seen)`,
             `${x.memory_bandwidth_gbps} GB/s`,
             x.peak_tflops.bf16 ? `${x.peak_tflops.bf16} TF` : '-',
             x.peak_tflops.fp8 ? `${x.peak_tflops.fp8} TF` : '-',
