@@ -1,6 +1,6 @@
 import { z } from 'zod';
 
-export const DTYPES = ['fp32', 'bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4'] as const;
+export const DTYPES = ['fp32', 'bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'mxfp4'] as const;
 export const DtypeSchema = z.enum(DTYPES);
 export type Dtype = z.infer<typeof DtypeSchema>;
 
@@ -12,6 +12,8 @@ const BYTES_PER_ELEMENT: Record<Dtype, number> = {
   int8: 1,
   int4: 0.5,
   fp4: 0.5,
+  // OCP Microscaling FP4: 4-bit elements plus one 8-bit (E8M0) scale per block of 32, 4.25 bits each.
+  mxfp4: 0.5 + 1 / 32,
 };
 
 export function bytesPerElement(dtype: Dtype): number {
@@ -33,7 +35,7 @@ export const DEFAULT_DTYPES: DtypeConfig = { weights: 'bf16', activations: 'bf16
  * activations) still computes in the activation dtype, so the slower of the two sets the rate.
  */
 export function computeDtype(dtypes: DtypeConfig): Dtype {
-  const order: Dtype[] = ['fp32', 'bf16', 'fp16', 'fp8', 'int8', 'fp4', 'int4'];
+  const order: Dtype[] = ['fp32', 'bf16', 'fp16', 'fp8', 'int8', 'fp4', 'mxfp4', 'int4'];
   const rank = (d: Dtype) => order.indexOf(d);
   return rank(dtypes.weights) < rank(dtypes.activations) ? dtypes.weights : dtypes.activations;
 }

@@ -107,3 +107,98 @@ describe('parseHuggingFaceConfig', () => {
     expect(() => parseHuggingFaceConfig({ ...qwen, vocab_size: '152064' }, 'string-vocab')).toThrow(/vocab_size/);
   });
 });
+
+describe('models people deploy now (published config.json values)', () => {
+  it('counts Qwen3 dense with its q/k norms: Qwen3-8B 8,190,735,360 and Qwen3-32B 32,762,123,264', () => {
+    expect(countParameters(getModel('qwen3-8b')).total).toBe(8_190_735_360);
+    expect(countParameters(getModel('Qwen/Qwen3-32B')).total).toBe(32_762_123_264);
+  });
+  it('counts Qwen3-MoE: 30B-A3B is 30.5B with 3.3B active, 235B-A22B is 235.1B with 22.2B active (no shared expert)', () => {
+    const small = countParameters(getModel('qwen3-30b-a3b'));
+    expect(small).toEqual({ total: 30_532_122_624, active: 3_353_032_704 });
+    const large = countParameters(getModel('qwen3-235b-a22b'));
+    expect(large).toEqual({ total: 235_093_634_560, active: 22_190_763_520 });
+    expect(getModel('qwen3-30b-a3b')).toMatchObject({ numExperts: 128, numExpertsPerToken: 8, numSharedExperts: 0, firstDenseLayers: 0 });
+  });
+  it('counts DeepSeek-V3 (and R1, the same architecture) at 671.0B, 37.6B active of which 0.93B is the input embedding', () => {
+    const v3 = getModel('deepseek-v3');
+    const { total, active } = countParameters(v3);
+    expect(total).toBe(671_026_419_200);
+    // DeepSeek's README: 671B total, 37B activated; its weight notes: 36.7B activated besides the embedding.
+    expect(total / 1e9).toBeCloseTo(671, 0);
+    expect((active - 129280 * 7168) / 1e9).toBeCloseTo(36.6, 1);
+    expect(countParameters(getModel('deepseek-r1'))).toEqual({ total, active });
+    expect(v3).toMatchObject({
+      kvLoraRank: 512, qLoraRank: 1536, qkNopeHeadDim: 128, qkRopeHeadDim: 64, vHeadDim: 128,
+      numExperts: 256, numExpertsPerToken: 8, numSharedExperts: 1, firstDenseLayers: 3, weightsDtype: 'fp8', routerBias: true,
+    });
+  });
+  it('counts Kimi-K2 at 1.03T with 32.9B active (384 experts, 64 heads, one dense layer)', () => {
+    const { total, active } = countParameters(getModel('moonshotai/Kimi-K2-Instruct'));
+    expect(total).toBe(1_026_408_232_448);
+    expect(active).toBe(32_861_500_928);
+  });
+  it('counts gpt-oss as its model card does: 116.83B / 5.13B and 20.91B / 3.61B (active without the input embedding)', () => {
+    const embedding = 201088 * 2880;
+    const big = countParameters(getModel('openai/gpt-oss-120b'));
+    expect(big.total).toBe(116_829_156_672);
+    expect((big.active - embedding) / 1e9).toBeCloseTo(5.13, 2);
+    const small = countParameters(getModel('gpt-oss-20b'));
+    expect(small.total).toBe(20_914_757_184);
+    expect((small.active - embedding) / 1e9).toBeCloseTo(3.61, 2);
+    expect(getModel('gpt-oss-120b')).toMatchObject({
+      attentionSinks: true, outputBias: true, expertBias: true, windowedLayers: 18, attentionWindow: 128, windowKind: 'sliding',
+      weightsDtype: 'bf16', expertWeightsDtype: 'mxfp4',
+    });
+  });
+  it('counts Llama 4 language models: Scout 107.8B and Maverick 400.7B, 17.2B active each (one routed plus one shared expert)', () => {
+    const scout = countParameters(getModel('llama-4-scout'));
+    expect(scout).toEqual({ total: 107_769_861_120, active: 17_172_894_720 });
+    const maverick = countParameters(getModel('meta-llama/Llama-4-Maverick-17B-128E-Instruct'));
+    expect(maverick).toEqual({ total: 400_711_848_960, active: 17_184_691_200 });
+    // Maverick alternates dense (intermediate_size_mlp 16384) and MoE layers; every 4th layer is a global NoPE one.
+    expect(moeLayerCount(getModel('llama-4-maverick'))).toBe(24);
+    expect(getModel('llama-4-scout')).toMatchObject({ windowedLayers: 36, attentionWindow: 8192, windowKind: 'chunked', intermediateSize: 16384 });
+  });
+  it('counts Gemma 3 27B text at 27.0B, 25,600M outside the tied embedding as the Gemma 3 report says', () => {
+    const gemma = getModel('google/gemma-3-27b-it');
+    const { total } = countParameters(gemma);
+    expect(total).toBe(27_009_346_304);
+    expect(Math.round((total - 262208 * 5376) / 1e6)).toBe(25_600);
+    expect(gemma).toMatchObject({ windowedLayers: 52, attentionWindow: 1024, normsPerLayer: 4, qkNorm: true, tieWordEmbeddings: true });
+  });
+  it('resolves every catalog model by its Hugging Face id, in any case', () => {
+    for (const entry of listModels()) {
+      expect(getModel(entry.huggingFaceId).name).toBe(entry.name);
+      expect(getModel(entry.huggingFaceId.toUpperCase()).name).toBe(entry.name);
+    }
+  });
+  it('stores MLA\'s compressed latent per token: 61 layers x (512 + 64) bf16 = 70,272 bytes for DeepSeek-V3, 1/25 of full MHA', () => {
+    const v3 = getModel('deepseek-v3');
+    expect(kvCacheBytesPerToken(v3)).toBe(61 * 576 * 2);
+    const mha = 2 * 61 * 128 * (128 + 64) * 2;
+    expect(mha / kvCacheBytesPerToken(v3)).toBeGreaterThan(25);
+  });
+});
+
+describe('parseHuggingFaceConfig: families', () => {
+  it('reads a multimodal config (text_config nested, tying at the top level) as its language model', () => {
+    const gemma = {
+      architectures: ['Gemma3ForConditionalGeneration'], model_type: 'gemma3',
+      text_config: { model_type: 'gemma3_text', hidden_size: 5376, num_hidden_layers: 62, num_attention_heads: 32, num_key_value_heads: 16, head_dim: 128, intermediate_size: 21504, vocab_size: 262208, sliding_window: 1024 },
+      vision_config: { hidden_size: 1152 },
+    };
+    const spec = parseHuggingFaceConfig(gemma, 'gemma-from-file');
+    expect(countParameters(spec).total).toBe(countParameters(getModel('gemma-3-27b')).total);
+  });
+  it('refuses an architecture it does not model, with the supported list', () => {
+    expect(() => parseHuggingFaceConfig({ model_type: 'mamba', hidden_size: 8, num_hidden_layers: 2, num_attention_heads: 1, intermediate_size: 8, vocab_size: 8 }, 'ssm')).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_ARCHITECTURE', message: expect.stringMatching(/model_type 'mamba' is not supported; supported: llama, .*deepseek_v3.*gpt_oss/) }),
+    );
+  });
+  it('treats sliding_window as off when use_sliding_window is false (Qwen2 configs carry both)', () => {
+    const qwen = fixture('qwen2.5-7b-instruct.config.json') as Record<string, unknown>;
+    expect(parseHuggingFaceConfig(qwen, 'q').windowedLayers).toBe(0);
+    expect(parseHuggingFaceConfig({ ...qwen, model_type: 'mistral', use_sliding_window: undefined, sliding_window: 4096 }, 'm')).toMatchObject({ windowedLayers: 28, attentionWindow: 4096 });
+  });
+});

@@ -11,6 +11,35 @@ interface CatalogModel {
 const llama2 = { model_type: 'llama', vocab_size: 32000, max_position_embeddings: 4096, tie_word_embeddings: false };
 const llama31 = { model_type: 'llama', vocab_size: 128256, max_position_embeddings: 131072, tie_word_embeddings: false };
 
+/** DeepSeek-V3's config.json (DeepSeek-R1 shares it): MLA, 256 routed experts top-8 plus one shared, block-fp8. */
+const deepseekV3 = {
+  model_type: 'deepseek_v3', hidden_size: 7168, num_hidden_layers: 61, num_attention_heads: 128, num_key_value_heads: 128,
+  intermediate_size: 18432, moe_intermediate_size: 2048, vocab_size: 129280, max_position_embeddings: 163840,
+  tie_word_embeddings: false, attention_bias: false,
+  q_lora_rank: 1536, kv_lora_rank: 512, qk_nope_head_dim: 128, qk_rope_head_dim: 64, v_head_dim: 128,
+  n_routed_experts: 256, n_shared_experts: 1, num_experts_per_tok: 8, first_k_dense_replace: 3, moe_layer_freq: 1,
+  topk_method: 'noaux_tc', torch_dtype: 'bfloat16', quantization_config: { quant_method: 'fp8' },
+};
+
+/** gpt-oss's config.json keys shared by both sizes: MXFP4 experts, attention sinks, 128-token sliding window. */
+const gptOss = {
+  model_type: 'gpt_oss', hidden_size: 2880, num_attention_heads: 64, num_key_value_heads: 8, head_dim: 64,
+  intermediate_size: 2880, vocab_size: 201088, max_position_embeddings: 131072, tie_word_embeddings: false,
+  attention_bias: true, num_experts_per_tok: 4, experts_per_token: 4, sliding_window: 128,
+  torch_dtype: 'bfloat16', quantization_config: { quant_method: 'mxfp4' },
+};
+
+/** Llama 4's text_config keys shared by Scout and Maverick: chunked local attention over 8192-token chunks. */
+const llama4 = {
+  model_type: 'llama4_text', hidden_size: 5120, num_hidden_layers: 48, num_attention_heads: 40, num_key_value_heads: 8,
+  head_dim: 128, intermediate_size: 8192, intermediate_size_mlp: 16384, vocab_size: 202048, tie_word_embeddings: false,
+  attention_bias: false, num_experts_per_tok: 1, attention_chunk_size: 8192, torch_dtype: 'bfloat16',
+};
+
+function alternate(layers: number, even: string, odd: string): string[] {
+  return Array.from({ length: layers }, (_, i) => (i % 2 === 0 ? even : odd));
+}
+
 /** Built-in models. Values are the published `config.json` of each Hugging Face repository. */
 export const MODEL_CATALOG = {
   'llama-2-7b': {
@@ -103,6 +132,84 @@ export const MODEL_CATALOG = {
       num_experts: 60, num_experts_per_tok: 4, moe_intermediate_size: 1408, shared_expert_intermediate_size: 5632,
     },
   },
+  'qwen3-32b': {
+    huggingFaceId: 'Qwen/Qwen3-32B',
+    aliases: [],
+    config: {
+      model_type: 'qwen3', hidden_size: 5120, num_hidden_layers: 64, num_attention_heads: 64, num_key_value_heads: 8,
+      head_dim: 128, intermediate_size: 25600, vocab_size: 151936, max_position_embeddings: 40960,
+      tie_word_embeddings: false, attention_bias: false, sliding_window: null, use_sliding_window: false,
+    },
+  },
+  'qwen3-30b-a3b': {
+    huggingFaceId: 'Qwen/Qwen3-30B-A3B',
+    aliases: [],
+    config: {
+      model_type: 'qwen3_moe', hidden_size: 2048, num_hidden_layers: 48, num_attention_heads: 32, num_key_value_heads: 4,
+      head_dim: 128, intermediate_size: 6144, vocab_size: 151936, max_position_embeddings: 40960,
+      tie_word_embeddings: false, attention_bias: false, sliding_window: null, use_sliding_window: false,
+      num_experts: 128, num_experts_per_tok: 8, moe_intermediate_size: 768, decoder_sparse_step: 1, mlp_only_layers: [],
+    },
+  },
+  'qwen3-235b-a22b': {
+    huggingFaceId: 'Qwen/Qwen3-235B-A22B',
+    aliases: [],
+    config: {
+      model_type: 'qwen3_moe', hidden_size: 4096, num_hidden_layers: 94, num_attention_heads: 64, num_key_value_heads: 4,
+      head_dim: 128, intermediate_size: 12288, vocab_size: 151936, max_position_embeddings: 40960,
+      tie_word_embeddings: false, attention_bias: false, sliding_window: null, use_sliding_window: false,
+      num_experts: 128, num_experts_per_tok: 8, moe_intermediate_size: 1536, decoder_sparse_step: 1, mlp_only_layers: [],
+    },
+  },
+  'deepseek-v3': {
+    huggingFaceId: 'deepseek-ai/DeepSeek-V3',
+    aliases: ['deepseek-v3-0324'],
+    config: deepseekV3,
+  },
+  'deepseek-r1': {
+    huggingFaceId: 'deepseek-ai/DeepSeek-R1',
+    aliases: ['deepseek-r1-0528'],
+    config: deepseekV3,
+  },
+  'kimi-k2': {
+    huggingFaceId: 'moonshotai/Kimi-K2-Instruct',
+    aliases: ['kimi-k2-instruct'],
+    config: {
+      ...deepseekV3, model_type: 'kimi_k2', num_attention_heads: 64, num_key_value_heads: 64, n_routed_experts: 384,
+      first_k_dense_replace: 1, vocab_size: 163840, max_position_embeddings: 131072,
+    },
+  },
+  'gpt-oss-120b': {
+    huggingFaceId: 'openai/gpt-oss-120b',
+    aliases: [],
+    config: { ...gptOss, num_hidden_layers: 36, num_local_experts: 128, layer_types: alternate(36, 'sliding_attention', 'full_attention') },
+  },
+  'gpt-oss-20b': {
+    huggingFaceId: 'openai/gpt-oss-20b',
+    aliases: [],
+    config: { ...gptOss, num_hidden_layers: 24, num_local_experts: 32, layer_types: alternate(24, 'sliding_attention', 'full_attention') },
+  },
+  'llama-4-scout': {
+    huggingFaceId: 'meta-llama/Llama-4-Scout-17B-16E-Instruct',
+    aliases: ['llama-4-scout-17b-16e', 'meta-llama/Llama-4-Scout-17B-16E'],
+    config: { ...llama4, num_local_experts: 16, interleave_moe_layer_step: 1, max_position_embeddings: 10485760 },
+  },
+  'llama-4-maverick': {
+    huggingFaceId: 'meta-llama/Llama-4-Maverick-17B-128E-Instruct',
+    aliases: ['llama-4-maverick-17b-128e', 'meta-llama/Llama-4-Maverick-17B-128E'],
+    config: { ...llama4, num_local_experts: 128, interleave_moe_layer_step: 2, max_position_embeddings: 1048576 },
+  },
+  'gemma-3-27b': {
+    huggingFaceId: 'google/gemma-3-27b-it',
+    aliases: ['gemma-3-27b-it', 'google/gemma-3-27b-pt'],
+    config: {
+      // text_config of the published config.json, with Gemma3TextConfig's defaults for the keys it leaves out
+      // (vocab_size, max_position_embeddings, sliding_window_pattern, tie_word_embeddings).
+      model_type: 'gemma3_text', hidden_size: 5376, num_hidden_layers: 62, num_attention_heads: 32, num_key_value_heads: 16,
+      head_dim: 128, intermediate_size: 21504, vocab_size: 262208, max_position_embeddings: 131072,
+      sliding_window: 1024, sliding_window_pattern: 6, tie_word_embeddings: true, attention_bias: false,
+    },
+  },
 } as const satisfies Record<string, CatalogModel>;
 
 export type CatalogModelName = keyof typeof MODEL_CATALOG;
@@ -110,7 +217,9 @@ export type CatalogModelName = keyof typeof MODEL_CATALOG;
 const byName = new Map<string, CatalogModelName>();
 for (const [name, entry] of Object.entries(MODEL_CATALOG) as [CatalogModelName, CatalogModel][]) {
   byName.set(name, name);
-  for (const alias of entry.aliases) byName.set(alias, name);
+  // The Hugging Face id is an alias too: `--model Qwen/Qwen3-32B` names what `serve` calls its model.
+  byName.set(entry.huggingFaceId.toLowerCase(), name);
+  for (const alias of entry.aliases) byName.set(alias.toLowerCase(), name);
 }
 
 export interface CatalogModelEntry {

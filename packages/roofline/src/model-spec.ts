@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bytesPerElement, type Dtype } from './dtype.ts';
+import { bytesPerElement, DtypeSchema, type Dtype } from './dtype.ts';
 import { RooflineError, formatIssues } from './errors.ts';
 
 const positiveInt = z.number().int().positive();
@@ -22,19 +22,74 @@ export const ModelSpecSchema = z.object({
   vocabSize: positiveInt,
   tieWordEmbeddings: z.boolean(),
   maxPositionEmbeddings: positiveInt,
-  /** Biases on the q/k/v projections (Qwen2). */
+  /** Biases on the q/k/v projections (Qwen2, gpt-oss). */
   attentionBias: z.boolean(),
+  /** A bias on o_proj too (gpt-oss: `attention_bias` covers all four projections). */
+  outputBias: z.boolean().default(false),
+  /** RMSNorm weights of head_dim on queries and keys (Qwen3, Gemma 3). */
+  qkNorm: z.boolean().default(false),
+  /** One learned sink logit per attention head (gpt-oss): a column every softmax row also normalises over. */
+  attentionSinks: z.boolean().default(false),
+  /** RMSNorms per decoder layer: 2 (before attention and MLP), 4 in Gemma (sandwich norms). */
+  normsPerLayer: positiveInt.default(2),
+  /**
+   * Multi-head latent attention (DeepSeek-V2/V3, Kimi-K2): keys and values are stored as one compressed latent of
+   * kvLoraRank plus a shared rotary key of qkRopeHeadDim per token and layer. kvLoraRank 0 means ordinary attention.
+   */
+  kvLoraRank: nonNegativeInt.default(0),
+  /** Rank of the query down-projection; 0 projects queries directly from the hidden state (DeepSeek-V2-Lite). */
+  qLoraRank: nonNegativeInt.default(0),
+  qkNopeHeadDim: nonNegativeInt.default(0),
+  qkRopeHeadDim: nonNegativeInt.default(0),
+  vHeadDim: nonNegativeInt.default(0),
+  /**
+   * Layers whose attention only sees a bounded span of tokens: `sliding` (the last attentionWindow tokens:
+   * Gemma 3, gpt-oss, Mistral-7B) or `chunked` (the tokens of the current attentionWindow-sized chunk: Llama 4).
+   */
+  windowedLayers: nonNegativeInt.default(0),
+  attentionWindow: nonNegativeInt.default(0),
+  windowKind: z.enum(['none', 'sliding', 'chunked']).default('none'),
   /** Routed experts per MoE layer; 0 for a dense model. */
   numExperts: nonNegativeInt,
   numExpertsPerToken: nonNegativeInt,
   moeIntermediateSize: nonNegativeInt,
-  /** Shared experts that every token goes through (DeepSeek, Qwen-MoE). */
+  /** Shared experts that every token goes through (DeepSeek, Qwen-MoE, Llama 4). */
   numSharedExperts: nonNegativeInt,
   sharedExpertIntermediateSize: nonNegativeInt,
   /** The first layers that stay dense in an MoE model (DeepSeek `first_k_dense_replace`). */
   firstDenseLayers: nonNegativeInt,
+  /** Every n-th layer after the first dense ones has experts (Llama 4 Maverick: 2); the others are dense. */
+  moeLayerInterval: positiveInt.default(1),
+  /** Biases on every expert's gate/up and down projections and on the router (gpt-oss). */
+  expertBias: z.boolean().default(false),
+  /** A per-expert bias beside the router (DeepSeek-V3's e_score_correction_bias). */
+  routerBias: z.boolean().default(false),
+  /** The precision the checkpoint is published in: linear layers' weights, and the routed experts' when apart. */
+  weightsDtype: DtypeSchema.default('bf16'),
+  expertWeightsDtype: DtypeSchema.optional(),
 });
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
+
+/** Model types this package knows how to count; any other config.json is refused with this list. */
+export const SUPPORTED_ARCHITECTURES = [
+  'llama',
+  'mistral',
+  'mixtral',
+  'qwen2',
+  'qwen2_moe',
+  'qwen3',
+  'qwen3_moe',
+  'deepseek_v2',
+  'deepseek_v3',
+  'kimi_k2',
+  'gpt_oss',
+  'llama4',
+  'llama4_text',
+  'gemma3',
+  'gemma3_text',
+] as const;
+
+const nullableInt = nonNegativeInt.optional().nullable();
 
 /** The keys of a Hugging Face config.json this package reads; everything else is ignored. */
 const HuggingFaceConfigSchema = z.object({
@@ -49,17 +104,40 @@ const HuggingFaceConfigSchema = z.object({
   tie_word_embeddings: z.boolean().optional(),
   max_position_embeddings: positiveInt.optional(),
   attention_bias: z.boolean().optional(),
-  // Mixtral
+  // Mixtral, gpt-oss, Llama 4
   num_local_experts: nonNegativeInt.optional(),
   num_experts_per_tok: nonNegativeInt.optional().nullable(),
+  experts_per_token: nonNegativeInt.optional(),
   // Qwen-MoE
   num_experts: nonNegativeInt.optional(),
   moe_intermediate_size: nonNegativeInt.optional().nullable(),
   shared_expert_intermediate_size: nonNegativeInt.optional(),
-  // DeepSeek
-  n_routed_experts: nonNegativeInt.optional().nullable(),
-  n_shared_experts: nonNegativeInt.optional().nullable(),
+  decoder_sparse_step: positiveInt.optional(),
+  mlp_only_layers: z.array(nonNegativeInt).optional(),
+  // DeepSeek, Kimi-K2
+  n_routed_experts: nullableInt,
+  n_shared_experts: nullableInt,
   first_k_dense_replace: nonNegativeInt.optional(),
+  moe_layer_freq: positiveInt.optional(),
+  topk_method: z.string().optional(),
+  kv_lora_rank: nullableInt,
+  q_lora_rank: nullableInt,
+  qk_nope_head_dim: nullableInt,
+  qk_rope_head_dim: nullableInt,
+  v_head_dim: nullableInt,
+  // Sliding-window and chunked local attention
+  sliding_window: nullableInt,
+  use_sliding_window: z.boolean().optional(),
+  sliding_window_pattern: positiveInt.optional(),
+  layer_types: z.array(z.string()).optional(),
+  attention_chunk_size: nullableInt,
+  no_rope_layers: z.array(nonNegativeInt).optional(),
+  // Llama 4
+  interleave_moe_layer_step: nonNegativeInt.optional(),
+  intermediate_size_mlp: positiveInt.optional(),
+  // Precision of the checkpoint
+  torch_dtype: z.string().optional().nullable(),
+  quantization_config: z.object({ quant_method: z.string().optional() }).loose().optional(),
 });
 export type HuggingFaceConfig = z.input<typeof HuggingFaceConfigSchema>;
 
@@ -67,20 +145,87 @@ export type HuggingFaceConfig = z.input<typeof HuggingFaceConfigSchema>;
 const IMPLICIT_QKV_BIAS = new Set(['qwen2', 'qwen2_moe']);
 
 /**
- * Reads a Hugging Face `config.json` (already parsed JSON) into a ModelSpec. Errors name the key.
- * Architectures that need keys this package does not model (e.g. DeepSeek's multi-head latent attention) are
- * approximated by their standard-attention equivalent.
+ * Multimodal checkpoints (Gemma 3, Llama 4) nest the language model under `text_config`; the top level keeps
+ * the quantisation and the tying of embeddings. Only the language model is counted (the vision tower runs once
+ * per image, outside the decode loop).
+ */
+function languageModelConfig(json: unknown): unknown {
+  if (typeof json !== 'object' || json === null || Array.isArray(json)) return json;
+  const top = json as Record<string, unknown>;
+  const text = top.text_config;
+  if (typeof text !== 'object' || text === null || Array.isArray(text)) return json;
+  const inner = text as Record<string, unknown>;
+  return {
+    ...inner,
+    model_type: inner.model_type ?? top.model_type,
+    tie_word_embeddings: inner.tie_word_embeddings ?? top.tie_word_embeddings,
+    quantization_config: inner.quantization_config ?? top.quantization_config,
+    torch_dtype: inner.torch_dtype ?? top.torch_dtype,
+  };
+}
+
+type ParsedConfig = z.infer<typeof HuggingFaceConfigSchema>;
+
+/** Which layers see a bounded span of tokens, from the keys each family uses to say so. */
+function attentionWindows(c: ParsedConfig, architecture: string): { windowedLayers: number; attentionWindow: number; windowKind: 'none' | 'sliding' | 'chunked' } {
+  const none = { windowedLayers: 0, attentionWindow: 0, windowKind: 'none' as const };
+  const layers = c.num_hidden_layers;
+  if (architecture.startsWith('llama4')) {
+    // vLLM's Llama4Attention: chunked local attention on the RoPE layers; every 4th layer is a NoPE global one.
+    const chunk = c.attention_chunk_size ?? 0;
+    if (chunk === 0) return none;
+    const ropeLayers = c.no_rope_layers && c.no_rope_layers.length === layers
+      ? c.no_rope_layers.filter((v) => v !== 0).length
+      : Array.from({ length: layers }, (_, i) => ((i + 1) % 4 !== 0 ? 1 : 0)).reduce<number>((a, b) => a + b, 0);
+    return { windowedLayers: ropeLayers, attentionWindow: chunk, windowKind: 'chunked' };
+  }
+  const window = c.sliding_window ?? 0;
+  if (window === 0 || c.use_sliding_window === false) return none;
+  if (c.layer_types && c.layer_types.length > 0) {
+    const windowed = c.layer_types.filter((t) => t === 'sliding_attention').length;
+    return windowed > 0 ? { windowedLayers: windowed, attentionWindow: window, windowKind: 'sliding' } : none;
+  }
+  if (architecture.startsWith('gemma3')) {
+    // Gemma 3: five local layers for each global one; the global ones are those with (i + 1) % pattern == 0.
+    const pattern = c.sliding_window_pattern ?? 6;
+    return { windowedLayers: layers - Math.floor(layers / pattern), attentionWindow: window, windowKind: 'sliding' };
+  }
+  return { windowedLayers: layers, attentionWindow: window, windowKind: 'sliding' };
+}
+
+/** The published precision: block-fp8 checkpoints (DeepSeek-V3, Kimi-K2) and MXFP4 experts (gpt-oss). */
+function publishedDtypes(c: ParsedConfig): { weightsDtype: Dtype; expertWeightsDtype?: Dtype } {
+  const method = c.quantization_config?.quant_method;
+  if (method === 'fp8') return { weightsDtype: 'fp8' };
+  if (method === 'mxfp4') return { weightsDtype: 'bf16', expertWeightsDtype: 'mxfp4' };
+  return { weightsDtype: c.torch_dtype === 'float16' ? 'fp16' : 'bf16' };
+}
+
+/**
+ * Reads a Hugging Face `config.json` (already parsed JSON) into a ModelSpec. Errors name the key; a `model_type`
+ * this package does not know is refused with the list of those it does.
  */
 export function parseHuggingFaceConfig(json: unknown, name: string, huggingFaceId?: string): ModelSpec {
-  const parsed = HuggingFaceConfigSchema.safeParse(json);
+  const parsed = HuggingFaceConfigSchema.safeParse(languageModelConfig(json));
   if (!parsed.success) {
     throw new RooflineError('INVALID_MODEL_CONFIG', `model config '${name}' is not a usable config.json: ${formatIssues(parsed.error.issues)}`);
   }
   const c = parsed.data;
   const architecture = c.model_type ?? 'llama';
+  if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(architecture)) {
+    throw new RooflineError(
+      'UNSUPPORTED_ARCHITECTURE',
+      `model config '${name}': model_type '${architecture}' is not supported; supported: ${SUPPORTED_ARCHITECTURES.join(', ')}`,
+    );
+  }
+  const isLlama4 = architecture.startsWith('llama4');
+  const isGemma3 = architecture.startsWith('gemma3');
+  const isGptOss = architecture === 'gpt_oss';
   const numExperts = c.num_local_experts ?? c.num_experts ?? c.n_routed_experts ?? 0;
-  const numExpertsPerToken = numExperts > 0 ? (c.num_experts_per_tok ?? 2) : 0;
-  const numSharedExperts = c.n_shared_experts ?? (c.shared_expert_intermediate_size ? 1 : 0);
+  const numExpertsPerToken = numExperts > 0 ? (c.num_experts_per_tok ?? c.experts_per_token ?? 2) : 0;
+  // Llama 4: `intermediate_size` is an expert's (and the shared expert's); dense layers use intermediate_size_mlp.
+  const denseIntermediate = isLlama4 ? (c.intermediate_size_mlp ?? c.intermediate_size) : c.intermediate_size;
+  const numSharedExperts = isLlama4 && numExperts > 0 ? 1 : (c.n_shared_experts ?? (c.shared_expert_intermediate_size ? 1 : 0));
   const moeIntermediateSize = numExperts > 0 ? (c.moe_intermediate_size ?? c.intermediate_size) : 0;
   const sharedExpertIntermediateSize =
     c.shared_expert_intermediate_size ?? (numSharedExperts > 0 ? moeIntermediateSize * numSharedExperts : 0);
@@ -97,6 +242,18 @@ export function parseHuggingFaceConfig(json: unknown, name: string, huggingFaceI
       `model config '${name}': num_experts_per_tok (${numExpertsPerToken}) exceeds the number of experts (${numExperts})`,
     );
   }
+  const kvLoraRank = c.kv_lora_rank ?? 0;
+  const mla = kvLoraRank > 0
+    ? {
+        kvLoraRank,
+        qLoraRank: c.q_lora_rank ?? 0,
+        qkNopeHeadDim: c.qk_nope_head_dim ?? 128,
+        qkRopeHeadDim: c.qk_rope_head_dim ?? 64,
+        vHeadDim: c.v_head_dim ?? 128,
+      }
+    : {};
+  const moeLayerInterval = isLlama4 ? Math.max(1, c.interleave_moe_layer_step ?? 1) : (c.decoder_sparse_step ?? c.moe_layer_freq ?? 1);
+  const headDim = c.head_dim ?? (kvLoraRank > 0 ? (c.qk_nope_head_dim ?? 128) + (c.qk_rope_head_dim ?? 64) : c.hidden_size / c.num_attention_heads);
   return ModelSpecSchema.parse({
     name,
     huggingFaceId,
@@ -105,18 +262,28 @@ export function parseHuggingFaceConfig(json: unknown, name: string, huggingFaceI
     numLayers: c.num_hidden_layers,
     numAttentionHeads: c.num_attention_heads,
     numKeyValueHeads,
-    headDim: c.head_dim ?? c.hidden_size / c.num_attention_heads,
-    intermediateSize: c.intermediate_size,
+    headDim,
+    intermediateSize: denseIntermediate,
     vocabSize: c.vocab_size,
-    tieWordEmbeddings: c.tie_word_embeddings ?? false,
+    tieWordEmbeddings: c.tie_word_embeddings ?? isGemma3,
     maxPositionEmbeddings: c.max_position_embeddings ?? 4096,
     attentionBias: c.attention_bias ?? IMPLICIT_QKV_BIAS.has(architecture),
+    outputBias: isGptOss && (c.attention_bias ?? true),
+    qkNorm: architecture.startsWith('qwen3') || isGemma3,
+    attentionSinks: isGptOss,
+    normsPerLayer: isGemma3 ? 4 : 2,
+    ...mla,
+    ...attentionWindows(c, architecture),
     numExperts,
     numExpertsPerToken,
     moeIntermediateSize,
     numSharedExperts,
     sharedExpertIntermediateSize,
     firstDenseLayers: numExperts > 0 ? (c.first_k_dense_replace ?? 0) : 0,
+    moeLayerInterval,
+    expertBias: isGptOss,
+    routerBias: c.topk_method === 'noaux_tc',
+    ...publishedDtypes(c),
   });
 }
 
@@ -124,22 +291,68 @@ export function isMoe(model: ModelSpec): boolean {
   return model.numExperts > 0;
 }
 
-/** Layers with routed experts (the rest have a dense MLP). */
-export function moeLayerCount(model: ModelSpec): number {
-  return isMoe(model) ? model.numLayers - model.firstDenseLayers : 0;
+/** Multi-head latent attention (DeepSeek-V2/V3, Kimi-K2). */
+export function isMla(model: ModelSpec): boolean {
+  return model.kvLoraRank > 0;
 }
 
-/** Parameters of one layer's attention block: q, k, v, o projections and their biases. */
+/**
+ * Layers with routed experts (the rest have a dense MLP): after the first dense ones, every
+ * moeLayerInterval-th layer, counted as vLLM does ((i + 1) % interval == 0).
+ */
+export function moeLayerCount(model: ModelSpec): number {
+  if (!isMoe(model)) return 0;
+  return Math.floor((model.numLayers - model.firstDenseLayers) / model.moeLayerInterval);
+}
+
+/** Layers that attend to every earlier token (the rest see a window or a chunk). */
+export function fullAttentionLayers(model: ModelSpec): number {
+  return model.numLayers - model.windowedLayers;
+}
+
+/** Per-layer weights of MLA's projections, apart: what TP replicates (the down-projections) and what it splits. */
+export function mlaParameters(model: ModelSpec): { replicated: number; split: number; kvUp: number } {
+  const h = model.hiddenSize;
+  const heads = model.numAttentionHeads;
+  const qHead = model.qkNopeHeadDim + model.qkRopeHeadDim;
+  const latent = model.kvLoraRank + model.qkRopeHeadDim;
+  // q_a_proj + q_a_layernorm and kv_a_proj_with_mqa + kv_a_layernorm: vLLM keeps them whole on every rank.
+  const qDown = model.qLoraRank > 0 ? h * model.qLoraRank + model.qLoraRank : 0;
+  const replicated = qDown + h * latent + model.kvLoraRank;
+  const qUp = (model.qLoraRank > 0 ? model.qLoraRank : h) * heads * qHead;
+  const kvUp = model.kvLoraRank * heads * (model.qkNopeHeadDim + model.vHeadDim);
+  const o = heads * model.vHeadDim * h;
+  return { replicated, split: qUp + kvUp + o, kvUp };
+}
+
+/** Parameters of one layer's attention block: q, k, v, o projections, their biases, q/k norms and sinks. */
 export function attentionParameters(model: ModelSpec): number {
+  const sinks = model.attentionSinks ? model.numAttentionHeads : 0;
+  if (isMla(model)) {
+    const { replicated, split } = mlaParameters(model);
+    return replicated + split + sinks;
+  }
   const q = model.numAttentionHeads * model.headDim;
   const kv = model.numKeyValueHeads * model.headDim;
   const weights = model.hiddenSize * (q + 2 * kv) + q * model.hiddenSize;
-  return weights + (model.attentionBias ? q + 2 * kv : 0);
+  const biases = (model.attentionBias ? q + 2 * kv : 0) + (model.outputBias ? model.hiddenSize : 0);
+  return weights + biases + (model.qkNorm ? 2 * model.headDim : 0) + sinks;
 }
 
 /** A gated MLP (gate, up, down) of the given intermediate size. */
 export function gatedMlpParameters(hiddenSize: number, intermediateSize: number): number {
   return 3 * hiddenSize * intermediateSize;
+}
+
+/** One routed expert: a gated MLP, plus gpt-oss's biases on gate/up and down. */
+export function expertParameters(model: ModelSpec): number {
+  const bias = model.expertBias ? 2 * model.moeIntermediateSize + model.hiddenSize : 0;
+  return gatedMlpParameters(model.hiddenSize, model.moeIntermediateSize) + bias;
+}
+
+/** The router of one MoE layer (hidden x experts) and its bias where there is one. */
+export function routerParameters(model: ModelSpec): number {
+  return model.numExperts * (model.hiddenSize + (model.expertBias || model.routerBias ? 1 : 0));
 }
 
 export interface ParameterCount {
@@ -152,21 +365,40 @@ export interface ParameterCount {
 export function countParameters(model: ModelSpec): ParameterCount {
   const h = model.hiddenSize;
   const embeddings = model.vocabSize * h * (model.tieWordEmbeddings ? 1 : 2);
-  const norms = model.numLayers * 2 * h + h;
+  const norms = model.numLayers * model.normsPerLayer * h + h;
   const attention = model.numLayers * attentionParameters(model);
   const moeLayers = moeLayerCount(model);
   const denseLayers = model.numLayers - moeLayers;
   const denseMlp = denseLayers * gatedMlpParameters(h, model.intermediateSize);
-  const expert = gatedMlpParameters(h, model.moeIntermediateSize);
+  const expert = expertParameters(model);
   const shared = model.numSharedExperts > 0 ? gatedMlpParameters(h, model.sharedExpertIntermediateSize) : 0;
-  const router = h * model.numExperts;
+  const router = routerParameters(model);
   const moeTotal = moeLayers * (model.numExperts * expert + shared + router);
   const moeActive = moeLayers * (model.numExpertsPerToken * expert + shared + router);
   const common = embeddings + norms + attention + denseMlp;
   return { total: common + moeTotal, active: common + moeActive };
 }
 
-/** KV cache bytes one token occupies across the whole model: keys and values of every layer. */
+/**
+ * KV-cache elements one token adds to one layer: keys and values of every KV head, or MLA's compressed latent
+ * plus its rotary key (one of each per token, shared by all heads).
+ */
+export function kvCacheElementsPerTokenPerLayer(model: ModelSpec): number {
+  return isMla(model) ? model.kvLoraRank + model.qkRopeHeadDim : 2 * model.numKeyValueHeads * model.headDim;
+}
+
+/** KV cache bytes one token occupies across the whole model while every layer still keeps it (context <= window). */
 export function kvCacheBytesPerToken(model: ModelSpec, kvCacheDtype: Dtype = 'bf16'): number {
-  return 2 * model.numLayers * model.numKeyValueHeads * model.headDim * bytesPerElement(kvCacheDtype);
+  return model.numLayers * kvCacheElementsPerTokenPerLayer(model) * bytesPerElement(kvCacheDtype);
+}
+
+/**
+ * KV-cache bytes of one sequence of `contextTokens`: full-attention layers keep every token, sliding-window and
+ * chunked layers at most attentionWindow of them (vLLM frees the blocks that fall out of the window or chunk;
+ * the bound is the window, as vLLM's SlidingWindowSpec and ChunkedLocalAttentionSpec size it).
+ */
+export function kvCacheBytesForContext(model: ModelSpec, contextTokens: number, kvCacheDtype: Dtype = 'bf16'): number {
+  const perLayerToken = kvCacheElementsPerTokenPerLayer(model) * bytesPerElement(kvCacheDtype);
+  const windowed = Math.min(contextTokens, model.attentionWindow);
+  return perLayerToken * (fullAttentionLayers(model) * contextTokens + model.windowedLayers * windowed);
 }

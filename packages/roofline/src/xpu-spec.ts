@@ -107,7 +107,7 @@ export function peakFlopsFor(xpu: XpuSpec, dtype: Dtype): number {
   const peak = xpu.peakFlopsPerSecond[dtype];
   if (peak !== undefined) return peak;
   // fp16 and bf16 share tensor-core rates on every chip in the catalog; int4 weights run on fp4/int8 paths.
-  const fallbacks: Partial<Record<Dtype, Dtype[]>> = { fp16: ['bf16'], bf16: ['fp16'], int4: ['fp4', 'int8'], fp4: ['int4'] };
+  const fallbacks: Partial<Record<Dtype, Dtype[]>> = { fp16: ['bf16'], bf16: ['fp16'], int4: ['fp4', 'int8'], fp4: ['int4'], mxfp4: ['fp4'] };
   for (const other of fallbacks[dtype] ?? []) {
     const p = xpu.peakFlopsPerSecond[other];
     if (p !== undefined) return p;
