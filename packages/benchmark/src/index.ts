@@ -113,3 +113,23 @@ export {
   type ServerInfo,
   type ProgressReporter,
 } from './runner/index.ts';
+export {
+  VALIDATION_SPLITS,
+  VALIDATION_METRICS,
+  VALIDATION_STATISTICS,
+  VALIDATION_UNITS,
+  ValidationSplitSchema,
+  ValidationMetricSchema,
+  ValidationSourceSchema,
+  ValidationEngineConfigSchema,
+  ValidationWorkloadSchema,
+  ValidationCaseSchema,
+  ValidationSetSchema,
+  parseValidationSet,
+  type ValidationSplit,
+  type ValidationMetric,
+  type ValidationEngineConfig,
+  type ValidationWorkload,
+  type ValidationCase,
+  type ValidationSet,
+} from './validation-case.ts';
