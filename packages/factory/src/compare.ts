@@ -9,15 +9,10 @@ import {
   type RouterName,
 } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
-import {
-  ClusterConfigSchema,
-  buildWorkloadRequests,
-  kvTransferSettings,
-  schedulerOptions,
-  setUpPool,
-  type ClusterConfig,
-  type PoolSetup,
-} from './disaggregated.ts';
+import { ClusterConfigSchema, type ClusterConfig } from './cluster-config.ts';
+import { kvTransferSettings } from './disaggregated.ts';
+import { schedulerOptions, setUpPool, type PoolSetup } from './pool-setup.ts';
+import { buildWorkloadRequests } from './workload-requests.ts';
 import { FactoryError } from './errors.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { resolveModel, resolveXpu } from './specs.ts';

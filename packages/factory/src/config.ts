@@ -1,7 +1,7 @@
 import { DtypeSchema } from '@llm-sim/roofline';
 import { LengthDistributionSchema } from '@llm-sim/simulator';
 import { z } from 'zod';
-import { ClusterConfigSchema } from './disaggregated.ts';
+import { ClusterConfigSchema } from './cluster-config.ts';
 import { FactoryError, formatIssues } from './errors.ts';
 
 export const PERFORMANCE_MODEL_TYPES = ['roofline', 'vllm_roofline'] as const;

@@ -1,7 +1,8 @@
 import { readFile } from 'node:fs/promises';
 import { describe, expect, it } from 'vitest';
 import { parseSimulationConfig } from './config.ts';
-import { ClusterConfigSchema, kvTransferSettings, runDisaggregatedSimulation } from './disaggregated.ts';
+import { ClusterConfigSchema } from './cluster-config.ts';
+import { kvTransferSettings, runDisaggregatedSimulation } from './disaggregated.ts';
 import { runSimulation } from './simulation.ts';
 
 const readTextFile = (path: string) => readFile(path, 'utf8');

@@ -44,17 +44,10 @@ export {
 export { startEmulator, type StartEmulatorOptions, type RunningEmulator } from './serve.ts';
 export { measureEndpoint, type MeasureRequest } from './measure.ts';
 export { renderSimulationRunReport, renderCalibrationOutcomeReport } from './report.ts';
-export {
-  ClusterConfigSchema,
-  runDisaggregatedSimulation,
-  buildWorkloadRequests,
-  setUpPool,
-  kvTransferSettings,
-  type ClusterConfig,
-  type DisaggregatedRun,
-  type PoolLayout,
-  type PoolSetup,
-} from './disaggregated.ts';
+export { ClusterConfigSchema, type ClusterConfig } from './cluster-config.ts';
+export { runDisaggregatedSimulation, kvTransferSettings, type DisaggregatedRun } from './disaggregated.ts';
+export { setUpPool, type PoolLayout, type PoolSetup } from './pool-setup.ts';
+export { buildWorkloadRequests } from './workload-requests.ts';
 export {
   compareLayouts,
   enumerateLayouts,

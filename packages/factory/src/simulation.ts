@@ -8,7 +8,8 @@ import {
   type SimulationResult,
 } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
-import { buildWorkloadRequests, setUpPool } from './disaggregated.ts';
+import { setUpPool } from './pool-setup.ts';
+import { buildWorkloadRequests } from './workload-requests.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { resolveModel } from './specs.ts';
 

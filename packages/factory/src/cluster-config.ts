@@ -1,0 +1,38 @@
+import { ROUTER_NAMES, type RouterName } from '@llm-sim/simulator';
+import { z } from 'zod';
+
+const routerName = z.enum(ROUTER_NAMES as [RouterName, ...RouterName[]]);
+
+/**
+ * The `cluster` key of a JSON config, for both kinds of cluster; the flags of `llm-sim simulate`
+ * (`--cluster`, `--prefill-instances`, `--kv-transfer-bandwidth-gbps`, ...) set the same keys.
+ * Pool settings left out take the top-level `xpu` and `parallelism`.
+ */
+export const ClusterConfigSchema = z.object({
+  type: z.enum(['aggregated', 'disaggregated']).default('aggregated'),
+  /** Aggregated: identical replicas behind the router. */
+  num_replicas: z.number().int().positive().default(1),
+  /** Both kinds: how requests are spread; in a disaggregated cluster, over each pool. */
+  router: routerName.default('round-robin'),
+  prefill_router: routerName.optional(),
+  decode_router: routerName.optional(),
+  prefill_instances: z.number().int().positive().default(1),
+  decode_instances: z.number().int().positive().default(1),
+  prefill_tp: z.number().int().positive().optional(),
+  decode_tp: z.number().int().positive().optional(),
+  prefill_pp: z.number().int().positive().optional(),
+  decode_pp: z.number().int().positive().optional(),
+  /** Heterogeneous pools (Splitwise): a catalog name or xpu file per pool. */
+  prefill_xpu: z.string().min(1).optional(),
+  decode_xpu: z.string().min(1).optional(),
+  /**
+   * Bandwidth of one link between a prefill and a decode instance, in gigabits per second (network
+   * convention); 400 is one NDR InfiniBand port (ConnectX-7), as one H100 of a DGX H100 has.
+   */
+  kv_transfer_bandwidth_gbps: z.number().positive().default(400),
+  /** Fixed cost per transfer (setup and completion notice), in milliseconds; an assumption to set from measurements. */
+  kv_transfer_latency_ms: z.number().nonnegative().default(0.5),
+  kv_transfer_sharing: z.enum(['fair', 'fifo']).default('fair'),
+  kv_transfer_links: z.enum(['per-pair', 'shared']).default('per-pair'),
+});
+export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;
