@@ -12,7 +12,9 @@ export type CalibrationErrorCode =
   /** The fit's MAPE is above the allowed error. */
   | 'FIT_TOO_POOR'
   /** A calibration predicts new measurements worse than the allowed error. */
-  | 'DRIFT_ABOVE_THRESHOLD';
+  | 'DRIFT_ABOVE_THRESHOLD'
+  /** A kernel table (GEMM, attention, collectives, operator medians) without the rows or columns a fit needs. */
+  | 'INVALID_KERNEL_TABLE';
 
 /** The one error this package throws; `code` is stable, the message names the field and the reason. */
 export class CalibrationError extends Error {

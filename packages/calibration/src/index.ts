@@ -42,3 +42,19 @@ export { evaluateCalibration, checkDrift, type CalibrationEvaluation, type Evalu
 export { checkFitQuality } from './check-fit-quality.ts';
 export { formatFitReport } from './fit-report.ts';
 export { calibrationJsonSchema } from './calibration-json-schema.ts';
+export {
+  KERNEL_CALIBRATION_FORMAT_VERSION,
+  KERNEL_TABLE_SYSTEMS,
+  KernelCalibrationSchema,
+  fitKernelTables,
+  formatKernelCalibration,
+  fitNonNegativeLine,
+  parseKernelCalibration,
+  serializeKernelCalibration,
+  toKernelProfile,
+  type KernelCalibration,
+  type KernelCalibrationCheck,
+  type KernelTablesFit,
+  type KernelTableTexts,
+  type XpuReference,
+} from './kernel-calibration-file.ts';

@@ -26,7 +26,23 @@ export {
   type BenchmarkSummary,
   type SimulationResult,
 } from '@llm-sim/simulator';
-export { formatFitReport, serializeCalibration, parseCalibrationFile, type RooflineParameters, type FitResult } from '@llm-sim/calibration';
+export {
+  formatFitReport,
+  serializeCalibration,
+  parseCalibrationFile,
+  serializeKernelCalibration,
+  formatKernelCalibration,
+  type RooflineParameters,
+  type FitResult,
+  type KernelCalibration,
+} from '@llm-sim/calibration';
+export {
+  calibrateFromKernelTables,
+  KERNEL_TABLE_FILES,
+  type KernelCalibrationRequest,
+  type KernelCalibrationOutcome,
+  type StepPrediction,
+} from './calibrate-kernels.ts';
 export {
   createNodeBenchmarkFs,
   createSparseExperiment,

@@ -73,3 +73,10 @@ export {
   type MemoryPlan,
   type MemoryPlanOptions,
 } from './memory-plan.ts';
+export { lookUpLatency, prepareLatencyTable, type LatencyTable, type PreparedLatencyTable } from './latency-table.ts';
+export {
+  KernelCalibratedModel,
+  type KernelProfile,
+  type EngineOverhead,
+  type KernelCalibratedModelOptions,
+} from './kernel-calibrated-model.ts';

@@ -4,6 +4,8 @@ import { main } from '../main.ts';
 import { createTestIo } from '../test-io.ts';
 
 const splitwise = fileURLToPath(new URL('../../../../benchmark_data/raw/splitwise/perf_model.csv', import.meta.url));
+const kernels = fileURLToPath(new URL('../../../../benchmark_data/raw/kernels', import.meta.url));
+const shippedL40s = fileURLToPath(new URL('../../../../benchmark_data/calibration/l40s/kernels.json', import.meta.url));
 
 describe('llm-sim calibrate and --performance-model vllm_roofline', () => {
   it('calibrates on the Splitwise H100 TP4 measurements, then predicts their decode step within a few percent', async () => {
@@ -58,6 +60,24 @@ describe('llm-sim calibrate and --performance-model vllm_roofline', () => {
     h.written.set('drifted.json', JSON.stringify(drifted));
     expect(await main(['check-calibration', '--calibration-data', 'drifted.json', '--from', splitwise, '--max-mape', '5'], h.io)).toBe(6);
     expect(h.stderr).toMatch(/predictions drifted: MAPE/);
+  });
+
+  it('calibrate --from-kernels regenerates the shipped L40S operator-level calibration, and names the checks it ran', async () => {
+    const t = createTestIo();
+    const code = await main(['calibrate', '--xpu', 'l40s', '--from-kernels', kernels, '-o', 'l40s.json'], t.io);
+    expect(code, t.stderr).toBe(0);
+    expect(t.stdout).toMatch(/operator-level calibration of l40s \(NVIDIA L40S, kernels of vllm 0.14.0, bf16\)/);
+    expect(t.stdout).toMatch(/element-wise kernels carried over from a100-80gb/);
+    expect(t.written.get('l40s.json')).toBe(await t.io.readTextFile(shippedL40s));
+  }, 60_000);
+
+  it('calibrate --from-kernels needs --xpu, and refuses an xpu without kernel tables', async () => {
+    const t = createTestIo();
+    expect(await main(['calibrate', '--from-kernels', kernels], t.io)).toBe(2);
+    expect(t.stderr).toMatch(/--from-kernels needs --xpu/);
+    const u = createTestIo();
+    expect(await main(['calibrate', '--xpu', 'gb10', '--from-kernels', kernels], u.io)).toBe(2);
+    expect(u.stderr).toMatch(/no kernel tables for xpu 'gb10'/);
   });
 
   it('plans a sparse experiment with fewer runs than the grid', async () => {

@@ -1,0 +1,104 @@
+import { readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseKernelCalibration, serializeKernelCalibration, toKernelProfile } from '@llm-sim/calibration';
+import { getModel, getXpu, KernelCalibratedModel, lookUpLatency, prefillBatch, prepareLatencyTable } from '@llm-sim/roofline';
+import { describe, expect, it } from 'vitest';
+import { calibrateFromKernelTables } from './calibrate-kernels.ts';
+
+const root = fileURLToPath(new URL('../../../', import.meta.url));
+const readTextFile = (path: string) => readFile(path, 'utf8');
+const SHIPPED_KERNEL_XPUS = ['a100-80gb', 'h100-sxm', 'h200', 'l40s'];
+
+describe('shipped operator-level calibrations', () => {
+  it.each(SHIPPED_KERNEL_XPUS)('regenerating %s from benchmark_data/raw/kernels gives the committed file byte for byte', async (xpu) => {
+    const { calibration } = await calibrateFromKernelTables({ xpu, dir: `${root}benchmark_data/raw/kernels`, readTextFile });
+    const committed = await readFile(`${root}benchmark_data/calibration/${xpu}/kernels.json`, 'utf8');
+    expect(serializeKernelCalibration(calibration)).toBe(committed);
+  }, 60_000);
+
+  it('the reduced tables in benchmark_data give the same calibration as the full shared tables', async () => {
+    const reduced = await calibrateFromKernelTables({ xpu: 'h100-sxm', dir: `${root}benchmark_data/raw/kernels`, readTextFile });
+    const full = await calibrateFromKernelTables({ xpu: 'h100-sxm', dir: `${root}../shared/data`, readTextFile });
+    expect(serializeKernelCalibration(full.calibration)).toBe(serializeKernelCalibration(reduced.calibration));
+  }, 60_000);
+});
+
+/** Vidur's per-layer medians of Meta-Llama-3-8B on A100: the projections and the element-wise kernels. */
+async function vidurLlama3Rows() {
+  const text = await readFile(`${root}../shared/data/vidur_mlp_op_medians_ms.csv`, 'utf8');
+  const [header, ...lines] = text.trim().split('\n');
+  const cols = header.split(',');
+  const rows = lines.map((l) => Object.fromEntries(l.split(',').map((v, i) => [cols[i], v])));
+  return rows.filter((r) => r.gpu === 'a100' && r.model === 'Meta-Llama-3-8B');
+}
+
+describe('a calibration fitted without Llama-3-8B predicts it', () => {
+  it("predicts Vidur's Llama-3-8B A100 per-layer operator times (projections, norms, rope, activation): decode-sized within 5%", async () => {
+    const { calibration, operators } = await calibrateFromKernelTables({
+      xpu: 'a100-80gb',
+      dir: `${root}../shared/data`,
+      readTextFile,
+      excludeModels: ['Meta-Llama-3-8B'],
+    });
+    // Nothing of Llama-3-8B went into the file: its checks name only the other models.
+    expect(operators.some((o) => o.label.startsWith('Meta-Llama-3-8B'))).toBe(false);
+    const { profile } = toKernelProfile(calibration);
+    const gemm = prepareLatencyTable(profile.gemm, 'gemm');
+    const e = profile.elementwise;
+    const elementwise = (bytes: number) => e.launchSeconds + bytes / e.bandwidthBytesPerSecond;
+    const byShape = new Map<string, { measured: number[]; predicted: number }>();
+    for (const r of await vidurLlama3Rows()) {
+      const [tokens, tp, hidden, heads, kvHeads, intermediate] = ['num_tokens', 'tp', 'n_embd', 'n_head', 'n_kv_head', 'n_expanded_embd'].map((c) => Number(r[c]));
+      const headDim = hidden / heads;
+      const q = (heads / tp) * headDim;
+      const kv = Math.max(1, kvHeads / tp) * headDim;
+      const I = intermediate / tp;
+      const predicted =
+        lookUpLatency(gemm, [tokens, q + 2 * kv, hidden]) +
+        lookUpLatency(gemm, [tokens, hidden, q]) +
+        lookUpLatency(gemm, [tokens, 2 * I, hidden]) +
+        lookUpLatency(gemm, [tokens, hidden, I]) +
+        2 * elementwise(4 * tokens * hidden) +
+        elementwise(4 * tokens * (q + kv)) +
+        elementwise(6 * tokens * I) +
+        elementwise(6 * tokens * hidden);
+      const measured =
+        ['attn_pre_proj', 'attn_post_proj', 'mlp_up_proj', 'mlp_down_proj', 'input_layernorm', 'post_attention_layernorm', 'attn_rope', 'mlp_act', 'add']
+          .map((op) => Number(r[`${op}_median_ms`]))
+          .reduce((a, b) => a + b, 0) / 1000;
+      const key = `${tp}/${tokens}`;
+      const entry = byShape.get(key) ?? { measured: [], predicted };
+      entry.measured.push(measured);
+      byShape.set(key, entry);
+    }
+    const rows = [...byShape].map(([key, { measured, predicted }]) => {
+      const median = [...measured].sort((a, b) => a - b)[Math.floor(measured.length / 2)];
+      return { tokens: Number(key.split('/')[1]), error: predicted / median - 1 };
+    });
+    const mape = (subset: typeof rows) => subset.reduce((s, r) => s + Math.abs(r.error), 0) / subset.length;
+    const decodeSized = rows.filter((r) => r.tokens <= 64);
+    const all = mape(rows);
+    console.log(
+      `Llama-3-8B on A100 per layer: ${decodeSized.length} shapes of <= 64 tokens MAPE ${(mape(decodeSized) * 100).toFixed(1)}%, ` +
+        `all ${rows.length} shapes MAPE ${(all * 100).toFixed(1)}%`,
+    );
+    expect(rows.length).toBeGreaterThan(400);
+    // Decode-sized steps (what TPOT is made of): within 5%.
+    expect(decodeSized.length).toBeGreaterThanOrEqual(40);
+    expect(mape(decodeSized)).toBeLessThan(0.05);
+    // At prefill sizes Vidur's own PyTorch harness (2024) measured 10-19% slower GEMMs than vLLM 0.14's kernels
+    // that aiconfigurator measured: the tables' engine, not the model, sets that gap.
+    expect(all).toBeLessThan(0.125);
+  }, 60_000);
+
+  it('prices a Llama-3.1-8B prefill step on H100 between the spec-sheet bound and twice it', async () => {
+    const text = await readFile(`${root}benchmark_data/calibration/h100-sxm/kernels.json`, 'utf8');
+    const { profile, overhead } = toKernelProfile(parseKernelCalibration(JSON.parse(text), 'kernels.json'));
+    const model = getModel('llama-3.1-8b');
+    const kernels = new KernelCalibratedModel({ model, xpu: getXpu('h100-sxm'), profile, overhead });
+    const step = kernels.stepSeconds(prefillBatch(1, 4096));
+    // 2 x 8e9 parameters x 4096 tokens at 989 TFLOP/s is 66 ms at the peak; kernels reach 60-85% of it.
+    expect(step).toBeGreaterThan(0.066);
+    expect(step).toBeLessThan(0.132);
+  });
+});

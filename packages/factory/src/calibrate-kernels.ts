@@ -1,0 +1,227 @@
+import { aggregateRepeats, importBenchmarkFile, type BenchmarkPoint } from '@llm-sim/benchmark';
+import {
+  fitKernelTables,
+  KERNEL_TABLE_SYSTEMS,
+  toKernelProfile,
+  type KernelCalibration,
+  type KernelCalibrationCheck,
+  type KernelTablesFit,
+  type XpuReference,
+} from '@llm-sim/calibration';
+import {
+  decodeBatch,
+  getModel,
+  getXpu,
+  KernelCalibratedModel,
+  lookUpLatency,
+  prepareLatencyTable,
+  peakFlopsFor,
+  prefillBatch,
+  type XpuSpec,
+} from '@llm-sim/roofline';
+import { FactoryError } from './errors.ts';
+import { readText, type ReadTextFile } from './file-access.ts';
+
+/** The files `--from-kernels DIR` reads, as /work/shared/data and benchmark_data/raw/kernels name them. */
+export const KERNEL_TABLE_FILES = {
+  gemm: 'aic_gemm_bf16_vllm0.14.0.csv',
+  attention: 'aic_attention_bf16_vllm0.14.0.csv',
+  collectives: 'aic_comm_allreduce.csv',
+  vidurOperators: 'vidur_mlp_op_medians_ms.csv',
+  steps: 'splitwise_perf_model.csv',
+} as const;
+
+/** Xpus Splitwise measured Llama-2-70B steps on (TP2, TP4, TP8): the kernel sums are checked against them. */
+const SPLITWISE_XPUS = new Set(['a100-80gb', 'h100-sxm']);
+const STEP_MODEL = 'llama-2-70b';
+
+function reference(xpu: XpuSpec): XpuReference {
+  return {
+    name: xpu.name,
+    peakBf16FlopsPerSecond: peakFlopsFor(xpu, 'bf16'),
+    memoryBandwidthBytesPerSecond: xpu.memoryBandwidthBytesPerSecond,
+    linkBandwidthBytesPerSecond: xpu.interconnect.bandwidthBytesPerSecond,
+    linkLatencySeconds: xpu.interconnect.latencySeconds,
+  };
+}
+
+export interface KernelCalibrationRequest {
+  /** Catalog name or alias of an xpu with kernel tables (a100-80gb, h100-sxm, h200, l40s). */
+  readonly xpu: string;
+  /** A folder holding the KERNEL_TABLE_FILES. */
+  readonly dir: string;
+  readonly readTextFile: ReadTextFile;
+  /** Vidur models (as Vidur names them, e.g. Meta-Llama-3-8B) left out of the element-wise fit: to test prediction of an unseen model. */
+  readonly excludeModels?: readonly string[];
+}
+
+export interface KernelCalibrationOutcome {
+  readonly calibration: KernelCalibration;
+  /** Splitwise's steps of this xpu, measured and priced by the kernels alone. */
+  readonly steps: readonly StepPrediction[];
+  /** Vidur's per-operator GEMM medians of this xpu, measured and predicted. */
+  readonly operators: readonly StepPrediction[];
+}
+
+export interface StepPrediction {
+  readonly label: string;
+  readonly tp: number;
+  readonly phase: 'prefill' | 'decode';
+  readonly split: 'fitted' | 'held out';
+  readonly measuredMs: number;
+  readonly predictedMs: number;
+}
+
+const join = (dir: string, file: string) => `${dir.replace(/[\\/]+$/, '')}/${file}`;
+
+/** Splitwise's steps of Llama-2-70B on `xpu`, repeats aggregated (prefill of the whole batch; decode steps). */
+function stepPoints(text: string, xpu: string, tps: readonly number[]): BenchmarkPoint[] {
+  const points = importBenchmarkFile(text, KERNEL_TABLE_FILES.steps).filter(
+    (p) => p.model === STEP_MODEL && p.xpu === xpu && tps.includes(p.tp) && (p.phase === 'prefill' || p.phase === 'decode'),
+  );
+  return aggregateRepeats(points);
+}
+
+function priceSteps(calibration: Omit<KernelCalibration, 'checks' | 'source'>, points: readonly BenchmarkPoint[], split: StepPrediction['split']): StepPrediction[] {
+  const { profile, overhead } = toKernelProfile(calibration);
+  const model = getModel(STEP_MODEL);
+  const models = new Map<number, KernelCalibratedModel>();
+  return points.map((p) => {
+    let m = models.get(p.tp);
+    if (!m) {
+      m = new KernelCalibratedModel({ model, xpu: getXpu(p.xpu), parallelism: { tp: p.tp }, profile, overhead });
+      models.set(p.tp, m);
+    }
+    const batch = p.phase === 'prefill' ? prefillBatch(p.batchSize, p.inputLen) : decodeBatch(p.batchSize, p.contextLen);
+    return {
+      label: `${p.phase} tp${p.tp} b${p.batchSize} ${p.phase === 'prefill' ? `in${p.inputLen}` : `ctx${p.contextLen}`}`,
+      tp: p.tp,
+      phase: p.phase as 'prefill' | 'decode',
+      split,
+      measuredMs: p.latencyMs,
+      predictedMs: m.stepSeconds(batch) * 1000,
+    };
+  });
+}
+
+function errors(steps: readonly StepPrediction[]): { mape: number; max: number } {
+  const e = steps.map((s) => Math.abs(s.predictedMs / s.measuredMs - 1));
+  return { mape: e.reduce((a, b) => a + b, 0) / Math.max(1, e.length), max: Math.max(0, ...e) };
+}
+
+const significant = (x: number, digits = 4) => (x === 0 ? 0 : Number(x.toPrecision(digits)));
+
+/**
+ * The format-2 calibration of one xpu from measured kernels: tables from aiconfigurator (vLLM 0.14) and
+ * Vidur, checked against measurements the fit never used (Vidur's GEMM operator medians, Splitwise's steps).
+ * Deterministic: the same folder gives the same file, byte for byte.
+ */
+export async function calibrateFromKernelTables(request: KernelCalibrationRequest): Promise<KernelCalibrationOutcome> {
+  const xpu = getXpu(request.xpu);
+  if (!KERNEL_TABLE_SYSTEMS[xpu.name]) {
+    throw new FactoryError(
+      'INVALID_CONFIG',
+      `no kernel tables for xpu '${xpu.name}'; --from-kernels calibrates ${Object.keys(KERNEL_TABLE_SYSTEMS).join(', ')} (others borrow the nearest one's figures)`,
+    );
+  }
+  const read = (file: string) => readText(request.readTextFile, join(request.dir, file), 'kernel table');
+  const texts = {
+    gemm: await read(KERNEL_TABLE_FILES.gemm),
+    attention: await read(KERNEL_TABLE_FILES.attention),
+    collectives: await read(KERNEL_TABLE_FILES.collectives),
+    vidurOperators: await read(KERNEL_TABLE_FILES.vidurOperators),
+  };
+  const references = Object.fromEntries(Object.keys(KERNEL_TABLE_SYSTEMS).map((n) => [n, reference(getXpu(n))]));
+  const tables = fitKernelTables(texts, reference(xpu), references, { excludeModels: request.excludeModels ?? [] });
+  const stepText = await read(KERNEL_TABLE_FILES.steps);
+  const engineOverhead = { per_step_ms: 0, per_sequence_ms: 0, fitted_on: [] as string[], points: 0, mape: 0 };
+  const kernelsOnly = { ...tables, engine_overhead: engineOverhead };
+  const notes = [
+    ...tables.notes,
+    'engine overhead: none fitted. The public step data (Splitwise, 2023) come from an engine without CUDA graphs or ' +
+      'custom all-reduce, whose per-step time beyond these kernels is not that of vLLM 0.14; a deployment-level ' +
+      'calibration (format 1) or --steps measurements of the current engine supply it',
+  ];
+  const checks: KernelCalibrationCheck[] = [];
+  const operatorRows = predictVidurOperators(kernelsOnly, texts.vidurOperators, xpu.name, request.excludeModels ?? []);
+  if (operatorRows.length > 0) {
+    const e = errors(operatorRows);
+    checks.push({
+      name: `Vidur GEMM operator medians on ${xpu.name} (qkv, o, up, down projections of ${[...new Set(operatorRows.map((r) => r.label.split(' ')[0]))].join(', ')}), another framework's measurements`,
+      points: operatorRows.length,
+      mape: significant(e.mape),
+      max_error: significant(e.max),
+    });
+  }
+  let held: StepPrediction[] = [];
+  if (SPLITWISE_XPUS.has(xpu.name)) {
+    held = priceSteps(kernelsOnly, stepPoints(stepText, xpu.name, [2, 4, 8]), 'held out');
+    for (const phase of ['prefill', 'decode'] as const) {
+      const subset = held.filter((s) => s.phase === phase);
+      const e = errors(subset);
+      checks.push({
+        name: `Splitwise ${STEP_MODEL} on ${xpu.name}, ${phase} steps, kernels alone against the 2023 engine (its overhead included in the measurement)`,
+        points: subset.length,
+        mape: significant(e.mape),
+        max_error: significant(e.max),
+      });
+    }
+  }
+  const calibration: KernelCalibration = {
+    ...kernelsOnly,
+    checks,
+    notes,
+    source: {
+      files: [...Object.values(KERNEL_TABLE_FILES)],
+      description:
+        'Kernel latencies: ai-dynamo/aiconfigurator @ 095f58a (vLLM 0.14.0 GEMM, attention, custom all-reduce; NCCL), Apache-2.0. ' +
+        'Element-wise medians: microsoft/vidur @ 7d47513, MIT. Step times: Mutinifni/splitwise-sim @ 8f99e7dc, MIT. ' +
+        'Regenerate: llm-sim calibrate --xpu ' + xpu.name + ' --from-kernels benchmark_data/raw/kernels -o benchmark_data/calibration/' + xpu.name + '/kernels.json',
+    },
+  };
+  return { calibration, steps: held, operators: operatorRows };
+}
+
+const VIDUR_GPUS: Readonly<Record<string, string>> = { 'a100-80gb': 'a100', 'h100-sxm': 'h100' };
+
+/** Vidur's qkv, o, up and down projection medians (per layer) against the GEMM table's price of their shapes. */
+function predictVidurOperators(calibration: Omit<KernelCalibration, 'checks' | 'source'>, text: string, xpu: string, exclude: readonly string[]): StepPrediction[] {
+  const gpu = VIDUR_GPUS[xpu];
+  if (!gpu) return [];
+  const gemm = prepareLatencyTable(toKernelProfile(calibration).profile.gemm, 'gemm table');
+  const lines = text.split(/\r?\n/).filter((l) => l.length > 0);
+  const header = lines[0].split(',');
+  const col = (name: string) => header.indexOf(name);
+  const rows = new Map<string, { label: string; tp: number; measured: number[]; predicted: number }>();
+  for (const line of lines.slice(1)) {
+    const c = line.split(',');
+    if (c[col('gpu')] !== gpu || exclude.includes(c[col('model')])) continue;
+    const tokens = Number(c[col('num_tokens')]);
+    const tp = Number(c[col('tp')]);
+    const hidden = Number(c[col('n_embd')]);
+    const heads = Number(c[col('n_head')]);
+    const kvHeads = Number(c[col('n_kv_head')]);
+    const intermediate = Number(c[col('n_expanded_embd')]);
+    const headDim = hidden / heads;
+    const qOut = (heads / tp) * headDim;
+    const kvOut = Math.max(1, kvHeads / tp) * headDim;
+    const shapes: [string, number, number][] = [
+      ['attn_pre_proj_median_ms', qOut + 2 * kvOut, hidden],
+      ['attn_post_proj_median_ms', hidden, qOut],
+      ['mlp_up_proj_median_ms', (2 * intermediate) / tp, hidden],
+      ['mlp_down_proj_median_ms', hidden, intermediate / tp],
+    ];
+    for (const [column, n, k] of shapes) {
+      const ms = Number(c[col(column)]);
+      if (!(ms > 0)) continue;
+      const key = `${c[col('model')]} ${column.replace('_median_ms', '')} tp${tp} m${tokens}`;
+      const row = rows.get(key) ?? { label: key, tp, measured: [], predicted: lookUpLatency(gemm, [tokens, n, k]) * 1000 };
+      row.measured.push(ms);
+      rows.set(key, row);
+    }
+  }
+  return [...rows.values()].map((r) => {
+    const sorted = [...r.measured].sort((a, b) => a - b);
+    return { label: r.label, tp: r.tp, phase: 'prefill' as const, split: 'held out' as const, measuredMs: sorted[Math.floor(sorted.length / 2)], predictedMs: r.predicted };
+  });
+}

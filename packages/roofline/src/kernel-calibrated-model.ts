@@ -1,0 +1,313 @@
+import { bytesPerElement, computeDtype } from './dtype.ts';
+import { RooflineError } from './errors.ts';
+import { lookUpLatency, prepareLatencyTable, type LatencyTable, type PreparedLatencyTable } from './latency-table.ts';
+import { moeLayerCount } from './model-spec.ts';
+import { kvHeadsPerDevice } from './parallelism.ts';
+import { RooflinePerformanceModel, type RooflineModelOptions } from './roofline-model.ts';
+import { decodeBatch, type Bound, type OperatorName, type OperatorTime, type StepBatch, type StepTime } from './step-batch.ts';
+import { COMPUTE_OPERATORS, StepWorkCounter } from './step-work.ts';
+import { peakFlopsFor } from './xpu-spec.ts';
+
+/**
+ * What one xpu's kernels cost, measured (bf16 weights, activations and KV cache): the operator-level
+ * calibration a calibration file of format 2 carries. Kernel prices belong to the xpu, not to a model.
+ */
+export interface KernelProfile {
+  /** The xpu the kernels were measured on (a catalog name). */
+  readonly xpu: string;
+  /** Its dense bf16 peak and memory bandwidth: what the efficiencies are taken against when transferred. */
+  readonly peakFlopsPerSecond: number;
+  readonly memoryBandwidthBytesPerSecond: number;
+  /** Its interconnect (per direction) and collective latency: to transfer the collectives' prices. */
+  readonly linkBandwidthBytesPerSecond: number;
+  readonly linkLatencySeconds: number;
+  /** Dense GEMM, axes m (tokens), n, k. */
+  readonly gemm: LatencyTable;
+  /** Prefill attention (causal, nothing cached), axes sequences, tokens per sequence, query heads per device; head_dim 128. */
+  readonly contextAttention: LatencyTable;
+  /** Decode attention, axes sequences, cached tokens per sequence, query heads, KV heads per device; head_dim 128. */
+  readonly generationAttention: LatencyTable;
+  /** The all-reduce vLLM runs between tensor-parallel ranks, axes devices, message bytes. */
+  readonly allReduce: LatencyTable;
+  /** All-gather, axes devices, total message bytes. */
+  readonly allGather: LatencyTable;
+  /** Norms, rotary embedding, activation, embedding gather: a launch plus bytes at a sustained bandwidth. */
+  readonly elementwise: { readonly bandwidthBytesPerSecond: number; readonly launchSeconds: number };
+  /** Operators without a measured table (experts, operators added later): the roofline at these figures. */
+  readonly fallback: { readonly flopsPerSecond: number; readonly bandwidthBytesPerSecond: number };
+}
+
+/** Time the engine spends per step outside the kernels: scheduling, input preparation, sampling, launches. */
+export interface EngineOverhead {
+  readonly perStepSeconds: number;
+  readonly perSequenceSeconds: number;
+}
+
+export interface KernelCalibratedModelOptions extends RooflineModelOptions {
+  readonly profile: KernelProfile;
+  readonly overhead: EngineOverhead;
+}
+
+/** Head dimension the attention tables were measured at; other head sizes are scaled by their ratio. */
+const TABLE_HEAD_DIM = 128;
+const BF16_BYTES = 2;
+const OPS = COMPUTE_OPERATORS.length;
+/** Relative difference above which the counted FLOPs of an operator are not those of the dense shapes priced here. */
+const SHAPE_TOLERANCE = 0.02;
+
+/**
+ * The roofline's operators priced by measured kernels: a step's time is, over the layers, the measured
+ * latency of each GEMM at its shape (m = the step's tokens), of prefill and decode attention at the batch's
+ * shape, of the element-wise kernels and of every all-reduce at its message size, plus the engine's per-step
+ * overhead. Work comes from StepWorkCounter, so operators it adds are priced too: those without a matching
+ * table (experts, shapes the dense formulas do not describe) at the roofline with the profile's fitted
+ * efficiency.
+ *
+ * On an xpu other than the profile's (or with weights or KV cache in another dtype than the tables' bf16),
+ * each kernel keeps its measured efficiency: its time is scaled by the ratio of its roofline times,
+ * max(FLOPs / peak, bytes / bandwidth), on the target and on the measured xpu.
+ */
+export class KernelCalibratedModel extends RooflinePerformanceModel {
+  readonly profile: KernelProfile;
+  readonly overhead: EngineOverhead;
+  /** The measured xpu whose efficiencies this one borrows, when it is not the target itself. */
+  readonly transferredFrom: string | undefined;
+  private readonly kernelCounter: StepWorkCounter;
+  private readonly gemm: PreparedLatencyTable;
+  private readonly context: PreparedLatencyTable;
+  private readonly generation: PreparedLatencyTable;
+  private readonly allReduce: PreparedLatencyTable;
+  private readonly allGather: PreparedLatencyTable;
+  private readonly work = { flops: new Float64Array(OPS), bytes: new Float64Array(OPS) };
+  private readonly seconds = new Float64Array(OPS + 3);
+  private readonly shapes: {
+    readonly qHeads: number;
+    readonly kvHeads: number;
+    readonly qkvN: number;
+    readonly qOut: number;
+    readonly mlpPerDevice: number;
+    readonly vocabPerDevice: number;
+    readonly denseLayers: number;
+  };
+  /** Whether the dense-shape GEMMs describe the counted work of qkv_proj, o_proj, mlp and lm_head. */
+  private readonly priced: { qkv: boolean; o: boolean; mlp: boolean; lmHead: boolean };
+  private readonly targetPeak: number;
+  private readonly sameXpu: boolean;
+  private readonly wb: number;
+  private readonly ab: number;
+  private readonly kb: number;
+
+  constructor(options: KernelCalibratedModelOptions) {
+    super({ ...options, efficiency: undefined });
+    const { profile, overhead } = options;
+    this.profile = profile;
+    this.overhead = overhead;
+    this.transferredFrom = profile.xpu === this.xpu.name ? undefined : profile.xpu;
+    this.gemm = prepareLatencyTable(profile.gemm, 'gemm table');
+    this.context = prepareLatencyTable(profile.contextAttention, 'context attention table');
+    this.generation = prepareLatencyTable(profile.generationAttention, 'generation attention table');
+    this.allReduce = prepareLatencyTable(profile.allReduce, 'all-reduce table');
+    this.allGather = prepareLatencyTable(profile.allGather, 'all-gather table');
+    if (!(overhead.perStepSeconds >= 0) || !(overhead.perSequenceSeconds >= 0)) {
+      throw new RooflineError('INVALID_EFFICIENCY', 'engine overhead must be non-negative');
+    }
+    this.kernelCounter = new StepWorkCounter(this.model, this.parallelism, this.dtypes, this.xpu);
+    const m = this.model;
+    const tp = this.parallelism.tp;
+    const qHeads = m.numAttentionHeads / tp;
+    const kvHeads = kvHeadsPerDevice(m, tp);
+    this.shapes = {
+      qHeads,
+      kvHeads,
+      qkvN: (qHeads + 2 * kvHeads) * m.headDim,
+      qOut: qHeads * m.headDim,
+      mlpPerDevice: m.intermediateSize / tp,
+      vocabPerDevice: m.vocabSize / tp,
+      denseLayers: m.numLayers - moeLayerCount(m),
+    };
+    // One decode token: the counted FLOPs are 2 x weights, which must be those of the shapes priced here.
+    const probe = this.kernelCounter.count(decodeBatch(1, 1)).operators;
+    const close = (counted: number, expected: number) =>
+      expected === 0 ? counted === 0 : Math.abs(counted - expected) <= SHAPE_TOLERANCE * expected;
+    const s = this.shapes;
+    const L = m.numLayers;
+    this.priced = {
+      qkv: close(probe[1].flops, 2 * L * s.qkvN * m.hiddenSize),
+      o: close(probe[3].flops, 2 * L * m.hiddenSize * s.qOut),
+      mlp: close(probe[4].flops, 2 * s.denseLayers * 3 * m.hiddenSize * s.mlpPerDevice),
+      lmHead: close(probe[7].flops, 2 * s.vocabPerDevice * m.hiddenSize),
+    };
+    this.targetPeak = peakFlopsFor(this.xpu, computeDtype(this.dtypes));
+    this.wb = bytesPerElement(this.dtypes.weights);
+    this.ab = bytesPerElement(this.dtypes.activations);
+    this.kb = bytesPerElement(this.dtypes.kvCache);
+    this.sameXpu =
+      this.transferredFrom === undefined &&
+      this.wb === BF16_BYTES &&
+      this.ab === BF16_BYTES &&
+      this.kb === BF16_BYTES &&
+      this.targetPeak === profile.peakFlopsPerSecond;
+  }
+
+  /**
+   * A measured kernel time carried over to this xpu and these dtypes: its efficiency (roofline time over
+   * measured time) is kept, so the time scales with the roofline time here over the roofline time there.
+   */
+  private carried(measuredSeconds: number, flops: number, bytesHere: number, bytesMeasured: number): number {
+    if (this.sameXpu) return measuredSeconds;
+    const p = this.profile;
+    const there = Math.max(flops / p.peakFlopsPerSecond, bytesMeasured / p.memoryBandwidthBytesPerSecond);
+    const here = Math.max(flops / this.targetPeak, bytesHere / this.xpu.memoryBandwidthBytesPerSecond);
+    return there > 0 ? (measuredSeconds * here) / there : measuredSeconds;
+  }
+
+  private gemmSeconds(m: number, n: number, k: number): number {
+    if (m <= 0) return 0;
+    const measured = lookUpLatency(this.gemm, [m, n, k]);
+    return this.carried(
+      measured,
+      2 * m * n * k,
+      m * k * this.ab + k * n * this.wb + m * n * this.ab,
+      BF16_BYTES * (m * k + k * n + m * n),
+    );
+  }
+
+  private elementwiseSeconds(bytes: number, kernels: number): number {
+    const e = this.profile.elementwise;
+    const bandwidth = e.bandwidthBytesPerSecond * (this.xpu.memoryBandwidthBytesPerSecond / this.profile.memoryBandwidthBytesPerSecond);
+    return kernels * e.launchSeconds + bytes / bandwidth;
+  }
+
+  private fallbackSeconds(flops: number, bytes: number): number {
+    const f = this.profile.fallback;
+    const computeScale = this.targetPeak / this.profile.peakFlopsPerSecond;
+    const memoryScale = this.xpu.memoryBandwidthBytesPerSecond / this.profile.memoryBandwidthBytesPerSecond;
+    return Math.max(flops / (f.flopsPerSecond * computeScale), bytes / (f.bandwidthBytesPerSecond * memoryScale));
+  }
+
+  /** A collective's measured latency, carried over to this interconnect by the ratio of its ring times. */
+  private collectiveSeconds(table: PreparedLatencyTable, devices: number, bytes: number, ringFactor: number): number {
+    if (devices <= 1 || bytes <= 0) return 0;
+    const measured = lookUpLatency(table, [devices, bytes]);
+    if (this.transferredFrom === undefined) return measured;
+    const p = this.profile;
+    const ic = this.xpu.interconnect;
+    const there = p.linkLatencySeconds + (ringFactor * bytes) / p.linkBandwidthBytesPerSecond;
+    const here = ic.latencySeconds + (ringFactor * bytes) / ic.bandwidthBytesPerSecond;
+    return (measured * here) / there;
+  }
+
+  /**
+   * Fills this.seconds (operators in COMPUTE_OPERATORS order, then communication, pipeline, overhead) and
+   * this.work; returns the total.
+   */
+  private price(batch: StepBatch): number {
+    const { flops, bytes } = this.work;
+    const sec = this.seconds;
+    this.kernelCounter.fillInto(batch, flops, bytes);
+    const T = batch.prefillTokens + batch.decodeSequences;
+    const S = batch.prefillSequences + batch.decodeSequences;
+    const m = this.model;
+    const s = this.shapes;
+    const L = m.numLayers;
+    const H = m.hiddenSize;
+    const ab = this.ab;
+
+    sec[0] = this.elementwiseSeconds(bytes[0], 1);
+    sec[1] = this.priced.qkv ? L * this.gemmSeconds(T, s.qkvN, H) : this.fallbackSeconds(flops[1], bytes[1]);
+
+    // Attention: the measured kernels at the batch's mean shape, scaled to the counted query/key pairs (so
+    // that chunked prefill over a cached prefix and attention variants the counter knows are followed).
+    let attention = 0;
+    const headScale = m.headDim / TABLE_HEAD_DIM;
+    if (batch.prefillSequences > 0) {
+      const b = batch.prefillSequences;
+      const perSequence = batch.prefillTokens / b;
+      const tablePairs = (b * perSequence * (perSequence + 1)) / 2;
+      const measured = lookUpLatency(this.context, [b, perSequence, s.qHeads]);
+      attention += (measured * batch.prefillAttentionPairs) / tablePairs;
+    }
+    if (batch.decodeSequences > 0) {
+      const b = batch.decodeSequences;
+      const cached = batch.decodeCachedTokens / b + 1;
+      attention += lookUpLatency(this.generation, [b, cached, s.qHeads, s.kvHeads]);
+    }
+    const densePairs = batch.prefillAttentionPairs + batch.decodeCachedTokens + batch.decodeSequences;
+    const denseFlops = L * 4 * s.qHeads * m.headDim * densePairs;
+    const variantScale = denseFlops > 0 && flops[2] > 0 ? flops[2] / denseFlops : 1;
+    const kvScale = this.kb / BF16_BYTES;
+    attention = L * headScale * variantScale * this.carried(attention, flops[2] / L, bytes[2] / L, bytes[2] / L / kvScale);
+    // Rotary embedding on q and k: read and write them once per layer.
+    sec[2] = attention + this.elementwiseSeconds(L * 2 * T * (s.qOut + (s.kvHeads * m.headDim)) * ab, L);
+
+    sec[3] = this.priced.o ? L * this.gemmSeconds(T, H, s.qOut) : this.fallbackSeconds(flops[3], bytes[3]);
+    if (this.priced.mlp) {
+      const I = s.mlpPerDevice;
+      const gemms = this.gemmSeconds(T, 2 * I, H) + this.gemmSeconds(T, H, I);
+      // SiLU-and-multiply reads the gate and up halves and writes the product.
+      sec[4] = s.denseLayers * gemms + this.elementwiseSeconds(s.denseLayers * 3 * T * I * ab, s.denseLayers);
+    } else {
+      sec[4] = this.fallbackSeconds(flops[4], bytes[4]);
+    }
+    sec[5] = flops[5] > 0 || bytes[5] > 0 ? this.fallbackSeconds(flops[5], bytes[5]) : 0;
+    sec[6] = this.elementwiseSeconds(bytes[6], 2 * L + 1);
+    sec[7] = this.priced.lmHead ? this.gemmSeconds(S, s.vocabPerDevice, H) : this.fallbackSeconds(flops[7], bytes[7]);
+
+    const tp = this.parallelism.tp;
+    let communication = 0;
+    if (tp > 1 && T > 0) {
+      const ringFactor = (2 * (tp - 1)) / tp;
+      communication =
+        (2 * L + 1) * this.collectiveSeconds(this.allReduce, tp, T * H * ab, ringFactor) +
+        this.collectiveSeconds(this.allGather, tp, S * m.vocabSize * ab, (tp - 1) / tp);
+    }
+    sec[OPS] = communication;
+    sec[OPS + 1] = this.pipelineHandOffSeconds(T);
+    sec[OPS + 2] = T > 0 ? this.overhead.perStepSeconds + S * this.overhead.perSequenceSeconds : 0;
+    let total = 0;
+    for (let i = 0; i < sec.length; i++) total += sec[i];
+    return total;
+  }
+
+  /** Pipeline hand-offs as the roofline prices them (no measured table of point-to-point sends). */
+  private pipelineHandOffSeconds(tokens: number): number {
+    const handOffs = this.parallelism.pp - 1;
+    if (handOffs <= 0 || tokens <= 0) return 0;
+    const ic = this.xpu.interconnect;
+    return (handOffs * 2 * tokens * this.model.hiddenSize * this.ab) / ic.bandwidthBytesPerSecond + handOffs * ic.latencySeconds;
+  }
+
+  override stepSeconds(batch: StepBatch): number {
+    if (batch.prefillTokens + batch.decodeSequences === 0) return 0;
+    return this.price(batch);
+  }
+
+  override stepTime(batch: StepBatch): StepTime {
+    if (batch.prefillTokens + batch.decodeSequences === 0) return { totalSeconds: 0, breakdown: [] };
+    const totalSeconds = this.price(batch);
+    const { flops, bytes } = this.work;
+    const breakdown: OperatorTime[] = [];
+    const bandwidth = this.xpu.memoryBandwidthBytesPerSecond;
+    COMPUTE_OPERATORS.forEach((op, i) => {
+      if (this.seconds[i] === 0 && flops[i] === 0 && bytes[i] === 0) return;
+      const bound: Bound = flops[i] / this.targetPeak > bytes[i] / bandwidth ? 'compute' : 'memory';
+      breakdown.push({ op, seconds: this.seconds[i], flops: flops[i], bytes: bytes[i], bound });
+    });
+    const extra: [OperatorName, Bound][] = [
+      ['communication', 'communication'],
+      ['pipeline', 'communication'],
+      ['overhead', 'overhead'],
+    ];
+    extra.forEach(([op, bound], j) => {
+      const seconds = this.seconds[OPS + j];
+      if (seconds > 0) breakdown.push({ op, seconds, flops: 0, bytes: 0, bound });
+    });
+    return { totalSeconds, breakdown };
+  }
+
+  override describe(): string {
+    const p = this.parallelism;
+    const from = this.transferredFrom ? `, efficiencies transferred from ${this.transferredFrom}` : '';
+    return `kernel-calibrated roofline: ${this.model.name} on ${this.xpu.name}${from}, tp=${p.tp} pp=${p.pp}${p.ep > 1 ? ` ep=${p.ep}` : ''}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}`;
+  }
+}

@@ -1,0 +1,98 @@
+import { RooflineError } from './errors.ts';
+
+/**
+ * Measured kernel latencies on a grid of shapes: `axes[d]` holds the ascending, positive values of
+ * dimension d; `latencySeconds` the latency of every grid point, row-major (the last axis varies fastest).
+ */
+export interface LatencyTable {
+  readonly axes: readonly (readonly number[])[];
+  readonly latencySeconds: readonly number[];
+}
+
+/** A table prepared for lookups: logs precomputed once, so a lookup costs a few multiply-adds. */
+export interface PreparedLatencyTable {
+  readonly logAxes: readonly Float64Array[];
+  readonly logLatency: Float64Array;
+  readonly strides: readonly number[];
+}
+
+export function prepareLatencyTable(table: LatencyTable, name: string): PreparedLatencyTable {
+  const size = table.axes.reduce((n, axis) => n * axis.length, 1);
+  if (table.axes.length === 0 || table.axes.some((a) => a.length < 2)) {
+    throw new RooflineError('INVALID_EFFICIENCY', `${name}: every axis needs at least two values`);
+  }
+  if (table.latencySeconds.length !== size) {
+    throw new RooflineError('INVALID_EFFICIENCY', `${name}: ${table.latencySeconds.length} latencies for a grid of ${size} points`);
+  }
+  for (const axis of table.axes) {
+    for (let i = 0; i < axis.length; i++) {
+      if (!(axis[i] > 0) || (i > 0 && !(axis[i] > axis[i - 1]))) {
+        throw new RooflineError('INVALID_EFFICIENCY', `${name}: axis values must be positive and ascending`);
+      }
+    }
+  }
+  if (table.latencySeconds.some((s) => !(s > 0) || !Number.isFinite(s))) {
+    throw new RooflineError('INVALID_EFFICIENCY', `${name}: latencies must be positive and finite`);
+  }
+  const strides: number[] = [];
+  let stride = 1;
+  for (let d = table.axes.length - 1; d >= 0; d--) {
+    strides[d] = stride;
+    stride *= table.axes[d].length;
+  }
+  return {
+    logAxes: table.axes.map((a) => Float64Array.from(a, Math.log)),
+    logLatency: Float64Array.from(table.latencySeconds, Math.log),
+    strides,
+  };
+}
+
+/**
+ * Latency at an arbitrary shape: multilinear in log(shape) and log(latency) between grid points. Below an
+ * axis' first value the latency stays that of the first (a kernel never gets cheaper than at its smallest
+ * measured shape); above the last it follows the last segment's log-log slope (work grows with the shape).
+ */
+export function lookUpLatency(table: PreparedLatencyTable, shape: readonly number[]): number {
+  const dims = table.logAxes.length;
+  let base = 0;
+  // Up to 4 dimensions: index and weight per dimension, on the stack.
+  const offsets = [0, 0, 0, 0];
+  const fractions = [0, 0, 0, 0];
+  for (let d = 0; d < dims; d++) {
+    const axis = table.logAxes[d];
+    const n = axis.length;
+    const x = Math.log(shape[d] > 0 ? shape[d] : 1);
+    let i: number;
+    let t: number;
+    if (x <= axis[0]) {
+      i = 0;
+      t = 0;
+    } else if (x >= axis[n - 1]) {
+      i = n - 2;
+      t = (x - axis[n - 2]) / (axis[n - 1] - axis[n - 2]);
+    } else {
+      i = 0;
+      while (axis[i + 1] < x) i++;
+      t = (x - axis[i]) / (axis[i + 1] - axis[i]);
+    }
+    base += i * table.strides[d];
+    offsets[d] = table.strides[d];
+    fractions[d] = t;
+  }
+  let logSum = 0;
+  const corners = 1 << dims;
+  for (let c = 0; c < corners; c++) {
+    let weight = 1;
+    let index = base;
+    for (let d = 0; d < dims; d++) {
+      if (c & (1 << d)) {
+        weight *= fractions[d];
+        index += offsets[d];
+      } else {
+        weight *= 1 - fractions[d];
+      }
+    }
+    if (weight !== 0) logSum += weight * table.logLatency[index];
+  }
+  return Math.exp(logSum);
+}
