@@ -1,4 +1,6 @@
-import yargs from 'yargs';
+import { closestName } from '@llm-sim/factory';
+import yargs, { type Argv } from 'yargs';
+import packageJson from '../package.json' with { type: 'json' };
 import { modelsCommand, xpusCommand } from './commands/models.ts';
 import { simulateCommand } from './commands/simulate.ts';
 import { stepCommand } from './commands/step.ts';
@@ -32,15 +34,23 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     .command(compareCommand(ctx))
     .strict()
     .recommendCommands()
+    // `--num-prompts` is known as itself only: no `numPrompts` twin in messages or in the parsed flags.
+    .parserConfiguration({ 'camel-case-expansion': false })
+    .check((parsed) => {
+      const repeated = repeatedFlag(parsed, cli);
+      if (repeated) throw new UsageError(repeated);
+      return true;
+    })
     .exitProcess(false)
     .wrap(Math.min(110, process.stdout.columns || 110))
     .epilogue('Exit codes: 0 ok, 1 internal error, 2 bad input, 3 does not fit in memory, 4 server unreachable or failed points, 5 fit too poor, 6 drift above threshold.')
     // Throwing stops yargs before any handler runs: a mistyped flag never starts a simulation.
     .fail((message, error) => {
-      throw error ?? new UsageError(message);
+      throw error ?? new UsageError(suggestFlags(message, argv, cli, commandNames));
     })
     .help()
-    .version(false);
+    .version(packageJson.version);
+  const commandNames = commandsOf(cli);
   try {
     let helpShown = false;
     await cli.parseAsync(argv as string[], {}, (err, _parsed, output) => {
@@ -66,4 +76,48 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     io.stderr(code === ExitCode.internal ? `llm-sim: internal error: ${error instanceof Error && error.stack ? error.stack : message}\n` : `llm-sim: ${message}\n`);
     return code;
   }
+}
+
+/** The options of the command being parsed (yargs has them, its typings do not show them). */
+interface ParsedOptions {
+  readonly key: Record<string, unknown>;
+  readonly alias?: Record<string, string[]>;
+  readonly array: string[];
+}
+const optionsOf = (y: Argv) => (y as unknown as { getOptions(): ParsedOptions }).getOptions();
+const commandsOf = (y: Argv) =>
+  (y as unknown as { getInternalMethods(): { getCommandInstance(): { getCommands(): string[] } } }).getInternalMethods().getCommandInstance().getCommands();
+
+/** The names a command knows, with their aliases. */
+function knownFlags(y: Argv): string[] {
+  const options = optionsOf(y);
+  return [...Object.keys(options.key), ...Object.values(options.alias ?? {}).flat()];
+}
+
+/** yargs' "Unknown argument: num-prompt" with the closest known flag for each one that is near. */
+function suggestFlags(message: string, argv: readonly string[], y: Argv, commandNames: readonly string[]): string {
+  const match = /^Unknown arguments?: (.*)$/.exec(message);
+  if (!match) return message;
+  const known = knownFlags(y);
+  const unknown = match[1].split(', ').map((name) => {
+    const asFlag = argv.some((a) => a === `--${name}` || a.startsWith(`--${name}=`) || a === `--no-${name}` || a === `-${name}`);
+    if (!asFlag) {
+      const command = closestName(name, commandNames);
+      return command ? `unknown command '${name}' (did you mean '${command}'?)` : `unknown argument '${name}'`;
+    }
+    const near = closestName(name, known);
+    return near ? `unknown option --${name} (did you mean --${near}?)` : `unknown option --${name}`;
+  });
+  return unknown.join('; ');
+}
+
+/** A flag given twice where one value is wanted: say so, instead of a type error about an array. */
+function repeatedFlag(parsed: Record<string, unknown>, y: Argv): string | undefined {
+  const arrays = new Set<string>(optionsOf(y).array);
+  for (const [key, value] of Object.entries(parsed)) {
+    if (Array.isArray(value) && key !== '_' && !arrays.has(key)) {
+      return `--${key} was given ${value.length} times (${value.map(String).join(', ')}); give it once`;
+    }
+  }
+  return undefined;
 }

@@ -8,7 +8,7 @@ const routerName = z.enum(ROUTER_NAMES as [RouterName, ...RouterName[]]);
  * (`--cluster`, `--prefill-instances`, `--kv-transfer-bandwidth-gbps`, ...) set the same keys.
  * Pool settings left out take the top-level `xpu` and `parallelism`.
  */
-export const ClusterConfigSchema = z.object({
+export const ClusterConfigSchema = z.strictObject({
   type: z.enum(['aggregated', 'disaggregated']).default('aggregated'),
   /** Aggregated: identical replicas behind the router. */
   num_replicas: z.number().int().positive().default(1),

@@ -2,14 +2,14 @@ import { DtypeSchema } from '@llm-sim/roofline';
 import { LengthDistributionSchema } from '@llm-sim/simulator';
 import { z } from 'zod';
 import { ClusterConfigSchema } from './cluster-config.ts';
-import { FactoryError, formatIssues } from './errors.ts';
+import { FactoryError, formatIssues, unknownKeyHints } from './errors.ts';
 
 export const PERFORMANCE_MODEL_TYPES = ['roofline', 'vllm_roofline'] as const;
 export const PerformanceModelTypeSchema = z.enum(PERFORMANCE_MODEL_TYPES);
 export type PerformanceModelType = z.infer<typeof PerformanceModelTypeSchema>;
 
 export const PerformanceModelConfigSchema = z
-  .object({
+  .strictObject({
     model_type: PerformanceModelTypeSchema.default('roofline'),
     calibration_data_path: z.string().optional(),
   })
@@ -24,18 +24,18 @@ const requestRate = z.union([z.number().positive(), z.literal('inf')]).describe(
  * A simulation as a JSON config: the same settings as the CLI flags, with the seeds' snake_case keys.
  * Flags given on the command line override the file.
  */
-export const SimulationConfigSchema = z.object({
+export const SimulationConfigSchema = z.strictObject({
   model: z.string().min(1),
   xpu: z.string().min(1),
   parallelism: z
-    .object({
+    .strictObject({
       tp: z.number().int().positive().default(1),
       pp: z.number().int().positive().default(1),
       ep: z.number().int().positive().default(1),
     })
     .prefault({}),
   dtype: z
-    .object({
+    .strictObject({
       weights: DtypeSchema.default('bf16'),
       activations: DtypeSchema.default('bf16'),
       kv_cache: DtypeSchema.default('bf16'),
@@ -43,7 +43,7 @@ export const SimulationConfigSchema = z.object({
     .prefault({}),
   cluster: ClusterConfigSchema.prefault({}),
   scheduler: z
-    .object({
+    .strictObject({
       max_num_seqs: z.number().int().positive().default(256),
       max_num_batched_tokens: z.number().int().positive().default(8192),
       block_size: z.number().int().positive().default(16),
@@ -53,7 +53,7 @@ export const SimulationConfigSchema = z.object({
     })
     .prefault({}),
   workload: z
-    .object({
+    .strictObject({
       num_requests: z.number().int().positive().default(1000),
       request_rate: requestRate.default('inf'),
       burstiness: z.number().positive().default(1),
@@ -67,7 +67,7 @@ export const SimulationConfigSchema = z.object({
     .prefault({}),
   performance_model: PerformanceModelConfigSchema.prefault({}),
   goodput: z
-    .object({ ttft: z.number().positive().optional(), tpot: z.number().positive().optional(), e2el: z.number().positive().optional() })
+    .strictObject({ ttft: z.number().positive().optional(), tpot: z.number().positive().optional(), e2el: z.number().positive().optional() })
     .optional(),
   seed: z.number().int().default(0),
 });
@@ -76,7 +76,7 @@ export type SimulationConfigInput = z.input<typeof SimulationConfigSchema>;
 
 /** Parses a JSON config (already JSON.parse'd) with errors that name the key. */
 export function parseSimulationConfig(json: unknown, origin = 'config'): SimulationConfig {
-  const parsed = SimulationConfigSchema.safeParse(json);
+  const parsed = SimulationConfigSchema.safeParse(json, { error: unknownKeyHints(SimulationConfigSchema) });
   if (!parsed.success) {
     throw new FactoryError('INVALID_CONFIG', `invalid ${origin}: ${formatIssues(parsed.error.issues)}`);
   }

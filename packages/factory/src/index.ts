@@ -1,4 +1,5 @@
 export { FactoryError, type FactoryErrorCode } from './errors.ts';
+export { closestName } from './closest-name.ts';
 export { looksLikePath, type ReadTextFile } from './file-access.ts';
 export { resolveModel, resolveXpu } from './specs.ts';
 export {

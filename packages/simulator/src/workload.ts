@@ -12,11 +12,11 @@ export interface RequestSet {
 const positiveInt = z.number().int().positive();
 
 export const LengthDistributionSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('fixed'), value: positiveInt }),
-  z.object({ kind: z.literal('uniform'), min: positiveInt, max: positiveInt }).refine((d) => d.min <= d.max, {
+  z.strictObject({ kind: z.literal('fixed'), value: positiveInt }),
+  z.strictObject({ kind: z.literal('uniform'), min: positiveInt, max: positiveInt }).refine((d) => d.min <= d.max, {
     message: 'min must not exceed max',
   }),
-  z.object({ kind: z.literal('normal'), mean: z.number().positive(), std: z.number().nonnegative() }),
+  z.strictObject({ kind: z.literal('normal'), mean: z.number().positive(), std: z.number().nonnegative() }),
 ]);
 export type LengthDistribution = z.infer<typeof LengthDistributionSchema>;
 
