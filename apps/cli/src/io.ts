@@ -1,4 +1,5 @@
 import { readFile, writeFile, appendFile, mkdir } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { dirname } from 'node:path';
 
 /** Everything the CLI touches outside itself, injected so that commands run in-process in tests. */
@@ -11,6 +12,8 @@ export interface CliIo {
   /** True when stdout is a terminal: progress bars only then. */
   readonly isTty: boolean;
   readonly now: () => Date;
+  /** Worker threads a sweep may use (the machine's available parallelism). */
+  readonly threads: number;
 }
 
 async function ensureDir(path: string): Promise<void> {
@@ -32,5 +35,6 @@ export function createNodeIo(): CliIo {
     },
     isTty: Boolean(process.stdout.isTTY),
     now: () => new Date(),
+    threads: availableParallelism(),
   };
 }

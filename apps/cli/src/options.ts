@@ -11,6 +11,49 @@ export function parseRequestRate(value: unknown): number | 'inf' | undefined {
   return rate;
 }
 
+/**
+ * `--request-rate 5`, `inf`, or a sweep `1,2,4,inf`: one value, or a list of two or more (one
+ * simulation each).
+ */
+export function parseRequestRates(value: unknown): { one?: number | 'inf'; sweep?: (number | 'inf')[] } {
+  if (value === undefined) return {};
+  const parts = String(value).split(',').map((p) => p.trim());
+  if (parts.length === 1) return { one: parseRequestRate(parts[0]) };
+  return { sweep: parts.map((p) => parseRequestRate(p)!) };
+}
+
+/** `--max-concurrency 16` or a sweep `1,4,16,64`: positive integers. */
+export function parseMaxConcurrency(value: unknown): { one?: number; sweep?: number[] } {
+  if (value === undefined) return {};
+  const parts = String(value).split(',').map((p) => p.trim());
+  const values = parts.map((p) => {
+    const n = Number(p);
+    if (!/^\d+$/.test(p) || !Number.isInteger(n) || n <= 0) {
+      throw new UsageError(`--max-concurrency must be a positive integer or a comma-separated list of them, got '${String(value)}'`);
+    }
+    return n;
+  });
+  return values.length === 1 ? { one: values[0] } : { sweep: values };
+}
+
+/** A comma list flag (`--percentile-metrics ttft,tpot`, `--metric-percentiles 50,99`); undefined when not given. */
+export function parseList(value: unknown): string[] | undefined {
+  if (value === undefined) return undefined;
+  return (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
+}
+
+/** vLLM's `--metadata KEY=VALUE ...`. */
+export function parseMetadata(values: unknown): Record<string, string> | undefined {
+  if (values === undefined) return undefined;
+  const out: Record<string, string> = {};
+  for (const item of (Array.isArray(values) ? values : [values]).map(String)) {
+    const at = item.indexOf('=');
+    if (at <= 0) throw new UsageError(`--metadata takes KEY=VALUE pairs, got '${item}'`);
+    out[item.slice(0, at)] = item.slice(at + 1);
+  }
+  return out;
+}
+
 /** A length distribution flag: N, uniform:MIN:MAX, normal:MEAN:STD. */
 export function parseLength(flag: string, value: unknown): number | Record<string, unknown> | undefined {
   if (value === undefined) return undefined;
@@ -58,7 +101,7 @@ export function withModelAndXpu<T>(y: Argv<T>) {
   return y
     .option('model', { type: 'string', describe: 'catalog model name or alias (see `llm-sim models`), or a path to a config.json' })
     .option('xpu', { type: 'string', describe: 'catalog xpu name or alias (see `llm-sim xpus`), or a path to an xpu JSON file' })
-    .option('tp', { type: 'number', describe: 'tensor-parallel degree (default 1)' })
+    .option('tp', { type: 'number', alias: 'tensor-parallel-size', describe: 'tensor-parallel degree (default 1); vLLM\'s --tensor-parallel-size' })
     .option('pp', { type: 'number', describe: 'pipeline-parallel degree (default 1)' })
     .option('performance-model', {
       type: 'string',
@@ -71,9 +114,71 @@ export function withModelAndXpu<T>(y: Argv<T>) {
     .option('json', { type: 'boolean', describe: 'print one JSON object and nothing else on stdout' });
 }
 
+/**
+ * The traffic flags of `vllm bench serve` that simulate and compare share beside their own: the
+ * closed loop (`--max-concurrency`), and vLLM's names for ours (`--num-prompts` for `--num-requests`,
+ * `--random-input-len`/`--random-output-len` for `--input-len`/`--output-len`).
+ */
+export function withVllmTrafficFlags<T>(y: Argv<T>) {
+  return y
+    .option('max-concurrency', {
+      type: 'string',
+      describe: 'at most N requests outstanding, as vLLM bench: with --request-rate inf a closed loop; a list 1,4,16 runs one simulation each',
+    })
+    .option('random-range-ratio', { type: 'number', describe: "vLLM's --random-range-ratio r: a fixed --input-len/--output-len L becomes uniform on [L(1-r), L(1+r)]" })
+    .alias('num-requests', 'num-prompts')
+    .alias('input-len', 'random-input-len')
+    .alias('output-len', 'random-output-len');
+}
+
+/** `vllm bench serve`'s result-file flags, with its names and defaults. */
+export function withVllmResultFlags<T>(y: Argv<T>) {
+  return y
+    .option('save-result', { type: 'boolean', describe: "write vLLM's result JSON (vllm bench serve --save-result keys)" })
+    .option('result-dir', { type: 'string', describe: 'folder for --save-result files (default: the current folder)' })
+    .option('result-filename', {
+      type: 'string',
+      describe: 'file name for --save-result (default {label}-{rate}qps[-concurrency{N}]-{model}-{date}.json); a sweep appends one result per line',
+    })
+    .option('save-detailed', { type: 'boolean', describe: 'with --save-result: per-request arrays (input_lens, output_lens, ttfts, latencies, errors)' })
+    .option('percentile-metrics', { type: 'string', describe: 'metrics whose percentiles the result file has: ttft,tpot,itl,e2el (default ttft,tpot,itl)' })
+    .option('metric-percentiles', { type: 'string', describe: 'percentiles written for them, e.g. 25,50,99 (default 99)' })
+    .option('label', { type: 'string', describe: 'label of the result (default llm-sim); starts the default file name' })
+    .option('metadata', { type: 'string', array: true, describe: 'KEY=VALUE pairs written into the result file' });
+}
+
+/** The result-file options from the flags, or undefined without --save-result. */
+export function resultFileOptionsFromFlags(a: Record<string, unknown>): Record<string, unknown> | undefined {
+  if (!a['save-result']) {
+    for (const flag of ['result-dir', 'result-filename', 'save-detailed', 'percentile-metrics', 'metric-percentiles', 'label', 'metadata']) {
+      if (a[flag] !== undefined) throw new UsageError(`--${flag} takes effect only with --save-result`);
+    }
+    return undefined;
+  }
+  const percentiles = parseList(a['metric-percentiles'])?.map((p) => {
+    const x = Number(p);
+    if (!(x > 0 && x <= 100)) throw new UsageError(`--metric-percentiles takes numbers in (0, 100], got '${p}'`);
+    return x;
+  });
+  const metrics = parseList(a['percentile-metrics']);
+  for (const m of metrics ?? []) {
+    if (!['ttft', 'tpot', 'itl', 'e2el'].includes(m)) throw new UsageError(`--percentile-metrics takes ttft, tpot, itl and e2el, got '${m}'`);
+  }
+  return {
+    percentile_metrics: metrics,
+    metric_percentiles: percentiles,
+    label: a.label,
+    metadata: parseMetadata(a.metadata),
+    save_detailed: a['save-detailed'],
+  };
+}
+
 /** The config keys that simulate and compare share, from their flags; undefined flags leave the config file's. */
 export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, unknown> {
+  const rates = parseRequestRates(a['request-rate']);
+  const caps = parseMaxConcurrency(a['max-concurrency']);
   return {
+    sweep: rates.sweep || caps.sweep ? { request_rate: rates.sweep, max_concurrency: caps.sweep } : undefined,
     model: a.model,
     xpu: a.xpu,
     dtype: { weights: a['weight-dtype'], kv_cache: a['kv-cache-dtype'] },
@@ -87,7 +192,9 @@ export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, 
     },
     workload: {
       num_requests: a['num-requests'],
-      request_rate: parseRequestRate(a['request-rate']),
+      request_rate: rates.one,
+      max_concurrency: caps.one,
+      random_range_ratio: a['random-range-ratio'],
       burstiness: a.burstiness,
       input_len: parseLength('--input-len', a['input-len']),
       output_len: parseLength('--output-len', a['output-len']),

@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import type { CliIo } from './io.ts';
 
 /** An in-memory CliIo for tests: captures stdout and stderr, reads real files, keeps written files. */
-export function createTestIo(options: { isTty?: boolean } = {}) {
+export function createTestIo(options: { isTty?: boolean; threads?: number } = {}) {
   let stdout = '';
   let stderr = '';
   const written = new Map<string, string>();
@@ -22,6 +22,7 @@ export function createTestIo(options: { isTty?: boolean } = {}) {
     },
     isTty: options.isTty ?? false,
     now: () => new Date('2026-11-24T00:00:00Z'),
+    threads: options.threads ?? 1,
   };
   return {
     io,

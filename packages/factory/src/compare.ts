@@ -189,6 +189,7 @@ export async function compareLayouts(
         kvCacheBlocksPerReplica: p.kvCacheBlocks,
         scheduler,
         router: cluster.router as RouterName,
+        maxConcurrency: config.workload.max_concurrency,
       });
       rows.push(row(label, layout, summarizeSimulation(result, slo), null));
     } else {
@@ -204,6 +205,7 @@ export async function compareLayouts(
         kvTransfer: kvTransferSettings(cluster, kvBytesPerToken),
         router: cluster.router as RouterName,
         requests,
+        maxConcurrency: config.workload.max_concurrency,
       });
       const s = summarizeDisaggregatedSimulation(result, slo);
       rows.push(row(label, layout, s, s));

@@ -63,8 +63,29 @@ export const SimulationConfigSchema = z.strictObject({
       trace: z.string().optional(),
       /** With a trace: keep its lengths but draw this many requests at request_rate instead of replaying. */
       trace_sample: z.boolean().default(false),
+      /**
+       * At most this many requests outstanding (vLLM bench's `--max-concurrency`); with request_rate
+       * "inf" a closed loop. None by default.
+       */
+      max_concurrency: z.number().int().positive().optional(),
+      /**
+       * vLLM's `--random-range-ratio` r: a fixed input_len or output_len L becomes uniform on
+       * [floor(L(1-r)), ceil(L(1+r))] (v0.11 `RandomDataset.sample`); 0 keeps it fixed.
+       */
+      random_range_ratio: z.number().min(0).lt(1).default(0),
     })
     .prefault({}),
+  /**
+   * Several simulations at once, as vLLM's benchmark sweeps: one run per request rate and per
+   * concurrency (every pair when both are given), each otherwise the same config.
+   */
+  sweep: z
+    .object({
+      request_rate: z.array(requestRate).min(1).optional(),
+      max_concurrency: z.array(z.number().int().positive()).min(1).optional(),
+    })
+    .strict()
+    .optional(),
   performance_model: PerformanceModelConfigSchema.prefault({}),
   goodput: z
     .strictObject({ ttft: z.number().positive().optional(), tpot: z.number().positive().optional(), e2el: z.number().positive().optional() })

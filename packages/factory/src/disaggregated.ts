@@ -71,6 +71,7 @@ export async function runDisaggregatedSimulation(
     kvTransfer: kvTransferSettings(cluster, kvBytesPerToken),
     router: { prefill: cluster.prefill_router ?? cluster.router, decode: cluster.decode_router ?? cluster.router },
     requests,
+    maxConcurrency: config.workload.max_concurrency,
     onProgress: options.onProgress,
   });
   return {

@@ -15,6 +15,20 @@ export {
 export { createPerformanceModel, type CreatePerformanceModelOptions } from './performance-model.ts';
 export { loadCalibration } from './calibration-file.ts';
 export { setUpSimulation, runSimulation, type SimulationSetup, type SimulationRun } from './simulation.ts';
+export { expandSweep, describeRun, runDevices, runSweepPoint, formatSweepTable, vllmResultOf, type SweepPointResult } from './sweep.ts';
+export {
+  SERVE_PERCENTILE_METRICS,
+  VllmResultOptionsSchema,
+  buildVllmServeResult,
+  defaultVllmResultFilename,
+  formatTrafficHeader,
+  formatVllmDate,
+  peakConcurrentRequests,
+  type ServePercentileMetric,
+  type VllmResultOptions,
+  type VllmResultOptionsInput,
+  type VllmResultSource,
+} from './vllm-result.ts';
 export { computeStep, describeModels, describeXpus, type StepRequest, type StepReport, type ModelListing, type XpuListing } from './step.ts';
 export { annotatePoints, type MeasuredStep } from './annotate.ts';
 export { calibrateFromFiles, checkCalibrationDrift, loadMeasurements, type CalibrationRequest, type CalibrationOutcome } from './calibrate.ts';
@@ -60,7 +74,7 @@ export {
 } from '@llm-sim/benchmark';
 export { startEmulator, type StartEmulatorOptions, type RunningEmulator } from './serve.ts';
 export { measureEndpoint, type MeasureRequest } from './measure.ts';
-export { renderSimulationRunReport, renderCalibrationOutcomeReport } from './report.ts';
+export { renderSimulationRunReport, renderCalibrationOutcomeReport, renderSweepReport } from './report.ts';
 export { ClusterConfigSchema, type ClusterConfig } from './cluster-config.ts';
 export { runDisaggregatedSimulation, kvTransferSettings, type DisaggregatedRun } from './disaggregated.ts';
 export { setUpPool, type PoolLayout, type PoolSetup } from './pool-setup.ts';

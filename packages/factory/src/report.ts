@@ -1,7 +1,7 @@
 import type { CalibrationOutcome } from './calibrate.ts';
 import type { DisaggregatedRun } from './disaggregated.ts';
 import type { SimulationRun } from './simulation.ts';
-import { renderCalibrationReport, renderSimulationReport } from '@llm-sim/report';
+import { renderCalibrationReport, renderSimulationReport, renderSweepReport as renderSweepPage } from '@llm-sim/report';
 
 const finiteMs = (seconds: Float64Array): number[] => {
   const out: number[] = [];
@@ -135,5 +135,35 @@ export function renderCalibrationOutcomeReport(outcome: CalibrationOutcome): str
     fitted: { prefill: fit.prefill?.figures, decode: fit.decode?.figures },
     points,
     fit: [fit.prefill, fit.decode].flatMap((f) => (f ? [{ phase: f.phase, mape: f.mape, r2: Math.min(1, f.r2), points: f.points.length, maxAbsoluteRelativeError: f.maxAbsoluteRelativeError }] : [])),
+  });
+}
+
+/** The sweep report from the records `describeRun` gives, one per simulation, in sweep order. */
+export function renderSweepReport(records: readonly Record<string, unknown>[]): string {
+  const n = (r: Record<string, unknown>, k: string) => (typeof r[k] === 'number' ? (r[k] as number) : 0);
+  const rates = new Set(records.map((r) => String(r.request_rate)));
+  const caps = new Set(records.map((r) => String(r.max_concurrency)));
+  const first = records[0] ?? {};
+  return renderSweepPage({
+    title: `${String(first.model)} sweep: ${records.length} simulations`,
+    subtitle: `${String(first.xpu ?? `${String(first.prefill_xpu)} / ${String(first.decode_xpu)}`)}, ${String(first.num_devices)} device(s), ${String(first.performance_model)} performance model`,
+    points: records.map((r) => ({
+      label: [rates.size > 1 || caps.size === 1 ? `rate ${String(r.request_rate)}` : '', caps.size > 1 ? `C=${String(r.max_concurrency)}` : ''].filter(Boolean).join(' '),
+      requestThroughput: n(r, 'request_throughput'),
+      outputThroughputPerDevice: n(r, 'output_throughput_per_device'),
+      outputThroughputPerUser: n(r, 'output_throughput_per_user'),
+      meanTtftMs: n(r, 'mean_ttft_ms'),
+      p99TtftMs: n(r, 'p99_ttft_ms'),
+      meanTpotMs: n(r, 'mean_tpot_ms'),
+      p99TpotMs: n(r, 'p99_tpot_ms'),
+      meanE2elMs: n(r, 'mean_e2el_ms'),
+      p99E2elMs: n(r, 'p99_e2el_ms'),
+    })),
+    configuration: [
+      { key: 'model', value: String(first.model) },
+      { key: 'request rates', value: [...rates].join(', ') },
+      { key: 'max concurrency', value: [...caps].map((c) => (c === 'null' ? 'none' : c)).join(', ') },
+      { key: 'burstiness', value: n(first, 'burstiness') },
+    ],
   });
 }

@@ -68,6 +68,7 @@ export async function runSimulation(
       maxModelLen: setup.maxModelLen,
     },
     router: config.cluster.router as RouterName,
+    maxConcurrency: config.workload.max_concurrency,
     onProgress,
   });
   return { ...setup, result, summary: summarizeSimulation(result, config.goodput) };

@@ -2,8 +2,12 @@ import { arrivalForRate, generateRequests, parseTraceCsv, sampleRequestsFrom, ty
 import type { SimulationConfig } from './config.ts';
 import { readText, type ReadTextFile } from './file-access.ts';
 
-const asDistribution = (v: number | LengthDistribution): LengthDistribution =>
-  typeof v === 'number' ? { kind: 'fixed', value: v } : v;
+/** A length setting as a distribution; a plain number spread by vLLM's `--random-range-ratio`. */
+function asDistribution(v: number | LengthDistribution, rangeRatio: number): LengthDistribution {
+  if (typeof v !== 'number') return v;
+  if (rangeRatio === 0) return { kind: 'fixed', value: v };
+  return { kind: 'uniform', min: Math.max(1, Math.floor(v * (1 - rangeRatio))), max: Math.ceil(v * (1 + rangeRatio)) };
+}
 
 /** The config's workload as a request set (the same rules as `runSimulation`). */
 export async function buildWorkloadRequests(config: SimulationConfig, readTextFile: ReadTextFile): Promise<RequestSet> {
@@ -14,7 +18,12 @@ export async function buildWorkloadRequests(config: SimulationConfig, readTextFi
     return w.trace_sample ? sampleRequestsFrom(trace, w.num_requests, arrival, config.seed) : trace;
   }
   return generateRequests(
-    { numRequests: w.num_requests, arrival, inputLength: asDistribution(w.input_len), outputLength: asDistribution(w.output_len) },
+    {
+      numRequests: w.num_requests,
+      arrival,
+      inputLength: asDistribution(w.input_len, w.random_range_ratio),
+      outputLength: asDistribution(w.output_len, w.random_range_ratio),
+    },
     config.seed,
   );
 }

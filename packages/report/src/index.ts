@@ -23,3 +23,11 @@ export {
 export { ConfigurationEntrySchema, type ConfigurationEntry } from './common-schemas.ts';
 export { renderSimulationReport } from './render-simulation-report.ts';
 export { renderCalibrationReport } from './render-calibration-report.ts';
+export {
+  SweepPointSchema,
+  SweepReportInputSchema,
+  renderSweepReport,
+  type SweepPoint,
+  type SweepReportInput,
+  type SweepReportInputInput,
+} from './render-sweep-report.ts';

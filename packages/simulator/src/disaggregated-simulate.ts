@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { KvLink } from './disaggregated-kv-link.ts';
 import { createDisaggregatedRouter, type DisaggregatedRouter } from './disaggregated-router.ts';
+import { ArrivalGate } from './arrival-gate.ts';
 import { SimulatorError, formatIssues } from './errors.ts';
 import { IntDeque } from './int-deque.ts';
 import { MinHeap } from './min-heap.ts';
@@ -45,6 +46,8 @@ export const DisaggregatedSettingsSchema = z.object({
   timeSeriesCapacity: z.number().int().min(4).default(2048),
   breakdownSampleInterval: z.number().int().positive().default(64),
   itlRelativeAccuracy: z.number().positive().max(0.1).default(1e-4),
+  /** As `SimulationSettingsSchema.maxConcurrency`: vLLM bench's `--max-concurrency`. */
+  maxConcurrency: z.number().int().positive().optional(),
 });
 
 export interface PoolOptions {
@@ -65,6 +68,7 @@ export interface DisaggregatedSimulationOptions {
   readonly timeSeriesCapacity?: number;
   readonly breakdownSampleInterval?: number;
   readonly itlRelativeAccuracy?: number;
+  readonly maxConcurrency?: number;
   readonly onProgress?: (done: number, total: number) => void;
 }
 
@@ -166,6 +170,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
   let lastChangeSeconds = n > 0 ? table.arrivalSeconds[0] : 0;
   let endSeconds = lastChangeSeconds;
   let done = 0;
+  const gate = new ArrivalGate(table.arrivalSeconds, settings.maxConcurrency);
   const changeInSystem = (timeSeconds: number, delta: number): void => {
     inSystemIntegral += inSystem * (timeSeconds - lastChangeSeconds);
     lastChangeSeconds = timeSeconds;
@@ -233,6 +238,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
         performanceModel: decodePool.performanceModel,
         onFinish: (_id, timeSeconds) => {
           changeInSystem(timeSeconds, -1);
+          gate.release(timeSeconds);
           done++;
           if (timeSeconds > endSeconds) endSeconds = timeSeconds;
         },
@@ -295,12 +301,11 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
   const limits = failureLimits(settings.prefillPool, settings.decodePool);
   const series = new MultiSeries(['batchSize', 'runningRequests', 'waitingRequests', 'kvCacheUtilization'], settings.timeSeriesCapacity);
   const totalBlocks = P * settings.prefillPool.kvCacheBlocks + D * settings.decodePool.kvCacheBlocks;
-  let nextArrival = 0;
   let eventsSinceProgress = 0;
 
   for (;;) {
     const eventTime = heap.peekKey();
-    const arrivalTime = nextArrival < n ? table.arrivalSeconds[nextArrival] : Infinity;
+    const arrivalTime = gate.nextSeconds();
     const now = Math.min(eventTime, arrivalTime);
     if (now === Infinity) break;
     while (heap.size > 0 && heap.peekKey() === now) {
@@ -328,13 +333,14 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
         markDirty(P + d);
       }
     }
-    while (nextArrival < n && table.arrivalSeconds[nextArrival] === now) {
-      const id = nextArrival++;
+    while (gate.nextSeconds() === now) {
+      const id = gate.take(now);
       const reason = limits(table.inputTokens[id], table.outputTokens[id]);
       if (reason !== undefined) {
         table.state[id] = RequestState.failed;
         table.failureReason[id] = FAILURE_REASONS.indexOf(reason);
         table.finishSeconds[id] = now;
+        gate.release(now);
         done++;
         if (now > endSeconds) endSeconds = now;
         continue;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { ArrivalGate } from './arrival-gate.ts';
 import { SimulatorError, formatIssues } from './errors.ts';
 import { MinHeap } from './min-heap.ts';
 import type { OperatorName, PerformanceModel } from './performance-model.ts';
@@ -31,6 +32,11 @@ export const SimulationSettingsSchema = z.object({
   breakdownSampleInterval: z.number().int().positive().default(64),
   /** Relative accuracy of the ITL quantiles (count, mean and std are exact). */
   itlRelativeAccuracy: z.number().positive().max(0.1).default(1e-4),
+  /**
+   * At most this many requests outstanding, as `vllm bench serve --max-concurrency` (see
+   * `ArrivalGate`); none by default. With all-at-once arrivals it is a closed loop.
+   */
+  maxConcurrency: z.number().int().positive().optional(),
 });
 
 export interface SimulationOptions {
@@ -45,6 +51,7 @@ export interface SimulationOptions {
   readonly timeSeriesCapacity?: number;
   readonly breakdownSampleInterval?: number;
   readonly itlRelativeAccuracy?: number;
+  readonly maxConcurrency?: number;
   /** Called every few thousand events, and at the end, with requests done (completed or failed) and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -164,8 +171,10 @@ export function simulate(options: SimulationOptions): SimulationResult {
     lastChangeSeconds = timeSeconds;
     inSystem += delta;
   };
+  const gate = new ArrivalGate(table.arrivalSeconds, settings.maxConcurrency);
   const onFinish = (_id: number, timeSeconds: number): void => {
     changeInSystem(timeSeconds, -1);
+    gate.release(timeSeconds);
     done++;
     if (timeSeconds > endSeconds) endSeconds = timeSeconds;
   };
@@ -201,12 +210,11 @@ export function simulate(options: SimulationOptions): SimulationResult {
       dirtyList.push(r);
     }
   };
-  let nextArrival = 0;
   let eventsSinceProgress = 0;
 
   for (;;) {
     const stepTime = stepEvents.peekKey();
-    const arrivalTime = nextArrival < n ? table.arrivalSeconds[nextArrival] : Infinity;
+    const arrivalTime = gate.nextSeconds();
     const now = Math.min(stepTime, arrivalTime);
     if (now === Infinity) break;
     while (stepEvents.size > 0 && stepEvents.peekKey() === now) {
@@ -214,8 +222,8 @@ export function simulate(options: SimulationOptions): SimulationResult {
       replicas[r].completeStep(now);
       markDirty(r);
     }
-    while (nextArrival < n && table.arrivalSeconds[nextArrival] === now) {
-      const id = nextArrival++;
+    while (gate.nextSeconds() === now) {
+      const id = gate.take(now);
       const input = table.inputTokens[id];
       const output = table.outputTokens[id];
       // The KV cache holds the prompt and every output token but the last (never fed back).
@@ -231,6 +239,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
         table.state[id] = RequestState.failed;
         table.failureReason[id] = FAILURE_REASONS.indexOf(reason);
         table.finishSeconds[id] = now;
+        gate.release(now);
         done++;
         if (now > endSeconds) endSeconds = now;
         continue;

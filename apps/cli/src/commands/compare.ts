@@ -2,7 +2,7 @@ import { compareLayouts, formatComparison, mergeConfig, parseLayout, parseSimula
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
-import { UsageError, sharedFlagsToConfig } from '../options.ts';
+import { UsageError, sharedFlagsToConfig, withVllmTrafficFlags } from '../options.ts';
 
 type CompareArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean };
 
@@ -28,7 +28,7 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
     command: 'compare',
     describe: 'Run one workload on aggregated and disaggregated (xPyD) layouts of the same devices, side by side',
     builder: (y) =>
-      y
+      withVllmTrafficFlags(y)
         .option('model', { type: 'string', describe: 'catalog model name or alias (see `llm-sim models`), or a path to a config.json' })
         .option('xpu', { type: 'string', describe: 'catalog xpu name or alias (see `llm-sim xpus`), or a path to an xpu JSON file' })
         .option('num-devices', { type: 'number', describe: 'devices every layout uses, e.g. 8' })
@@ -69,6 +69,7 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
       const numDevices = Number(args['num-devices']);
       if (!Number.isInteger(numDevices) || numDevices < 1) throw new UsageError(`--num-devices must be a positive integer, got '${String(args['num-devices'])}'`);
       const config = parseSimulationConfig(mergeConfig(flagsToConfig(args)), 'flags');
+      if (config.sweep) throw new UsageError('compare runs one traffic setting: give --request-rate and --max-concurrency one value each (simulate sweeps lists)');
       const progress = createProgress(ctx.io, { enabled: !args.json && !args.quiet, label: 'layouts' });
       let report;
       try {

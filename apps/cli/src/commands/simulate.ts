@@ -1,6 +1,15 @@
+import path from 'node:path';
 import {
   findMaxRate,
+  defaultVllmResultFilename,
+  describeRun,
+  expandSweep,
   formatBenchmarkSummary,
+  formatSweepTable,
+  formatTrafficHeader,
+  renderSweepReport,
+  vllmResultOf,
+  type SimulationConfig,
   mergeConfig,
   parseSimulationConfig,
   renderSimulationRunReport,
@@ -13,7 +22,8 @@ import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { formatRequestsCsv, formatRequestsJsonl, formatTimeSeriesCsv } from '../exports.ts';
-import { UsageError, sharedFlagsToConfig, withModelAndXpu } from '../options.ts';
+import { runSweepTasks } from '../parallel-sweep.ts';
+import { UsageError, resultFileOptionsFromFlags, sharedFlagsToConfig, withModelAndXpu, withVllmResultFlags, withVllmTrafficFlags } from '../options.ts';
 
 type SimulateArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean; config?: string };
 
@@ -44,7 +54,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
     command: ['simulate', '$0'],
     describe: 'Simulate serving a workload and report what `vllm bench serve` would (the default command)',
     builder: (y) =>
-      withModelAndXpu(y)
+      withVllmResultFlags(withVllmTrafficFlags(withModelAndXpu(y)))
         .option('config', { type: 'string', describe: 'JSON config with the same settings (flags override it)' })
         .option('cluster', { type: 'string', choices: ['aggregated', 'disaggregated'], describe: 'prefill and decode on the same instances, or split into two pools (default aggregated)' })
         .option('prefill-instances', { type: 'number', describe: 'disaggregated: instances in the prefill pool (default 1)' })
@@ -59,7 +69,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         .option('num-replicas', { type: 'number', describe: 'model instances behind the router (default 1)' })
         .option('router', { type: 'string', choices: ['round-robin', 'least-outstanding', 'least-kv-cache'], describe: 'how requests are spread over replicas (default round-robin)' })
         .option('num-requests', { type: 'number', describe: 'requests to send (default 1000)' })
-        .option('request-rate', { type: 'string', describe: 'requests per second, or inf to send all at once (default inf)' })
+        .option('request-rate', { type: 'string', describe: 'requests per second, or inf to send all at once (default inf); a list 1,2,4 runs one simulation each' })
         .option('burstiness', { type: 'number', describe: "gamma arrivals' shape as vLLM's --burstiness: 1 is Poisson, lower is burstier (default 1)" })
         .option('input-len', { type: 'string', describe: 'prompt tokens: N, uniform:MIN:MAX or normal:MEAN:STD (default 1024)' })
         .option('output-len', { type: 'string', describe: 'output tokens: N, uniform:MIN:MAX or normal:MEAN:STD (default 128)' })
@@ -89,48 +99,50 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         throw new UsageError('simulate needs --model and --xpu (or a --config file with "model" and "xpu"); see `llm-sim models` and `llm-sim xpus`');
       }
       const config = parseSimulationConfig(merged, args.config ? `config '${args.config}' with flags` : 'flags');
+      const resultOptions = resultFileOptionsFromFlags(args);
       if (args['find-max-rate']) {
         await printMaxRate(ctx, args, config);
         return;
       }
+      if (config.sweep) {
+        await runSweep(ctx, args, config, resultOptions);
+        return;
+      }
       const progress = createProgress(ctx.io, { enabled: !args.json && !args.quiet, label: 'requests' });
-      if (config.cluster.type === 'disaggregated') {
-        let run: DisaggregatedRun;
-        try {
-          run = await runDisaggregatedSimulation(config, config.cluster, ctx.io.readTextFile, { onProgress: progress.update });
-        } finally {
-          progress.stop();
-        }
-        await writeExports(ctx, args, run);
-        if (args.json) {
-          ctx.io.stdout(`${JSON.stringify({ ...run.summary, model: run.model.name, prefill_xpu: run.prefill.xpu.name, decode_xpu: run.decode.xpu.name, prefill_tp: run.prefill.tp, decode_tp: run.decode.tp, performance_model: config.performance_model.model_type }, null, 2)}\n`);
-          return;
-        }
+      let run: SimulationRun | DisaggregatedRun;
+      try {
+        run =
+          config.cluster.type === 'disaggregated'
+            ? await runDisaggregatedSimulation(config, config.cluster, ctx.io.readTextFile, { onProgress: progress.update })
+            : await runSimulation(config, ctx.io.readTextFile, progress.update);
+      } finally {
+        progress.stop();
+      }
+      await writeExports(ctx, args, run);
+      if (resultOptions) {
+        const now = ctx.io.now();
+        const path = resultPath(args, defaultVllmResultFilename(config, run.model.name, now, resultOptions.label as string | undefined));
+        await ctx.io.writeTextFile(path, `${JSON.stringify(vllmResultOf(run, now, resultOptions))}\n`);
+      }
+      if (args.json) {
+        ctx.io.stdout(`${JSON.stringify(describeRun(run), null, 2)}\n`);
+        return;
+      }
+      if ('prefill' in run) {
         const s = run.summary;
         ctx.io.stdout(
           `disaggregated: ${config.cluster.prefill_instances} prefill x ${run.prefill.xpu.name} tp=${run.prefill.tp}, ${config.cluster.decode_instances} decode x ${run.decode.xpu.name} tp=${run.decode.tp}\n` +
             `KV transfer: mean ${s.mean_kv_transfer_ms.toFixed(2)} ms, p99 ${s.p99_kv_transfer_ms.toFixed(2)} ms; utilisation: prefill ${(100 * s.prefill_utilization).toFixed(1)}%, decode ${(100 * s.decode_utilization).toFixed(1)}%\n\n`,
         );
-        ctx.io.stdout(formatBenchmarkSummary(s));
-        return;
+      } else {
+        const p = run.memoryPlan;
+        ctx.io.stdout(
+          `${run.performanceModel.describe()}\n` +
+            `memory per device: weights ${(p.weightBytesPerDevice / 1e9).toFixed(1)} GB, KV cache ${(p.kvCacheBytesAvailablePerDevice / 1e9).toFixed(1)} GB ` +
+            `(${p.maxKvCacheTokens.toLocaleString('en-US')} tokens, ${run.kvCacheBlocksPerReplica.toLocaleString('en-US')} blocks) x ${config.cluster.num_replicas} replica(s)\n\n`,
+        );
       }
-      let run: SimulationRun;
-      try {
-        run = await runSimulation(config, ctx.io.readTextFile, progress.update);
-      } finally {
-        progress.stop();
-      }
-      await writeExports(ctx, args, run);
-      if (args.json) {
-        ctx.io.stdout(`${JSON.stringify({ ...run.summary, model: run.model.name, xpu: run.xpu.name, tp: config.parallelism.tp, pp: config.parallelism.pp, performance_model: config.performance_model.model_type }, null, 2)}\n`);
-        return;
-      }
-      const p = run.memoryPlan;
-      ctx.io.stdout(
-        `${run.performanceModel.describe()}\n` +
-          `memory per device: weights ${(p.weightBytesPerDevice / 1e9).toFixed(1)} GB, KV cache ${(p.kvCacheBytesAvailablePerDevice / 1e9).toFixed(1)} GB ` +
-          `(${p.maxKvCacheTokens.toLocaleString('en-US')} tokens, ${run.kvCacheBlocksPerReplica.toLocaleString('en-US')} blocks) x ${config.cluster.num_replicas} replica(s)\n\n`,
-      );
+      ctx.io.stdout(formatTrafficHeader(config));
       ctx.io.stdout(formatBenchmarkSummary(run.summary));
     },
   };
@@ -155,6 +167,59 @@ async function printMaxRate(ctx: CliContext, args: SimulateArgs, config: Paramet
   }
   ctx.io.stdout(`max request rate meeting ${slo} for ${percentile}% of requests: ${found.maxRate.toFixed(3)} req/s\nrates tried: ${tried}\n\n`);
   ctx.io.stdout(formatBenchmarkSummary(found.best.summary));
+}
+
+/** `--result-dir` joined with the file name, as vLLM does. */
+function resultPath(args: SimulateArgs, defaultName: string): string {
+  const name = (args['result-filename'] as string | undefined) ?? defaultName;
+  const dir = args['result-dir'] as string | undefined;
+  return dir ? path.join(dir, name) : name;
+}
+
+/**
+ * One simulation per value of a sweep, on worker threads: one table row each (`--json`: an array of
+ * result objects), a vLLM result file each (or one per line in `--result-filename`), and with
+ * `--report` the sweep report.
+ */
+async function runSweep(ctx: CliContext, args: SimulateArgs, config: SimulationConfig, resultOptions: Record<string, unknown> | undefined): Promise<void> {
+  for (const flag of ['output-requests', 'output-timeseries']) {
+    if (args[flag] !== undefined) throw new UsageError(`--${flag} writes one run's requests; give --request-rate and --max-concurrency one value each to use it`);
+  }
+  const configs = expandSweep(config);
+  const now = ctx.io.now();
+  const progress = createProgress(ctx.io, { enabled: !args.json && !args.quiet, label: 'simulations' });
+  let points;
+  try {
+    points = await runSweepTasks(
+      configs.map((c) => ({ config: c, resultFile: resultOptions ? { dateTime: now, options: resultOptions } : undefined })),
+      { threads: ctx.io.threads, readTextFile: ctx.io.readTextFile, onDone: progress.update },
+    );
+  } finally {
+    progress.stop();
+  }
+  const records = points.map((p) => p.record);
+  if (resultOptions) {
+    const label = resultOptions.label as string | undefined;
+    if (args['result-filename'] !== undefined) {
+      await ctx.io.writeTextFile(resultPath(args, ''), points.map((p) => `${JSON.stringify(p.vllmResult)}\n`).join(''));
+    } else {
+      for (const [i, p] of points.entries()) {
+        await ctx.io.writeTextFile(resultPath(args, defaultVllmResultFilename(configs[i], String(records[i].model), now, label)), `${JSON.stringify(p.vllmResult)}\n`);
+      }
+    }
+  }
+  const reportPath = args.report as string | undefined;
+  if (reportPath) await ctx.io.writeTextFile(reportPath, renderSweepReport(records));
+  if (args.json) {
+    ctx.io.stdout(`${JSON.stringify(records, null, 2)}\n`);
+    return;
+  }
+  const first = records[0];
+  ctx.io.stdout(
+    `sweep: ${configs.length} simulations of ${String(first.model)} (${config.workload.trace ?? `${config.workload.num_requests} requests`}), ` +
+      `burstiness ${config.workload.burstiness}\n\n`,
+  );
+  ctx.io.stdout(formatSweepTable(records));
 }
 
 async function readConfigFile(ctx: CliContext, path: string): Promise<unknown> {
