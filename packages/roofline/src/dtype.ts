@@ -25,6 +25,8 @@ export const DtypeConfigSchema = z.object({
   weights: DtypeSchema.default('bf16'),
   activations: DtypeSchema.default('bf16'),
   kvCache: DtypeSchema.default('bf16'),
+  /** Routed experts' weights when they differ from the rest (gpt-oss: MXFP4 experts, bf16 attention). */
+  experts: DtypeSchema.optional(),
 });
 export type DtypeConfig = z.infer<typeof DtypeConfigSchema>;
 
@@ -38,4 +40,17 @@ export function computeDtype(dtypes: DtypeConfig): Dtype {
   const order: Dtype[] = ['fp32', 'bf16', 'fp16', 'fp8', 'int8', 'fp4', 'mxfp4', 'int4'];
   const rank = (d: Dtype) => order.indexOf(d);
   return rank(dtypes.weights) < rank(dtypes.activations) ? dtypes.weights : dtypes.activations;
+}
+
+/** The routed experts' weight dtype: their own when set, else the weights'. */
+export function expertWeightDtype(dtypes: DtypeConfig): Dtype {
+  return dtypes.experts ?? dtypes.weights;
+}
+
+/**
+ * Bytes per element of the weights quantisation leaves alone: embeddings, lm_head, norms and routers stay in
+ * 16 bits in vLLM's fp8/int4/MXFP4 checkpoints (they are only as wide as the weights when those are wider).
+ */
+export function unquantizedWeightBytes(dtypes: DtypeConfig): number {
+  return Math.max(2, bytesPerElement(dtypes.weights));
 }

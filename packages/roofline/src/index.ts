@@ -6,6 +6,8 @@ export {
   DEFAULT_DTYPES,
   bytesPerElement,
   computeDtype,
+  expertWeightDtype,
+  unquantizedWeightBytes,
   type Dtype,
   type DtypeConfig,
 } from './dtype.ts';
@@ -14,7 +16,11 @@ export {
   parseHuggingFaceConfig,
   countParameters,
   kvCacheBytesPerToken,
+  kvCacheBytesForContext,
+  modelDtypes,
   isMoe,
+  isMla,
+  SUPPORTED_ARCHITECTURES,
   type ModelSpec,
   type HuggingFaceConfig,
   type ParameterCount,
@@ -54,6 +60,7 @@ export {
   COMPUTE_OPERATORS,
   StepWorkCounter,
   countStepWork,
+  windowedPairs,
   type StepWork, type OperatorWork, type ComputeOperator } from './step-work.ts';
 export {
   RooflinePerformanceModel,
@@ -66,6 +73,7 @@ export {
   type EffectiveRoofline,
   type RooflineModelOptions,
 } from './roofline-model.ts';
+export { deviceShard, type DeviceShard } from './device-shard.ts';
 export {
   planMemory,
   assertFits,

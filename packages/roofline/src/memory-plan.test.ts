@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { getModel } from './model-catalog.ts';
+import { kvCacheBytesForContext } from './model-spec.ts';
 import { assertFits, planMemory } from './memory-plan.ts';
 import { getXpu } from './xpu-catalog.ts';
 
@@ -57,5 +58,39 @@ describe('planMemory', () => {
     const pp2 = planMemory({ model: getModel('llama-2-70b'), xpu: getXpu('a100-80gb'), parallelism: { tp: 2, pp: 2 } });
     expect(pp2.kvCacheBytesPerTokenPerDevice).toBe(pp1.kvCacheBytesPerTokenPerDevice / 2);
     expect(pp2.weightBytesPerDevice).toBeLessThan(pp1.weightBytesPerDevice * 0.51);
+  });
+
+  it('holds DeepSeek-V3 at tp=8 on H200 in fp8: 85.1 GB of weights and a 70,272-byte latent per token on every rank', () => {
+    const plan = assertFits(planMemory({ model: getModel('deepseek-v3'), xpu: getXpu('h200'), parallelism: { tp: 8 } }));
+    // Per layer and rank, fp8 (1 byte): q_a + kv_a whole, q_b, kv_b and o_proj split by 8; bf16 norms (2 bytes).
+    const attention = 7168 * 1536 + 7168 * 576 + (1536 * 128 * 192 + 512 * 128 * 256 + 128 * 128 * 7168) / 8 + (1536 + 512 + 2 * 7168) * 2;
+    const dense = attention + (3 * 7168 * 18432) / 8;
+    // 256 experts (each sliced by 8) and the shared one in fp8, the router and its bias in bf16.
+    const moe = attention + 257 * ((3 * 7168 * 2048) / 8) + (256 * 7168 + 256) * 2;
+    const edges = ((2 * 129280 * 7168) / 8 + 7168) * 2;
+    expect(plan.weightBytesPerDevice).toBe(3 * dense + 58 * moe + edges);
+    expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo(85.1, 1);
+    // MLA's cache is not sharded over tp: each rank keeps all 61 layers x (512 + 64) bf16 per token.
+    expect(plan.kvCacheBytesPerTokenPerDevice).toBe(61 * 576 * 2);
+  });
+  it('fits gpt-oss-120b on one H100 with MXFP4 experts (the 60.8 GiB checkpoint) and not in bf16', () => {
+    const model = getModel('gpt-oss-120b');
+    const mxfp4 = assertFits(planMemory({ model, xpu: getXpu('h100') }));
+    // The model card's checkpoint is 60.8 GiB: MXFP4 expert matrices, everything else bf16.
+    expect(mxfp4.weightBytesPerDevice / 1024 ** 3).toBeCloseTo(60.8, 1);
+    const bf16 = planMemory({ model, xpu: getXpu('h100'), dtypes: { weights: 'bf16' } });
+    expect(bf16.fits).toBe(false);
+    expect(bf16.weightBytesPerDevice / 1e9).toBeCloseTo(233.7, 1);
+  });
+  it('keeps Gemma 3\'s local layers to their 1024-token window: KV at 32k is the global layers\' full context plus the windows', () => {
+    const gemma = getModel('gemma-3-27b');
+    // 16 KV heads x 128 x (K and V) x bf16 per token and layer; 10 global layers hold 32,768 tokens, 52 local hold 1,024.
+    const perTokenLayer = 2 * 16 * 128 * 2;
+    expect(kvCacheBytesForContext(gemma, 32768)).toBe(perTokenLayer * (10 * 32768 + 52 * 1024));
+    expect(kvCacheBytesForContext(gemma, 32768) / 2 ** 30).toBeCloseTo(2.906, 3);
+    expect(kvCacheBytesForContext(gemma, 512)).toBe(perTokenLayer * 62 * 512);
+    // The plan prices a token at sequences of max_model_len: at 32k the local layers add 52/32 of a layer.
+    const plan = planMemory({ model: gemma, xpu: getXpu('h100'), maxModelLen: 32768 });
+    expect(plan.kvCacheBytesPerTokenPerDevice).toBe(perTokenLayer * (10 + 52 * (1024 / 32768)));
   });
 });

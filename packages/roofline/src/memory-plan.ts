@@ -1,7 +1,8 @@
-import { bytesPerElement, DEFAULT_DTYPES, type DtypeConfig } from './dtype.ts';
+import { deviceShard } from './device-shard.ts';
+import { bytesPerElement, expertWeightDtype, unquantizedWeightBytes, type DtypeConfig } from './dtype.ts';
 import { RooflineError } from './errors.ts';
-import { attentionParameters, moeLayerCount, type ModelSpec } from './model-spec.ts';
-import { kvHeadsPerDevice, SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
+import { isMla, modelDtypes, type ModelSpec } from './model-spec.ts';
+import { SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
 import type { XpuSpec } from './xpu-spec.ts';
 
 /**
@@ -22,6 +23,8 @@ export interface MemoryPlanOptions {
   /** Sequences per step, which sizes the logits buffer (vLLM's `--max-num-seqs`). */
   readonly maxNumSeqs?: number;
   readonly runtimeOverheadBytes?: number;
+  /** Longest sequence (vLLM's `--max-model-len`, default the model's max_position_embeddings): sizes windowed layers' share. */
+  readonly maxModelLen?: number;
 }
 
 export interface MemoryPlan {
@@ -41,27 +44,24 @@ export interface MemoryPlan {
   readonly xpu: string;
   readonly parallelism: ParallelismSpec;
   readonly gpuMemoryUtilization: number;
-}
-
-/** Per-layer weights of a layer with a dense MLP and of one with routed experts, before any split. */
-function layerWeights(model: ModelSpec): { dense: number; moe: number } {
-  const h = model.hiddenSize;
-  const common = attentionParameters(model) + 2 * h;
-  const dense = common + 3 * h * model.intermediateSize;
-  const shared = model.numSharedExperts > 0 ? 3 * h * model.sharedExpertIntermediateSize : 0;
-  const moe = common + model.numExperts * 3 * h * model.moeIntermediateSize + shared + h * model.numExperts;
-  return { dense, moe };
+  readonly maxModelLen: number;
 }
 
 /**
- * Where device memory goes for one model instance: weights split by tp (vocabulary-parallel embeddings and
- * lm_head, every expert kept: ep spreads experts over the same tp group) and by pp (the fullest stage
- * counts), activations of the largest step, runtime overhead, and what is left for the KV cache.
+ * Where device memory goes for one model instance: weights split as vLLM shards them (see deviceShard: tp splits
+ * heads, MLPs and every expert, ep spreads whole experts, MLA's down-projections and the routers are replicated,
+ * embeddings and lm_head are vocabulary-parallel) and by pp (the fullest stage counts), each tensor in its dtype
+ * (experts in theirs; embeddings, norms and routers in 16 bits), activations of the largest step, runtime
+ * overhead, and what is left for the KV cache.
+ *
+ * KV cache per token: MLA keeps one latent per token and layer, whole on every tp rank; ordinary attention keeps
+ * its rank's KV heads. Sliding-window and chunked layers keep at most their window per sequence, so their share
+ * of a token is priced at sequences of max_model_len: attentionWindow / maxModelLen of a full layer's.
  */
 export function planMemory(options: MemoryPlanOptions): MemoryPlan {
   const { model, xpu } = options;
   const parallelism = validateParallelism(model, { ...SINGLE_DEVICE, ...options.parallelism });
-  const dtypes = { ...DEFAULT_DTYPES, ...options.dtypes };
+  const dtypes = modelDtypes(model, options.dtypes);
   const utilization = options.gpuMemoryUtilization ?? 0.9;
   if (!(utilization > 0 && utilization <= 1)) {
     throw new RooflineError('INVALID_MEMORY_OPTIONS', `gpu_memory_utilization must be in (0, 1], got ${utilization}`);
@@ -70,35 +70,50 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
   if (!(Number.isInteger(maxTokens) && maxTokens > 0)) {
     throw new RooflineError('INVALID_MEMORY_OPTIONS', `max_num_batched_tokens must be a positive integer, got ${maxTokens}`);
   }
+  const maxModelLen = options.maxModelLen ?? model.maxPositionEmbeddings;
+  if (!(Number.isInteger(maxModelLen) && maxModelLen > 0)) {
+    throw new RooflineError('INVALID_MEMORY_OPTIONS', `max_model_len must be a positive integer, got ${maxModelLen}`);
+  }
   const maxSeqs = options.maxNumSeqs ?? 256;
   const runtime = options.runtimeOverheadBytes ?? DEFAULT_RUNTIME_OVERHEAD_BYTES;
   const { tp, pp } = parallelism;
   const wb = bytesPerElement(dtypes.weights);
+  const eb = bytesPerElement(expertWeightDtype(dtypes));
+  const pb = unquantizedWeightBytes(dtypes);
   const ab = bytesPerElement(dtypes.activations);
   const kb = bytesPerElement(dtypes.kvCache);
+  const shard = deviceShard(model, parallelism);
+  const h = model.hiddenSize;
 
   const layersPerStage = Math.ceil(model.numLayers / pp);
-  const moeLayers = moeLayerCount(model);
-  const { dense, moe } = layerWeights(model);
+  const common =
+    (shard.qkvWeights + shard.kvUpWeights + shard.oWeights) * wb + (shard.attentionPlainWeights + model.normsPerLayer * h) * pb;
+  const dense = common + shard.denseMlpWeights * wb;
+  const moe =
+    common +
+    shard.expertsPerDevice * (shard.expertWeights * eb + shard.expertBiasWeights * pb) +
+    shard.sharedExpertWeights * wb +
+    shard.routerWeights * pb;
   // The fullest stage: as many MoE layers as it can get.
-  const stageMoe = Math.min(layersPerStage, moeLayers);
+  const stageMoe = Math.min(layersPerStage, shard.moeLayers);
   const stageDense = layersPerStage - stageMoe;
-  const kvHeads = kvHeadsPerDevice(model, tp);
-  const kvReplicatedParams = (kvHeads * tp - model.numKeyValueHeads) * 2 * model.headDim * model.hiddenSize;
-  const stageLayerWeights = (stageDense * dense + stageMoe * moe + layersPerStage * kvReplicatedParams) / tp;
-  const embedding = (model.vocabSize * model.hiddenSize) / tp;
+  const stageLayerBytes = stageDense * dense + stageMoe * moe;
+  const embedding = shard.vocabPerDevice * h;
   // The last stage holds the final norm and lm_head (a copy of the embedding when tied and pp > 1).
-  const lastStage = (model.tieWordEmbeddings && pp === 1 ? 0 : embedding) + model.hiddenSize;
+  const lastStage = (model.tieWordEmbeddings && pp === 1 ? 0 : embedding) + h;
   const edgeWeights = pp === 1 ? embedding + lastStage : Math.max(embedding, lastStage);
-  const weightBytesPerDevice = (stageLayerWeights + edgeWeights) * wb;
+  const weightBytesPerDevice = stageLayerBytes + edgeWeights * pb;
 
-  const qkvOut = ((model.numAttentionHeads / tp) + 2 * kvHeads) * model.headDim;
-  const mlpOut = Math.max(model.intermediateSize, model.numExpertsPerToken * model.moeIntermediateSize) / tp;
+  const qkvOut = shard.qOutPerToken + shard.kvElementsPerToken + (isMla(model) ? shard.qHeads * (model.qkNopeHeadDim + model.vHeadDim) : 0);
+  const mlpOut = Math.max(shard.denseIntermediate, model.numExpertsPerToken * shard.expertIntermediate);
   // A few live tensors of the largest step (residual, normed input, qkv, gated MLP), and fp32 logits.
   const activationBytesPerDevice =
-    maxTokens * (3 * model.hiddenSize + qkvOut + 3 * mlpOut) * ab + (maxSeqs * model.vocabSize * 4) / tp;
+    maxTokens * (3 * h + qkvOut + 3 * mlpOut) * ab + (maxSeqs * model.vocabSize * 4) / tp;
 
-  const kvCacheBytesPerTokenPerDevice = 2 * layersPerStage * kvHeads * model.headDim * kb;
+  const stageShare = layersPerStage / model.numLayers;
+  const windowShare = Math.min(1, model.attentionWindow / maxModelLen);
+  const kvCacheBytesPerTokenPerDevice =
+    shard.kvElementsPerToken * kb * stageShare * (shard.fullAttentionLayers + shard.windowedLayers * windowShare);
   const usableBytesPerDevice = xpu.memoryBytes * utilization;
   const requiredBytesPerDevice = weightBytesPerDevice + activationBytesPerDevice + runtime;
   const kvCacheBytesAvailablePerDevice = Math.max(0, usableBytesPerDevice - requiredBytesPerDevice);
@@ -118,6 +133,7 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
     xpu: xpu.name,
     parallelism,
     gpuMemoryUtilization: utilization,
+    maxModelLen,
   };
 }
 

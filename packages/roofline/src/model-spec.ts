@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { bytesPerElement, DtypeSchema, type Dtype } from './dtype.ts';
+import { bytesPerElement, DtypeSchema, type Dtype, type DtypeConfig } from './dtype.ts';
 import { RooflineError, formatIssues } from './errors.ts';
 
 const positiveInt = z.number().int().positive();
@@ -401,4 +401,20 @@ export function kvCacheBytesForContext(model: ModelSpec, contextTokens: number, 
   const perLayerToken = kvCacheElementsPerTokenPerLayer(model) * bytesPerElement(kvCacheDtype);
   const windowed = Math.min(contextTokens, model.attentionWindow);
   return perLayerToken * (fullAttentionLayers(model) * contextTokens + model.windowedLayers * windowed);
+}
+
+/**
+ * The dtypes a model runs in: what the caller asks for, else the precision it is published in (DeepSeek-V3 and
+ * Kimi-K2: fp8 weights; gpt-oss: MXFP4 experts; the rest bf16), with bf16 activations and KV cache. Asking for
+ * weights alone sets the experts too (gpt-oss in bf16 is `{ weights: 'bf16' }`).
+ */
+export function modelDtypes(model: ModelSpec, overrides: Partial<DtypeConfig> = {}): DtypeConfig {
+  const weights = overrides.weights ?? model.weightsDtype;
+  const experts = overrides.experts ?? (overrides.weights !== undefined ? undefined : model.expertWeightsDtype);
+  return {
+    weights,
+    activations: overrides.activations ?? 'bf16',
+    kvCache: overrides.kvCache ?? 'bf16',
+    ...(experts !== undefined && experts !== weights ? { experts } : {}),
+  };
 }

@@ -1,7 +1,7 @@
 import { z } from 'zod';
-import { computeDtype, DEFAULT_DTYPES, type DtypeConfig } from './dtype.ts';
+import { computeDtype, type DtypeConfig } from './dtype.ts';
 import { RooflineError, formatIssues } from './errors.ts';
-import type { ModelSpec } from './model-spec.ts';
+import { modelDtypes, type ModelSpec } from './model-spec.ts';
 import { SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
 import {
   decodeBatch,
@@ -66,7 +66,7 @@ export class RooflinePerformanceModel {
     this.model = options.model;
     this.xpu = options.xpu;
     this.parallelism = validateParallelism(options.model, { ...SINGLE_DEVICE, ...options.parallelism });
-    this.dtypes = { ...DEFAULT_DTYPES, ...options.dtypes };
+    this.dtypes = modelDtypes(options.model, options.dtypes);
     if (options.efficiency) {
       const parsed = EffectiveRooflineSchema.safeParse(options.efficiency);
       if (!parsed.success) {

@@ -17,6 +17,7 @@ export interface StepBatch {
 export type OperatorName =
   | 'embedding'
   | 'qkv_proj'
+  | 'kv_up_proj'
   | 'attention'
   | 'o_proj'
   | 'mlp'
@@ -24,6 +25,7 @@ export type OperatorName =
   | 'norm'
   | 'lm_head'
   | 'communication'
+  | 'all_to_all'
   | 'pipeline'
   | 'overhead';
 

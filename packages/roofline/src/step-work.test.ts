@@ -90,3 +90,112 @@ describe('countStepWork', () => {
     );
   });
 });
+
+describe('DeepSeek-V3 at tp=8 on H200: MLA and fine-grained MoE against a hand calculation', () => {
+  const v3 = getModel('deepseek-v3');
+  const h200 = getXpu('h200');
+
+  it('prices a batch-64 decode at context 4096, operator by operator', () => {
+    // Per device at tp=8: 16 of 128 heads. Weights fp8 (1 byte) as published; embeddings, norms, router bf16.
+    // Activations and the KV cache bf16 (2 bytes). 61 layers: 3 dense, 58 with 256 experts (each 1/8 per rank).
+    const L = 61, T = 64, ctx = 4096, hq = 16;
+    const qkvWeights = 7168 * 1536 + 7168 * (512 + 64) + (1536 * 128 * (128 + 64)) / 8; // q_a, kv_a whole; q_b split
+    const kvUpWeights = (512 * 128 * (128 + 128)) / 8; // kv_b_proj, absorbed into q and the output in decode
+    const oWeights = (128 * 128 * 7168) / 8;
+    const expert = (3 * 7168 * 2048) / 8;
+    const router = 256 * 7168 + 256; // gate and e_score_correction_bias, replicated
+    const distinct = 256 * (1 - (1 - 8 / 256) ** 64); // experts the 64 tokens touch, expected
+    const pairs = T * (ctx + 1);
+    const normWidth = L * (2 * 7168 + 1536 + 512) + 7168;
+    const expected = {
+      embedding: { flops: 0, bytes: T * 7168 * 4 },
+      qkv_proj: { flops: 2 * T * qkvWeights * L, bytes: L * (qkvWeights + T * (7168 + hq * 192 + 576) * 2) },
+      kv_up_proj: { flops: 2 * T * kvUpWeights * L, bytes: L * (kvUpWeights + T * hq * (128 + 2 * 512 + 128) * 2) },
+      // Absorbed decode: each pair scores a 576-wide latent key and sums a 512-wide latent value per head.
+      attention: { flops: L * hq * (2 * 576 + 2 * 512) * pairs, bytes: L * ((pairs + T) * 576 * 2 + T * hq * (576 + 512) * 2) },
+      o_proj: { flops: 2 * T * oWeights * L, bytes: L * (oWeights + T * (hq * 128 + 7168) * 2) },
+      mlp: { flops: 3 * 2 * T * ((3 * 7168 * 18432) / 8), bytes: 3 * ((3 * 7168 * 18432) / 8 + T * (2 * 7168 + (3 * 18432) / 8) * 2) },
+      moe: {
+        flops: 58 * (2 * T * (8 * expert + expert) + 2 * T * router),
+        bytes: 58 * (distinct * expert + expert + router * 2 + T * (2 * 7168 + 3 * 8 * 256) * 2),
+      },
+      norm: { flops: 4 * T * normWidth, bytes: 2 * T * normWidth * 2 + normWidth * 2 },
+      lm_head: { flops: 2 * T * 16160 * 7168, bytes: 16160 * 7168 * 2 + T * (7168 + 16160) * 2 },
+    };
+    const work = countStepWork(v3, { tp: 8 }, {}, decodeBatch(T, ctx), h200);
+    for (const [name, { flops, bytes }] of Object.entries(expected)) {
+      expect(op(work, name).flops, name).toBeCloseTo(flops, -3);
+      expect(op(work, name).bytes, name).toBeCloseTo(bytes, -3);
+    }
+    // 123 ring all-reduces of 64 x 7168 bf16 plus the logits gather, over NVLink 4 (450 GB/s each way, 8 us).
+    const allReduce = T * 7168 * 2;
+    const comm = 123 * ((1.75 * allReduce) / 450e9 + 8e-6) + ((7 / 8) * T * 129280 * 2) / 450e9 + 8e-6;
+    expect(work.communicationSeconds).toBeCloseTo(comm, 12);
+
+    // The step: every operator memory-bound at bf16 peak 989.4 TFLOP/s and 4.8 TB/s, plus communication.
+    const step = new RooflinePerformanceModel({ model: v3, xpu: h200, parallelism: { tp: 8 } }).decodeTime(T, ctx);
+    let seconds = comm;
+    for (const { flops, bytes } of Object.values(expected)) seconds += Math.max(flops / 989.4e12, bytes / h200.memoryBandwidthBytesPerSecond);
+    expect(step.totalSeconds).toBeCloseTo(seconds, 9);
+    // Most of it is reading the ~75% of experts 64 tokens touch: about 13.6 ms of an 18 ms step.
+    expect(step.breakdown.find((o) => o.op === 'moe')!.seconds * 1e3).toBeCloseTo((58 * (distinct * expert + expert + router * 2 + T * (2 * 7168 + 3 * 8 * 256) * 2)) / 4.8e9, 6);
+    expect(step.breakdown.map((o) => o.op)).toContain('kv_up_proj');
+  });
+
+  it('reads 576 latent elements per cached token and layer, about 1/57 of what the same heads would read as MHA', () => {
+    const work = countStepWork(v3, { tp: 8 }, {}, decodeBatch(1, 32768), h200);
+    const latentRead = 61 * 32769 * 576 * 2;
+    const mhaRead = 61 * 32769 * 2 * 16 * 192 * 2;
+    expect(op(work, 'attention').bytes).toBeGreaterThan(latentRead);
+    expect(op(work, 'attention').bytes).toBeLessThan(latentRead * 1.01);
+    expect(mhaRead / latentRead).toBeGreaterThan(10);
+  });
+
+  it('decompresses the latent of every context token in prefill (kv_b_proj) and attends with 192-wide keys', () => {
+    const work = countStepWork(v3, { tp: 8 }, {}, prefillBatch(1, 1024, 3072), h200);
+    expect(op(work, 'kv_up_proj').flops).toBe(61 * 2 * ((512 * 128 * 256) / 8) * 4096);
+    const pairs = 1024 * 3072 + (1024 * 1025) / 2;
+    expect(op(work, 'attention').flops).toBe(61 * 16 * (2 * 192 + 2 * 128) * pairs);
+  });
+});
+
+describe('fine-grained MoE and windowed attention', () => {
+  it('reads only the 8 active experts of Qwen3-30B-A3B in a batch-1 decode step', () => {
+    const work = countStepWork(getModel('qwen3-30b-a3b'), {}, {}, decodeBatch(1, 1000), h100);
+    const expert = 3 * 2048 * 768;
+    const router = 2048 * 128;
+    expect(op(work, 'moe').bytes).toBe(48 * ((8 * expert + router) * 2 + (2 * 2048 + 3 * 8 * 768) * 2));
+    // 8 of 128: the step reads 1/16 of the expert weights the model holds.
+    expect((48 * 8 * expert * 2) / (48 * 128 * expert * 2)).toBe(1 / 16);
+    expect(op(work, 'mlp').bytes).toBe(0);
+  });
+
+  it('reads gpt-oss experts in MXFP4 (4.25 bits) and their biases in bf16', () => {
+    const model = getModel('gpt-oss-120b');
+    const work = countStepWork(model, {}, {}, decodeBatch(1, 0), h100);
+    const expert = 3 * 2880 * 2880;
+    const bias = 2 * 2880 + 2880;
+    const router = 128 * 2881;
+    expect(op(work, 'moe').bytes).toBeCloseTo(36 * (4 * (expert * (4.25 / 8) + bias * 2) + router * 2 + (2 * 2880 + 3 * 4 * 2880) * 2), 0);
+    const bf16 = countStepWork(model, {}, { weights: 'bf16' }, decodeBatch(1, 0), h100);
+    expect(op(bf16, 'moe').bytes - op(work, 'moe').bytes).toBeCloseTo(36 * 4 * expert * (2 - 4.25 / 8), 0);
+  });
+
+  it('bounds sliding-window layers by their window: gpt-oss at context 4096 reads 128 tokens in half its layers', () => {
+    const work = countStepWork(getModel('gpt-oss-120b'), {}, {}, decodeBatch(1, 4096), h100);
+    const kvPerTokenLayer = 2 * 8 * 64 * 2;
+    expect(op(work, 'attention').flops).toBe(4 * 64 * 64 * (18 * 4097 + 18 * 128));
+    expect(op(work, 'attention').bytes).toBe((18 * (4097 + 1) + 18 * (128 + 1)) * kvPerTokenLayer + 36 * 2 * 64 * 64 * 2);
+  });
+
+  it('bounds Gemma 3 local layers to 1024 keys and Llama 4 chunked layers to 8192 in a long prefill', () => {
+    const gemma = countStepWork(getModel('gemma-3-27b'), {}, {}, prefillBatch(1, 32768), h100);
+    // 1..1024 keys for the first 1024 queries, 1024 for each after: 1024*1025/2 + (32768 - 1024) * 1024.
+    const local = (1024 * 1025) / 2 + (32768 - 1024) * 1024;
+    const full = (32768 * 32769) / 2;
+    expect(op(gemma, 'attention').flops).toBe(4 * 32 * 128 * (10 * full + 52 * local));
+    const scout = countStepWork(getModel('llama-4-scout'), {}, {}, prefillBatch(1, 32768), h100);
+    const chunked = (8192 * 8193) / 2 + (32768 - 8192) * 8192;
+    expect(op(scout, 'attention').flops).toBe(4 * 40 * 128 * (12 * full + 36 * chunked));
+  });
+});

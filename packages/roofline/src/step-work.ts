@@ -1,23 +1,34 @@
-import { bytesPerElement, DEFAULT_DTYPES, type DtypeConfig } from './dtype.ts';
+import { deviceShard, type DeviceShard } from './device-shard.ts';
+import { bytesPerElement, expertWeightDtype, unquantizedWeightBytes, type DtypeConfig } from './dtype.ts';
 import { RooflineError } from './errors.ts';
-import { attentionParameters, moeLayerCount, type ModelSpec } from './model-spec.ts';
-import { kvHeadsPerDevice, SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
+import { isMla, modelDtypes, type ModelSpec } from './model-spec.ts';
+import { SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
 import type { StepBatch } from './step-batch.ts';
 import type { XpuSpec } from './xpu-spec.ts';
 
 /** Operators priced as max(FLOPs / F, bytes / B), in breakdown order. */
-export const COMPUTE_OPERATORS = ['embedding', 'qkv_proj', 'attention', 'o_proj', 'mlp', 'moe', 'norm', 'lm_head'] as const;
+export const COMPUTE_OPERATORS = ['embedding', 'qkv_proj', 'kv_up_proj', 'attention', 'o_proj', 'mlp', 'moe', 'norm', 'lm_head'] as const;
 export type ComputeOperator = (typeof COMPUTE_OPERATORS)[number];
 export const OP_INDEX: Record<ComputeOperator, number> = {
   embedding: 0,
   qkv_proj: 1,
-  attention: 2,
-  o_proj: 3,
-  mlp: 4,
-  moe: 5,
-  norm: 6,
-  lm_head: 7,
+  kv_up_proj: 2,
+  attention: 3,
+  o_proj: 4,
+  mlp: 5,
+  moe: 6,
+  norm: 7,
+  lm_head: 8,
 };
+const EMB = OP_INDEX.embedding;
+const QKV = OP_INDEX.qkv_proj;
+const KV_UP = OP_INDEX.kv_up_proj;
+const ATTN = OP_INDEX.attention;
+const O = OP_INDEX.o_proj;
+const MLP = OP_INDEX.mlp;
+const MOE = OP_INDEX.moe;
+const NORM = OP_INDEX.norm;
+const LM_HEAD = OP_INDEX.lm_head;
 
 export interface OperatorWork {
   readonly op: ComputeOperator;
@@ -39,18 +50,44 @@ export interface StepWork {
 }
 
 /**
+ * Sum over j = 1..n of min(c + j, w): the keys n new tokens see behind c cached ones through a window of w.
+ * Non-integer n and c (per-sequence means of a batch) are allowed; the formula is then an upper bound of the
+ * batch's exact sum, since min is concave.
+ */
+export function windowedPairs(n: number, c: number, w: number): number {
+  if (n <= 0) return 0;
+  if (c >= w) return n * w;
+  const m = Math.min(n, w - c);
+  return m * c + (m * (m + 1)) / 2 + (n - m) * w;
+}
+
+/**
  * Per-model constants of the accounting, so that pricing a step is a handful of multiply-adds.
  *
  * What is counted, per device of a tensor-parallel group, over all layers:
  * - q/k/v and o projections with grouped-query attention (KV heads replicated when tp exceeds them);
  * - attention: 4 * heads * head_dim FLOPs per query/key pair (QK^T and PV), causal pairs for prefill chunks
  *   (given by the batch), cached context plus itself for a decode token; KV read for the whole context
- *   and written for the new tokens, in the KV-cache dtype;
+ *   and written for the new tokens, in the KV-cache dtype. Sliding-window and chunked-local layers (Gemma 3,
+ *   gpt-oss, Llama 4) see at most `attentionWindow` keys per query and read at most that much cache; the batch
+ *   gives sums over sequences, so their pairs come from the per-sequence means (exact for equal sequences, an
+ *   upper bound otherwise). Chunked layers are bounded like a window of the chunk size (an upper bound: a token
+ *   sees only the part of its chunk behind it). gpt-oss's attention sinks add one logit per head and query
+ *   (counted as weights; their work is negligible);
+ * - multi-head latent attention (DeepSeek-V3, Kimi-K2), as vLLM runs it (vllm/v1/attention/backends/mla/common.py):
+ *   qkv_proj holds the q and kv down-projections (replicated) and q's up-projection; the cache holds
+ *   kv_lora_rank + qk_rope_head_dim per token and layer. Prefill decompresses the latent of every context token
+ *   through kv_b_proj (op `kv_up_proj`) and runs ordinary attention with (nope + rope)-wide keys and v-wide values.
+ *   Decode runs with absorbed weights: q_nope goes through W_UK into the latent space, attention reads the latent
+ *   cache directly (2 * (kv_lora_rank + rope) + 2 * kv_lora_rank FLOPs per pair and head), and W_UV maps the
+ *   output back, so `kv_up_proj` costs 2 * kv_b_proj FLOPs per decode token and no cache decompression;
  * - gated MLP (gate, up, down), or routed experts: only the experts that the step's tokens activate are read
  *   (the expected number of distinct experts hit by T tokens with top-k routing among E is
- *   E * (1 - (1 - k/E)^T)), shared experts always, the router replicated;
- * - two RMSNorms per layer and the final one; the embedding gather; lm_head for one token per scheduled
- *   sequence (vLLM V1 computes logits for the last token of every scheduled request);
+ *   E * (1 - (1 - k/E)^T)), shared experts always, the router replicated; expert weights in their own dtype
+ *   (MXFP4 for gpt-oss);
+ * - RMSNorms per layer (two, four in Gemma; MLA's latent norms too) and the final one; the embedding gather;
+ *   lm_head for one token per scheduled sequence (vLLM V1 computes logits for the last token of every
+ *   scheduled request). Embeddings, lm_head, norms and routers stay in 16 bits when weights are quantised;
  * - tensor parallel: two all-reduces of tokens x hidden per layer (after o_proj and after the MLP) plus one
  *   after the vocabulary-parallel embedding (each rank looks up only its slice of the vocabulary), each a ring
  *   all-reduce: 2(tp-1)/tp of the bytes at the per-direction link bandwidth plus a fixed latency; and a gather
@@ -65,26 +102,17 @@ export class StepWorkCounter {
   readonly model: ModelSpec;
   readonly parallelism: ParallelismSpec;
   readonly dtypes: DtypeConfig;
+  private readonly shard: DeviceShard;
+  private readonly mla: boolean;
   private readonly wb: number;
+  private readonly eb: number;
+  private readonly pb: number;
   private readonly ab: number;
   private readonly kb: number;
-  private readonly layers: number;
-  private readonly denseLayers: number;
-  private readonly moeLayers: number;
   private readonly hidden: number;
-  private readonly qkvOutPerToken: number;
-  private readonly qOutPerToken: number;
-  private readonly kvElementsPerToken: number;
-  private readonly qkvWeightsPerLayer: number;
-  private readonly oWeightsPerLayer: number;
-  private readonly mlpWeightsPerLayer: number;
-  private readonly mlpIntermediatePerDevice: number;
-  private readonly expertWeights: number;
-  private readonly sharedWeightsPerLayer: number;
-  private readonly routerWeightsPerLayer: number;
-  private readonly moeIntermediatePerDevice: number;
-  private readonly vocabPerDevice: number;
   private readonly attentionFlopsPerPair: number;
+  private readonly decodeAttentionFlopsPerPair: number;
+  private readonly normWidthPerLayer: number;
   private readonly allReduceFactor: number;
   private readonly linkBandwidth: number;
   private readonly linkLatency: number;
@@ -94,35 +122,24 @@ export class StepWorkCounter {
     this.parallelism = parallelism;
     this.dtypes = dtypes;
     const tp = parallelism.tp;
+    this.shard = deviceShard(model, parallelism);
+    this.mla = isMla(model);
     this.wb = bytesPerElement(dtypes.weights);
+    this.eb = bytesPerElement(expertWeightDtype(dtypes));
+    this.pb = unquantizedWeightBytes(dtypes);
     this.ab = bytesPerElement(dtypes.activations);
     this.kb = bytesPerElement(dtypes.kvCache);
-    this.layers = model.numLayers;
-    this.moeLayers = moeLayerCount(model);
-    this.denseLayers = model.numLayers - this.moeLayers;
     this.hidden = model.hiddenSize;
-    const qHeads = model.numAttentionHeads / tp;
-    const kvHeads = kvHeadsPerDevice(model, tp);
-    this.qOutPerToken = qHeads * model.headDim;
-    this.kvElementsPerToken = 2 * kvHeads * model.headDim;
-    this.qkvOutPerToken = this.qOutPerToken + this.kvElementsPerToken;
-    // Attention parameters split like the heads (biases included); o_proj is q-sized.
-    const attention = attentionParameters(model);
-    const oParams = model.numAttentionHeads * model.headDim * model.hiddenSize;
-    const qkvParams = attention - oParams;
-    const kvReplication = kvHeads * tp / model.numKeyValueHeads;
-    const kvParams = (2 * model.numKeyValueHeads * model.headDim) * (model.hiddenSize + (model.attentionBias ? 1 : 0));
-    this.qkvWeightsPerLayer = (qkvParams - kvParams) / tp + (kvParams * kvReplication) / tp;
-    this.oWeightsPerLayer = oParams / tp;
-    this.mlpWeightsPerLayer = (3 * model.hiddenSize * model.intermediateSize) / tp;
-    this.mlpIntermediatePerDevice = model.intermediateSize / tp;
-    this.expertWeights = (3 * model.hiddenSize * model.moeIntermediateSize) / tp;
-    this.sharedWeightsPerLayer =
-      model.numSharedExperts > 0 ? (3 * model.hiddenSize * model.sharedExpertIntermediateSize) / tp : 0;
-    this.routerWeightsPerLayer = model.hiddenSize * model.numExperts;
-    this.moeIntermediatePerDevice = model.moeIntermediateSize / tp;
-    this.vocabPerDevice = model.vocabSize / tp;
-    this.attentionFlopsPerPair = 4 * qHeads * model.headDim;
+    const qHeads = this.shard.qHeads;
+    if (this.mla) {
+      const qHead = model.qkNopeHeadDim + model.qkRopeHeadDim;
+      this.attentionFlopsPerPair = qHeads * (2 * qHead + 2 * model.vHeadDim);
+      this.decodeAttentionFlopsPerPair = qHeads * (2 * (model.kvLoraRank + model.qkRopeHeadDim) + 2 * model.kvLoraRank);
+    } else {
+      this.attentionFlopsPerPair = 4 * qHeads * model.headDim;
+      this.decodeAttentionFlopsPerPair = this.attentionFlopsPerPair;
+    }
+    this.normWidthPerLayer = model.normsPerLayer * model.hiddenSize + (this.mla ? model.qLoraRank + model.kvLoraRank : 0);
     this.allReduceFactor = tp > 1 ? (2 * (tp - 1)) / tp : 0;
     this.linkBandwidth = xpu.interconnect.bandwidthBytesPerSecond;
     this.linkLatency = xpu.interconnect.latencySeconds;
@@ -158,58 +175,59 @@ export class StepWorkCounter {
     if (!(T >= 0) || !(S >= 0) || !Number.isFinite(T)) {
       throw new RooflineError('INVALID_BATCH', `invalid batch: tokens=${T}, sequences=${S}`);
     }
-    const { wb, ab, kb, layers, hidden: H } = this;
-    const L = layers;
+    const { wb, eb, pb, ab, kb, hidden: H, shard } = this;
+    const L = shard.layers;
+    const m = this.model;
 
     // Embedding: gather one row per token.
-    flops[0] = 0;
-    bytes[0] = T * H * (wb + ab);
+    flops[EMB] = 0;
+    bytes[EMB] = T * H * (pb + ab);
 
-    flops[1] = 2 * T * this.qkvWeightsPerLayer * L;
-    bytes[1] = L * (this.qkvWeightsPerLayer * wb + T * (H + this.qkvOutPerToken) * ab);
+    flops[QKV] = 2 * T * shard.qkvWeights * L;
+    bytes[QKV] = L * (shard.qkvWeights * wb + T * (H + shard.qOutPerToken + shard.kvElementsPerToken) * ab);
 
-    const pairs = batch.prefillAttentionPairs + batch.decodeCachedTokens + batch.decodeSequences;
-    const contextRead = batch.prefillCachedTokens + batch.decodeCachedTokens + T;
-    flops[2] = L * this.attentionFlopsPerPair * pairs;
-    bytes[2] = L * ((contextRead + T) * this.kvElementsPerToken * kb + 2 * T * this.qOutPerToken * ab);
+    if (this.mla) this.fillMla(batch, flops, bytes);
+    else this.fillAttention(batch, flops, bytes);
 
-    flops[3] = 2 * T * this.oWeightsPerLayer * L;
-    bytes[3] = L * (this.oWeightsPerLayer * wb + T * (this.qOutPerToken + H) * ab);
+    flops[O] = 2 * T * shard.oWeights * L;
+    bytes[O] = L * (shard.oWeights * wb + T * (shard.attentionOutPerToken + H) * ab);
 
-    flops[4] = 2 * T * this.mlpWeightsPerLayer * this.denseLayers;
-    bytes[4] = this.denseLayers * (this.mlpWeightsPerLayer * wb + T * (2 * H + 3 * this.mlpIntermediatePerDevice) * ab);
+    const denseLayers = shard.denseLayers;
+    flops[MLP] = 2 * T * shard.denseMlpWeights * denseLayers;
+    bytes[MLP] = denseLayers * (shard.denseMlpWeights * wb + T * (2 * H + 3 * shard.denseIntermediate) * ab);
 
-    if (this.moeLayers > 0 && T > 0) {
-      const m = this.model;
+    if (shard.moeLayers > 0 && T > 0) {
       const E = m.numExperts;
       const k = m.numExpertsPerToken;
       const distinctExperts = E * (1 - Math.pow(1 - k / E, T));
-      flops[5] =
-        this.moeLayers *
-        (2 * T * (k * this.expertWeights + this.sharedWeightsPerLayer) + 2 * T * this.routerWeightsPerLayer);
-      bytes[5] =
-        this.moeLayers *
-        ((distinctExperts * this.expertWeights + this.sharedWeightsPerLayer + this.routerWeightsPerLayer) * wb +
-          T * (2 * H + 3 * k * this.moeIntermediatePerDevice) * ab);
+      flops[MOE] =
+        shard.moeLayers *
+        (2 * T * (k * shard.expertWeights + shard.sharedExpertWeights) + 2 * T * shard.routerWeights);
+      bytes[MOE] =
+        shard.moeLayers *
+        (distinctExperts * (shard.expertWeights * eb + shard.expertBiasWeights * pb) +
+          shard.sharedExpertWeights * wb +
+          shard.routerWeights * pb +
+          T * (2 * H + 3 * k * shard.expertIntermediate) * ab);
     } else {
-      flops[5] = 0;
-      bytes[5] = 0;
+      flops[MOE] = 0;
+      bytes[MOE] = 0;
     }
 
-    // Two RMSNorms per layer plus the final one: read and write tokens x hidden, a few FLOPs per element.
-    const norms = 2 * L + 1;
-    flops[6] = norms * 4 * T * H;
-    bytes[6] = norms * (2 * T * H * ab + H * wb);
+    // RMSNorms of every layer plus the final one: read and write tokens x width, a few FLOPs per element.
+    const normWidth = L * this.normWidthPerLayer + H;
+    flops[NORM] = 4 * T * normWidth;
+    bytes[NORM] = 2 * T * normWidth * ab + normWidth * pb + (m.attentionSinks ? L * shard.qHeads * pb : 0);
 
-    flops[7] = 2 * S * this.vocabPerDevice * H;
-    bytes[7] = S > 0 ? this.vocabPerDevice * H * wb + S * (H + this.vocabPerDevice) * ab : 0;
+    flops[LM_HEAD] = 2 * S * shard.vocabPerDevice * H;
+    bytes[LM_HEAD] = S > 0 ? shard.vocabPerDevice * H * pb + S * (H + shard.vocabPerDevice) * ab : 0;
 
     let communicationSeconds = 0;
     let communicationBytes = 0;
     if (this.allReduceFactor > 0 && T > 0) {
       const perAllReduce = T * H * ab;
       const allReduces = 2 * L + 1;
-      const logitsBytes = S * this.model.vocabSize * ab;
+      const logitsBytes = S * m.vocabSize * ab;
       communicationBytes = allReduces * perAllReduce + logitsBytes;
       communicationSeconds =
         allReduces * ((this.allReduceFactor * perAllReduce) / this.linkBandwidth + this.linkLatency) +
@@ -228,6 +246,68 @@ export class StepWorkCounter {
     this.lastCommunicationBytes = communicationBytes;
     this.lastPipelineBytes = pipelineBytes;
     return communicationSeconds + pipelineSeconds;
+  }
+
+  /** Ordinary (grouped-query) attention, full and windowed layers apart. */
+  private fillAttention(batch: StepBatch, flops: Float64Array, bytes: Float64Array): void {
+    const { ab, kb, shard } = this;
+    const T = batch.prefillTokens + batch.decodeSequences;
+    const fullPairs = batch.prefillAttentionPairs + batch.decodeCachedTokens + batch.decodeSequences;
+    const fullRead = batch.prefillCachedTokens + batch.decodeCachedTokens + T;
+    let windowPairs = 0;
+    let windowRead = 0;
+    if (shard.windowedLayers > 0) {
+      const w = this.model.attentionWindow;
+      const Sd = batch.decodeSequences;
+      const Sp = batch.prefillSequences;
+      if (Sd > 0) {
+        const c = batch.decodeCachedTokens / Sd;
+        windowPairs += Sd * Math.min(c + 1, w);
+        windowRead += Sd * Math.min(c + 1, w);
+      }
+      if (Sp > 0) {
+        const n = batch.prefillTokens / Sp;
+        const c = batch.prefillCachedTokens / Sp;
+        windowPairs += Sp * windowedPairs(n, c, w);
+        windowRead += Sp * Math.min(c + n, w + n);
+      }
+    }
+    const Lf = shard.fullAttentionLayers;
+    const Lw = shard.windowedLayers;
+    flops[ATTN] = this.attentionFlopsPerPair * (Lf * fullPairs + Lw * windowPairs);
+    bytes[ATTN] =
+      (Lf * (fullRead + T) + Lw * (windowRead + T)) * shard.kvElementsPerToken * kb +
+      shard.layers * 2 * T * shard.qOutPerToken * ab;
+    flops[KV_UP] = 0;
+    bytes[KV_UP] = 0;
+  }
+
+  /** Multi-head latent attention: MHA-style prefill over decompressed keys and values, absorbed decode. */
+  private fillMla(batch: StepBatch, flops: Float64Array, bytes: Float64Array): void {
+    const { wb, ab, kb, shard } = this;
+    const m = this.model;
+    const L = shard.layers;
+    const latent = shard.kvElementsPerToken;
+    const hq = shard.qHeads;
+    const Td = batch.decodeSequences;
+    const Tp = batch.prefillTokens;
+    const prefillContext = batch.prefillCachedTokens + Tp;
+    const perHeadKv = m.qkNopeHeadDim + m.vHeadDim;
+    const anyTokens = Td + Tp > 0;
+    flops[KV_UP] = L * 2 * shard.kvUpWeights * (prefillContext + Td);
+    bytes[KV_UP] =
+      L *
+      ((anyTokens ? shard.kvUpWeights * wb : 0) +
+        prefillContext * (m.kvLoraRank + hq * perHeadKv) * ab +
+        Td * hq * (m.qkNopeHeadDim + 2 * m.kvLoraRank + m.vHeadDim) * ab);
+    const decodePairs = batch.decodeCachedTokens + Td;
+    flops[ATTN] = L * (this.attentionFlopsPerPair * batch.prefillAttentionPairs + this.decodeAttentionFlopsPerPair * decodePairs);
+    bytes[ATTN] =
+      L *
+      ((batch.prefillCachedTokens + Tp + decodePairs + Td) * latent * kb +
+        prefillContext * hq * perHeadKv * ab +
+        Tp * hq * (m.qkNopeHeadDim + m.qkRopeHeadDim + m.vHeadDim) * ab +
+        Td * hq * (latent + m.kvLoraRank) * ab);
   }
 
   /** The work of one step as plain objects: what calibration annotates measured points with. */
@@ -258,5 +338,5 @@ export function countStepWork(
   xpu: XpuSpec,
 ): StepWork {
   const p = validateParallelism(model, { ...SINGLE_DEVICE, ...parallelism });
-  return new StepWorkCounter(model, p, { ...DEFAULT_DTYPES, ...dtypes }, xpu).count(batch);
+  return new StepWorkCounter(model, p, modelDtypes(model, dtypes), xpu).count(batch);
 }

@@ -32,6 +32,7 @@ export interface StepBatch {
 export type OperatorName =
   | 'embedding'
   | 'qkv_proj'
+  | 'kv_up_proj'
   | 'attention'
   | 'o_proj'
   | 'mlp'
@@ -39,6 +40,7 @@ export type OperatorName =
   | 'norm'
   | 'lm_head'
   | 'communication'
+  | 'all_to_all'
   | 'pipeline'
   | 'overhead';
 

@@ -12,6 +12,7 @@ import type { SchedulerConfig } from './scheduler-config.ts';
 export const OPERATOR_NAMES: readonly OperatorName[] = [
   'embedding',
   'qkv_proj',
+  'kv_up_proj',
   'attention',
   'o_proj',
   'mlp',
@@ -19,6 +20,7 @@ export const OPERATOR_NAMES: readonly OperatorName[] = [
   'norm',
   'lm_head',
   'communication',
+  'all_to_all',
   'pipeline',
   'overhead',
 ];
