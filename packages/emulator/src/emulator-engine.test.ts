@@ -152,4 +152,34 @@ describe('EmulatorEngine on a manual clock', () => {
     expect(small.rejectionReason(150, 11)).toBeUndefined();
     expect(small.rejectionReason(150, 12)).toBe('exceeds_kv_cache_capacity');
   });
+
+  it('never lets a request join a step that started before it arrived, when timers fire late (event-loop lag)', () => {
+    // Every timer fires 30 ms late, as on a busy machine; steps chain on their ideal ends, so the step after a
+    // late timer starts in the past. Requests arriving in that gap must wait for a step that starts after them.
+    class LaggingClock extends ManualClock {
+      override setTimer(delaySeconds: number, callback: () => void) {
+        return super.setTimer(delaySeconds + 0.03, callback);
+      }
+    }
+    const clock = new LaggingClock();
+    const model = createConstantPerformanceModel({ prefillSecondsPerToken: 1e-4, decodeSecondsPerStep: 0.01 });
+    const engine = new EmulatorEngine({ performanceModel: model, kvCacheBlocks: 1000, clock });
+    const results: { arrival: number; scheduled: number; firstToken: number }[] = [];
+    const send = (inputTokens: number) =>
+      engine.add({
+        inputTokens, outputTokens: 3,
+        onFinish: (r) => results.push({ arrival: r.arrivalSeconds, scheduled: r.firstScheduledSeconds, firstToken: r.firstTokenSeconds }),
+      });
+    send(100);
+    // The first prefill (10 ms) ideally ends at 0.04 (its start timer was late too); its end timer fires at 0.07.
+    // Sequential one-token requests arriving in that window once got a TTFT below one step.
+    for (const at of [0.045, 0.05, 0.06, 0.065]) clock.setTimer(at - 0.03, () => send(10));
+    clock.runAll(10_000);
+    expect(results).toHaveLength(5);
+    for (const r of results) {
+      expect(r.scheduled).toBeGreaterThanOrEqual(r.arrival);
+      // A prompt of 10 tokens prefills in at least 1 ms.
+      expect(r.firstToken - r.arrival).toBeGreaterThanOrEqual(0.001 - 1e-12);
+    }
+  });
 });

@@ -58,6 +58,11 @@ export class EmulatorEngine {
   private readonly clock: Clock;
   private readonly scheduler: StepScheduler;
   private readonly tracked = new Map<number, Tracked>();
+  /**
+   * Requests that arrived but have not reached the scheduler yet, oldest first: each joins the first step that
+   * starts at or after its arrival, never one that (chained on ideal times after a late timer) started before.
+   */
+  private readonly arrivals: Tracked[] = [];
   private nextId = 0;
   private busy = false;
   private closed = false;
@@ -87,7 +92,7 @@ export class EmulatorEngine {
     return this.scheduler.runningRequests;
   }
   get waitingRequests(): number {
-    return this.scheduler.waitingRequests;
+    return this.scheduler.waitingRequests + this.arrivals.length;
   }
   get usedKvBlocks(): number {
     return this.scheduler.usedKvBlocks;
@@ -147,8 +152,9 @@ export class EmulatorEngine {
       state: 'waiting',
       preemptions: 0,
     };
-    this.tracked.set(id, { entry, request, arrivalSeconds: this.clock.nowSeconds(), firstScheduledSeconds: NaN, firstTokenSeconds: NaN });
-    this.scheduler.enqueue(entry);
+    const tracked: Tracked = { entry, request, arrivalSeconds: this.clock.nowSeconds(), firstScheduledSeconds: NaN, firstTokenSeconds: NaN };
+    this.tracked.set(id, tracked);
+    this.arrivals.push(tracked);
     this.requestSchedule();
     return id;
   }
@@ -158,6 +164,8 @@ export class EmulatorEngine {
     const t = this.tracked.get(id);
     if (t === undefined) return false;
     this.tracked.delete(id);
+    const pending = this.arrivals.indexOf(t);
+    if (pending >= 0) this.arrivals.splice(pending, 1);
     this.scheduler.remove(t.entry);
     t.entry.state = 'aborted';
     return true;
@@ -188,8 +196,15 @@ export class EmulatorEngine {
   private startStep(): void {
     if (this.busy || this.closed) return;
     const now = this.clock.nowSeconds();
-    const startSeconds = this.chainFromSeconds ?? now;
+    let startSeconds = this.chainFromSeconds ?? now;
     this.chainFromSeconds = undefined;
+    // With nothing else to run, a step waits for its first request (arrived after the previous step's ideal end).
+    if (!this.scheduler.hasWork && this.arrivals.length > 0) startSeconds = Math.max(startSeconds, this.arrivals[0].arrivalSeconds);
+    let admitted = 0;
+    while (admitted < this.arrivals.length && this.arrivals[admitted].arrivalSeconds <= startSeconds) {
+      this.scheduler.enqueue(this.arrivals[admitted++].entry);
+    }
+    this.arrivals.splice(0, admitted);
     const step = this.scheduler.schedule();
     if (step === undefined) return;
     const seconds = this.performanceModel.stepSeconds(step.batch);
@@ -234,7 +249,7 @@ export class EmulatorEngine {
         });
       }
     }
-    if (this.scheduler.hasWork && !this.closed) {
+    if ((this.scheduler.hasWork || this.arrivals.length > 0) && !this.closed) {
       this.chainFromSeconds = endSeconds;
       this.requestSchedule();
     }

@@ -33,7 +33,10 @@ export interface OpenAiTestServerOptions {
   readonly maxModelLen?: number;
   /** vLLM answers GET /version with `{"version": ...}`; undefined makes it a 404, as on servers without it. */
   readonly version?: string;
-  /** Runs one request at a time, the next starting when the previous ends (vLLM with max_num_seqs 1). */
+  /**
+   * Runs one request at a time, the next starting when the previous ends (vLLM with max_num_seqs 1). Otherwise
+   * requests stream side by side, a first token ttftMs after the first request of a busy period arrived.
+   */
   readonly serial?: boolean;
   /** Decides per completion request (0-based, in arrival order). */
   readonly behaviour: (index: number, body: CompletionBody) => Behaviour;
@@ -76,10 +79,24 @@ export async function startOpenAiServer(options: OpenAiTestServerOptions): Promi
   };
 
   let queue: Promise<void> = Promise.resolve();
+  // Like a batching engine, the first tokens of requests that arrive while others stream (a batch sent at
+  // once reaches the server a little apart) are due ttftMs after the first of them arrived, not after each.
+  let streaming = 0;
+  let busySinceMs = 0;
   /** Streams one response; settles when its connection closes (ended, dropped, or closed with the server). */
   const stream = (res: ServerResponse, body: CompletionBody, b: Extract<Behaviour, { ttftMs: number }>, id: string) =>
     new Promise<void>((finished) => {
-      res.on('close', () => finished());
+      if (streaming++ === 0) busySinceMs = performance.now();
+      let counted = true;
+      // At the stream's end, not at 'close' (which may come later): the next batch starts a new busy period.
+      const release = () => {
+        if (counted) streaming--;
+        counted = false;
+      };
+      res.on('close', () => {
+        release();
+        finished();
+      });
       const created = 1_700_000_000;
       const tokens = b.kind === 'stream' ? body.max_tokens : Math.min(b.afterTokens, body.max_tokens);
       res.writeHead(200, { 'content-type': 'text/event-stream; charset=utf-8', 'cache-control': 'no-cache' });
@@ -107,9 +124,10 @@ export async function startOpenAiServer(options: OpenAiTestServerOptions): Promi
           const usage = { prompt_tokens: body.prompt.length, total_tokens: body.prompt.length + tokens, completion_tokens: tokens };
           res.write(`data: ${JSON.stringify({ id, object: 'text_completion', created, model: modelId, choices: [], usage })}\n\n`);
         }
+        release();
         res.end('data: [DONE]\n\n');
       };
-      later(() => emit(0), b.ttftMs);
+      later(() => emit(0), busySinceMs + b.ttftMs - performance.now());
     });
 
   const server = createServer((req, res) => {

@@ -49,6 +49,8 @@ export interface CompletionRequest {
   readonly signal?: AbortSignal;
   /** Added to the request body (e.g. SGLang- or TensorRT-LLM-specific sampling fields). */
   readonly extraBody?: Readonly<Record<string, unknown>>;
+  /** Told the arrival time of each chunk that carries a token, as it arrives (a pilot request is watched so). */
+  readonly onTokenChunk?: (atMs: number) => void;
 }
 
 /** When each part of one streamed completion arrived, on the injected clock (milliseconds). */
@@ -254,7 +256,10 @@ async function sendCompletion(request: CompletionRequest, url: string, body: str
           retryable: known ? isRetryableStatus(status) : true,
         });
       }
-      if (chunk.choices !== undefined && chunk.choices.length > 0) chunkTimesMs.push(atMs);
+      if (chunk.choices !== undefined && chunk.choices.length > 0) {
+        chunkTimesMs.push(atMs);
+        request.onTokenChunk?.(atMs);
+      }
       if (chunk.usage) usage = chunk.usage;
     };
 

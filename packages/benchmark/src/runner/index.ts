@@ -12,7 +12,7 @@ export {
   type MonotonicClock,
 } from './completion-stream.ts';
 export { DEFAULT_PROMPT_TOKEN_RANGE, promptTokenIds, type PromptTokenOptions } from './prompt-token-ids.ts';
-export { DEFAULT_SKIP_GAPS, summarizeBatch, type BatchSummary } from './summarize-batch.ts';
+export { DEFAULT_SKIP_GAPS, summarizeBatchTimings, type BatchTimingSummary } from './summarize-batch.ts';
 export {
   ModelListSchema,
   VersionSchema,

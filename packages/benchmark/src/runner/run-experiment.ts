@@ -10,12 +10,13 @@ import {
   type FetchFunction,
   type MonotonicClock,
 } from './completion-stream.ts';
+import { PILOT_INPUT_LEN, PILOT_TOKENS_BEFORE_BATCH, prefillFromPilot, type PilotedPrefill } from './piloted-prefill.ts';
 import { promptTokenIds } from './prompt-token-ids.ts';
 import { missingPhases, type RunnerPoint } from './resume.ts';
 import { attemptsOf, DEFAULT_BACKOFF, defaultSleep, withRetries, type Backoff, type Sleep } from './retry.ts';
 import { RunnerError, type RunnerErrorCode } from './runner-error.ts';
 import { fetchServerInfo, findServedModel, type ServerInfo } from './server-info.ts';
-import { DEFAULT_SKIP_GAPS, summarizeBatch } from './summarize-batch.ts';
+import { DEFAULT_SKIP_GAPS, summarizeBatchTimings } from './summarize-batch.ts';
 
 /** What the points say about the deployment; the server cannot tell the xpu or the parallelism. */
 export interface RunnerMetadata {
@@ -33,6 +34,9 @@ export interface RunnerMetadata {
   /** The points' `source`; default `RUNNER_SOURCE`. */
   readonly source?: string;
 }
+
+/** The pilot's output limit: it is cancelled once the batch has its first tokens, far sooner. */
+const PILOT_MAX_TOKENS = 8192;
 
 /** The `source` of the points the runner measures unless told otherwise. */
 export const RUNNER_SOURCE = 'llm-sim runner: OpenAI /v1/completions stream';
@@ -113,6 +117,18 @@ export interface RunExperimentOptions {
   readonly backoff?: Backoff;
   /** Decode gaps each request skips once the batch is decoding; default 2. */
   readonly skipGaps?: number;
+  /**
+   * Times a timed batch is sent again when the stream shows that the server did not prefill it in one step
+   * (its requests reached an idle engine apart); default 3. When every try is split, the batch still gives its
+   * decode step but no prefill sample.
+   */
+  readonly splitResends?: number;
+  /**
+   * Time each prefill as the engine step(s) that took the batch, marked by a pilot request decoding beside it
+   * (see `prefillFromPilot`); default true. False times it from the send to the last first token (HTTP and
+   * queueing included), for servers that are not batching engines.
+   */
+  readonly prefillPilot?: boolean;
   /** Varies the prompts; give each invocation against a server a different one (prefix cache). Default 0. */
   readonly seed?: number;
   /** Added to every completion request body. */
@@ -155,6 +171,8 @@ const SettingsSchema = z.object({
   retries: z.number().int().nonnegative().optional(),
   backoff: z.object({ initialDelayMs: z.number().nonnegative(), factor: z.number().min(1), maxDelayMs: z.number().nonnegative() }).optional(),
   skipGaps: z.number().int().nonnegative().optional(),
+  splitResends: z.number().int().nonnegative().optional(),
+  prefillPilot: z.boolean().optional(),
   seed: z.number().int().optional(),
 });
 
@@ -171,7 +189,8 @@ function parseSettings(options: RunExperimentOptions): void {
  * project's emulator): `warmup` untimed batches, then `repeats` timed batches of `batchSize` concurrent
  * streaming requests with prompts of exactly `inputLen` token ids and `outputLen` output tokens. Each run
  * yields up to two points, at the median over its repeats with their spread:
- * - `prefill` (contextLen 0): from sending the batch to its last first token (see `summarizeBatch`);
+ * - `prefill` (contextLen 0): from sending the batch to its last first token (see `summarizeBatchTimings`; a batch the server split across
+ *   steps is re-sent, up to `splitResends` times);
  * - `decode` (contextLen = inputLen + round(outputLen / 2), the run's mean context): the median inter-token gap
  *   while all requests of the batch decode.
  * A batch that fails with a connection error, 5xx or 429 is retried whole (fresh prompts, backoff); other
@@ -185,6 +204,8 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
   const now = options.now ?? (() => new Date());
   const sleep = options.sleep ?? defaultSleep;
   const skipGaps = options.skipGaps ?? DEFAULT_SKIP_GAPS;
+  const splitResends = options.splitResends ?? 3;
+  const prefillPilot = options.prefillPilot ?? true;
   const timeoutMs = options.timeoutMs ?? 600_000;
   const idleTimeoutMs = options.idleTimeoutMs ?? 120_000;
   const retries = options.retries ?? 3;
@@ -207,7 +228,10 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
     importedWith: '@llm-sim/benchmark runExperiment',
     notes:
       `served model ${options.modelName}${served?.maxModelLen ? `, max_model_len ${served.maxModelLen}` : ''}; ` +
-      'prefill = send to the batch\'s last first token; decode = median inter-token gap while the whole batch decodes',
+      (prefillPilot
+        ? 'prefill = the engine step(s) that took the batch, beside a decoding pilot request; '
+        : 'prefill = send to the batch\'s last first token; ') +
+      'decode = time per token over the span while the whole batch decodes (median over requests)',
   };
 
   const existing = options.existing ?? [];
@@ -231,11 +255,15 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
 
   /** One batch: all requests prepared, then sent together; the first failure cancels the rest. */
   const runBatch = async (run: RunnerPoint): Promise<CompletionTiming[]> => {
-    const controller = new AbortController();
-    const onAbort = () => controller.abort(signal?.reason);
+    // One controller per request, so that no signal collects a listener per request of a large batch.
+    const controllers = Array.from({ length: run.batchSize }, () => new AbortController());
+    const abortAll = (reason?: unknown) => {
+      for (const c of controllers) c.abort(reason);
+    };
+    const onAbort = () => abortAll(signal?.reason);
     signal?.addEventListener('abort', onAbort, { once: true });
-    if (signal?.aborted) controller.abort(signal.reason);
-    const sends = Array.from({ length: run.batchSize }, () =>
+    if (signal?.aborted) abortAll(signal.reason);
+    const sends = controllers.map((controller) =>
       prepareCompletion({
         endpoint: server.url, modelName: options.modelName, maxTokens: run.outputLen, fetch: options.fetch, clock,
         promptTokenIds: promptTokenIds(run.inputLen, nextRequestIndex++, { seed }),
@@ -248,7 +276,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
         sends.map((send) =>
           send().catch((error: unknown) => {
             firstError ??= error;
-            controller.abort();
+            abortAll();
             throw error;
           }),
         ),
@@ -269,6 +297,57 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
       return timings;
     } finally {
       signal?.removeEventListener('abort', onAbort);
+    }
+  };
+
+  /** A batch of one-token requests sent while a pilot decodes alone: see `prefillFromPilot`. */
+  const runPilotedPrefill = async (run: RunnerPoint): Promise<PilotedPrefill> => {
+    const pilotController = new AbortController();
+    const onAbort = () => pilotController.abort(signal?.reason);
+    signal?.addEventListener('abort', onAbort, { once: true });
+    const pilotTokenMs: number[] = [];
+    // Resolved by the pilot's next token (or its end): the runner waits on the pilot at two moments.
+    let nextPilotToken!: () => void;
+    const newPilotToken = () => new Promise<void>((resolve) => (nextPilotToken = resolve));
+    let pilotTokenSeen = newPilotToken();
+    const pilot = prepareCompletion({
+      endpoint: server.url, modelName: options.modelName, fetch: options.fetch, clock,
+      promptTokenIds: promptTokenIds(PILOT_INPUT_LEN, nextRequestIndex++, { seed }),
+      // Long enough to outlast the batch's prefill; cancelled as soon as the batch has its first tokens.
+      maxTokens: Math.max(PILOT_TOKENS_BEFORE_BATCH + 1, Math.min(PILOT_MAX_TOKENS, (served?.maxModelLen ?? Infinity) - PILOT_INPUT_LEN)),
+      timeoutMs, idleTimeoutMs, signal: pilotController.signal, extraBody: options.extraBody,
+      onTokenChunk: (atMs) => {
+        pilotTokenMs.push(atMs);
+        nextPilotToken();
+      },
+    })();
+    const pilotEnded = pilot.then(
+      () => undefined,
+      (error: unknown) => error,
+    );
+    const pilotEndedEarly = async () => {
+      const error = await pilotEnded;
+      if (error instanceof RunnerError) throw error;
+      throw new RunnerError('PROTOCOL_ERROR', `the pilot request ended after ${pilotTokenMs.length} tokens, before the batch's prefill was timed`);
+    };
+    const untilPilotToken = async (ready: () => boolean) => {
+      while (!ready()) {
+        const ended = await Promise.race([pilotTokenSeen.then(() => false), pilotEnded.then(() => true)]);
+        if (ended) await pilotEndedEarly();
+        pilotTokenSeen = newPilotToken();
+      }
+    };
+    try {
+      await untilPilotToken(() => pilotTokenMs.length >= PILOT_TOKENS_BEFORE_BATCH);
+      const timings = await runBatch({ ...run, outputLen: 1 });
+      // The pilot's token of the batch's last step may still be unread on its own socket: wait for a later one.
+      const lastFirstMs = Math.max(...timings.map((t) => t.chunkTimesMs[0]));
+      await untilPilotToken(() => pilotTokenMs[pilotTokenMs.length - 1] > lastFirstMs);
+      return prefillFromPilot(pilotTokenMs, timings, { promptTokens: run.batchSize * run.inputLen });
+    } finally {
+      pilotController.abort();
+      signal?.removeEventListener('abort', onAbort);
+      await pilotEnded;
     }
   };
 
@@ -309,20 +388,43 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
 
     const prefillMs: number[] = [];
     const decodeMs: number[] = [];
+    let tokensReadTogether = false;
+    let resentBatches = 0;
+    let splitBatches = 0;
     let batchesDone = 0;
     try {
+      const retrying = async <T>(attempt: () => Promise<T>): Promise<T> =>
+        (await withRetries(attempt, {
+          retries, backoff, sleep, signal,
+          onRetry: (error, tries, delayMs) => options.onRetry?.({ run, error, attempt: tries, delayMs }),
+        })).value;
       for (let b = 0; b < batchesOf(run); b++) {
         const warm = b < run.warmup;
-        const { value: timings } = await withRetries(() => runBatch(run), {
-          retries, backoff, sleep, signal,
-          onRetry: (error, attempt, delayMs) => options.onRetry?.({ run, error, attempt, delayMs }),
-        });
+        // The batch as a user sends it: its decode steps, and without a pilot its prefill too.
+        const summary = warm || phases.includes('decode') || !prefillPilot
+          ? summarizeBatchTimings(await retrying(() => runBatch(run)), skipGaps)
+          : undefined;
+        if (!warm && phases.includes('prefill')) {
+          for (let send = 0; ; send++) {
+            const prefill = prefillPilot
+              ? await retrying(() => runPilotedPrefill(run))
+              : send === 0 && summary !== undefined ? summary : summarizeBatchTimings(await retrying(() => runBatch(run)), skipGaps);
+            if (prefill.prefilledTogether && prefill.prefillMs !== undefined) {
+              prefillMs.push(prefill.prefillMs);
+              break;
+            }
+            if (send >= splitResends) {
+              splitBatches++;
+              break;
+            }
+            resentBatches++;
+          }
+        }
         batchesDone++;
         completedBatches++;
-        if (!warm) {
-          const summary = summarizeBatch(timings, skipGaps);
-          prefillMs.push(summary.prefillMs);
+        if (!warm && summary !== undefined && phases.includes('decode')) {
           if (summary.decodeStepMs !== undefined) decodeMs.push(summary.decodeStepMs);
+          else if (summary.decodeUnmeasured === 'tokens-read-together') tokensReadTogether = true;
         }
         progress(warm ? 'warmup' : 'repeat', run);
       }
@@ -339,31 +441,44 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
       batchSize: run.batchSize, inputLen: run.inputLen, outputLen: run.outputLen, engine,
       ...(engineVersion ? { engineVersion } : {}), date, source: meta.source ?? RUNNER_SOURCE,
     };
+    const prefillNotes = [
+      prefillPilot ? `timed from the start of the engine step that took the batch (marked by a pilot request decoding beside it, ${PILOT_INPUT_LEN} prompt tokens) to the last first token` : '',
+      resentBatches > 0 ? `${resentBatches} batch(es) re-sent: the server had not prefilled all ${run.batchSize} prompts in one step` : '',
+    ].filter(Boolean).join('; ');
+    const runFailure = (phase: Phase, message: string): RunFailure => ({
+      run, phases: [phase], code: 'PROTOCOL_ERROR', attempts: 1, completedRepeats: run.repeats, message,
+    });
     const measured: BenchmarkPoint[] = [];
     for (const phase of phases) {
       const samples = phase === 'prefill' ? prefillMs : decodeMs;
       if (samples.length === 0) continue;
       const { medianMs, spread } = summarizeLatencies(samples);
-      measured.push(
-        BenchmarkPointSchema.parse({
-          ...base, phase, contextLen: phase === 'prefill' ? 0 : run.inputLen + Math.round(run.outputLen / 2),
-          latencyMs: medianMs, repeats: samples.length, spread,
-        }),
-      );
+      const candidate = {
+        ...base, phase, ...(phase === 'prefill' && prefillNotes ? { notes: prefillNotes } : {}), contextLen: phase === 'prefill' ? 0 : run.inputLen + Math.round(run.outputLen / 2),
+        latencyMs: medianMs, repeats: samples.length, spread,
+      };
+      const parsed = BenchmarkPointSchema.safeParse(candidate);
+      if (parsed.success) measured.push(parsed.data);
+      else {
+        // Reported with its figures rather than thrown: the run goes on and no other point is lost.
+        failures.push(runFailure(phase, `the ${phase} measurement (${JSON.stringify(samples)} ms) is not a valid point: ${formatIssues(parsed.error.issues)}`));
+      }
     }
     for (const point of measured) {
       await options.onPoint?.(point);
       points.push(point);
     }
     completedRuns++;
+    if (phases.includes('prefill') && prefillMs.length === 0) {
+      failures.push(runFailure('prefill',
+        `the server never prefilled all ${run.batchSize} prompts in one step (${splitBatches} batch(es) split on each of ${splitResends + 1} tries: the requests reached the engine apart), so the batch's prefill time is not measured; its decode step is`));
+    }
     if (phases.includes('decode') && decodeMs.length === 0) {
-      // Every batch decoded, but never all at once for long enough: the server did not run the batch together.
-      failures.push({
-        run, phases: ['decode'], code: 'PROTOCOL_ERROR', attempts: 1, completedRepeats: run.repeats,
-        message:
+      failures.push(runFailure('decode', tokensReadTogether
+        ? 'no decode step could be timed: every token of the decoding window arrived at one instant (the client read them together), so the stream cannot tell the step time'
+        : // Every batch decoded, but never all at once for long enough: the server did not run the batch together.
           `no inter-token gap while all ${run.batchSize} requests were decoding (outputLen ${run.outputLen}, skipGaps ${skipGaps}); ` +
-          'is batchSize above the server\'s max_num_seqs, so that some requests waited for others to finish?',
-      });
+          'is batchSize above the server\'s max_num_seqs, so that some requests waited for others to finish?'));
     }
     progress('measured', run);
   }
