@@ -106,9 +106,9 @@ export function withModelAndXpu<T>(y: Argv<T>) {
     .option('performance-model', {
       type: 'string',
       choices: ['roofline', 'vllm_roofline'],
-      describe: 'roofline: spec-sheet peaks (default); vllm_roofline: effective figures from --calibration-data',
+      describe: 'roofline: spec-sheet peaks (default); vllm_roofline: calibrated (--calibration-data FILE, or the shipped calibration for the xpu: measured kernels, named in the output)',
     })
-    .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline' })
+    .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline (default: the shipped one for the model, xpu and tp, else for the xpu)' })
     .option('weight-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4'], describe: 'weights dtype (default bf16)' })
     .option('kv-cache-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8'], describe: 'KV-cache dtype (default bf16)' })
     .option('json', { type: 'boolean', describe: 'print one JSON object and nothing else on stdout' });

@@ -1,4 +1,6 @@
+import { toEffectiveRoofline, toKernelProfile } from '@llm-sim/calibration';
 import {
+  KernelCalibratedModel,
   RooflinePerformanceModel,
   VLLMRooflineModel,
   type DtypeConfig,
@@ -10,21 +12,24 @@ import { loadCalibration } from './calibration-file.ts';
 import type { PerformanceModelType } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { FactoryError } from './errors.ts';
+import { selectShippedCalibration } from './shipped-calibrations.ts';
 
 export interface CreatePerformanceModelOptions {
   readonly model: ModelSpec;
   readonly xpu: XpuSpec;
   readonly parallelism?: Partial<ParallelismSpec>;
   readonly dtypes?: Partial<DtypeConfig>;
-  /** For `vllm_roofline`: the calibration JSON's path. */
+  /** For `vllm_roofline`: the calibration JSON's path; without it, the shipped calibration for the xpu. */
   readonly calibrationDataPath?: string;
   readonly readTextFile: ReadTextFile;
 }
 
 /**
- * The seeds' create_performance_model: `roofline` prices steps with the spec sheet's peaks,
- * `vllm_roofline` with the effective figures of a calibration file for this model, xpu and tp.
- * A missing, malformed or mismatched calibration is an error, never a silent fallback.
+ * The seeds' create_performance_model: `roofline` prices steps with the spec sheet's peaks, `vllm_roofline`
+ * with a calibration. That is the file given (format 1: effective figures of one model, xpu and tp, checked
+ * to match; format 2: measured kernels of one xpu, for any model), or without one the shipped calibration for
+ * the deployment (see selectShippedCalibration). The model's describe() names the file used and how it was
+ * chosen. A missing, malformed or mismatched file is an error, never a silent fallback.
  */
 export async function createPerformanceModel(
   type: PerformanceModelType,
@@ -35,18 +40,21 @@ export async function createPerformanceModel(
     case 'roofline':
       return new RooflinePerformanceModel({ model, xpu, parallelism, dtypes });
     case 'vllm_roofline': {
+      const tp = parallelism?.tp ?? 1;
+      const pp = parallelism?.pp ?? 1;
       if (!options.calibrationDataPath) {
-        throw new FactoryError(
-          'INVALID_CONFIG',
-          "--performance-model vllm_roofline needs --calibration-data FILE (performance_model.calibration_data_path)",
-        );
+        const shipped = selectShippedCalibration(model, xpu, { tp, pp });
+        if (shipped.kind === 'deployment') {
+          return new VLLMRooflineModel({ model, xpu, parallelism, dtypes, efficiency: toEffectiveRoofline(shipped.parameters), calibrationSource: shipped.label });
+        }
+        return new KernelCalibratedModel({ model, xpu, parallelism, dtypes, ...toKernelProfile(shipped.calibration), calibrationSource: shipped.label });
       }
-      const { efficiency } = await loadCalibration(options.calibrationDataPath, options.readTextFile, {
-        model: model.name,
-        xpu: xpu.name,
-        tp: parallelism?.tp ?? 1,
-      });
-      return new VLLMRooflineModel({ model, xpu, parallelism, dtypes, efficiency });
+      const path = options.calibrationDataPath;
+      const loaded = await loadCalibration(path, options.readTextFile, { model: model.name, xpu: xpu.name, tp });
+      if (loaded.kind === 'xpu-kernels') {
+        return new KernelCalibratedModel({ model, xpu, parallelism, dtypes, ...toKernelProfile(loaded.calibration), calibrationSource: path });
+      }
+      return new VLLMRooflineModel({ model, xpu, parallelism, dtypes, efficiency: loaded.efficiency, calibrationSource: path });
     }
     default:
       throw new FactoryError('UNKNOWN_PERFORMANCE_MODEL', `unknown performance model '${String(type)}'; known: roofline, vllm_roofline`);

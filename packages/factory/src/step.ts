@@ -45,6 +45,8 @@ export interface StepReport {
   input_len: number | null;
   context_len: number | null;
   performance_model: PerformanceModelType;
+  /** What the model is and, when calibrated, the calibration file it uses and how it was chosen. */
+  performance_model_description: string;
   total_ms: number;
   flops: number;
   bytes: number;
@@ -110,6 +112,7 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
     input_len: request.phase === 'prefill' ? (request.inputLen ?? null) : null,
     context_len: request.phase === 'decode' ? (request.contextLen ?? request.inputLen ?? null) : null,
     performance_model: type,
+    performance_model_description: perf.describe(),
     total_ms: step.totalSeconds * 1000,
     flops: totals.flops,
     bytes: totals.bytes,

@@ -46,6 +46,9 @@ export function describeRun(run: SimulationRun | DisaggregatedRun): Record<strin
     model: run.model.name,
     ...hardware,
     performance_model: config.performance_model.model_type,
+    // Which calibration file was used, and how it was chosen (the shipped one, or transferred from another xpu).
+    performance_model_description:
+      'prefill' in run ? `prefill ${run.prefill.performanceModel.describe()}; decode ${run.decode.performanceModel.describe()}` : run.performanceModel.describe(),
     request_rate: config.workload.request_rate,
     burstiness: config.workload.burstiness,
     max_concurrency: config.workload.max_concurrency ?? null,

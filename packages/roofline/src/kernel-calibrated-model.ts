@@ -78,6 +78,9 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   private readonly generation: PreparedLatencyTable;
   private readonly allReduce: PreparedLatencyTable;
   private readonly allGather: PreparedLatencyTable;
+  private readonly maxContextHeads: number;
+  private readonly maxGenerationHeads: number;
+  private readonly maxGenerationKvHeads: number;
   private readonly work = { flops: new Float64Array(OPS), bytes: new Float64Array(OPS) };
   private readonly seconds = new Float64Array(OPS + 3);
   private readonly shapes: {
@@ -107,6 +110,10 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     this.context = prepareLatencyTable(profile.contextAttention, 'context attention table');
     this.generation = prepareLatencyTable(profile.generationAttention, 'generation attention table');
     this.allReduce = prepareLatencyTable(profile.allReduce, 'all-reduce table');
+    const last = (axis: readonly number[]) => axis[axis.length - 1];
+    this.maxContextHeads = last(profile.contextAttention.axes[2]);
+    this.maxGenerationHeads = last(profile.generationAttention.axes[2]);
+    this.maxGenerationKvHeads = last(profile.generationAttention.axes[3]);
     this.allGather = prepareLatencyTable(profile.allGather, 'all-gather table');
     if (!(overhead.perStepSeconds >= 0) || !(overhead.perSequenceSeconds >= 0)) {
       throw new RooflineError('INVALID_EFFICIENCY', 'engine overhead must be non-negative');
@@ -224,13 +231,16 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
       const b = batch.prefillSequences;
       const perSequence = batch.prefillTokens / b;
       const tablePairs = (b * perSequence * (perSequence + 1)) / 2;
-      const measured = lookUpLatency(this.context, [b, perSequence, s.qHeads]);
+      // More heads than measured: the heads split into groups the table holds, priced one after the other.
+      const groups = Math.max(1, s.qHeads / this.maxContextHeads);
+      const measured = groups * lookUpLatency(this.context, [b, perSequence, s.qHeads / groups]);
       attention += (measured * batch.prefillAttentionPairs) / tablePairs;
     }
     if (batch.decodeSequences > 0) {
       const b = batch.decodeSequences;
       const cached = batch.decodeCachedTokens / b + 1;
-      attention += lookUpLatency(this.generation, [b, cached, s.qHeads, s.kvHeads]);
+      const groups = Math.max(1, s.kvHeads / this.maxGenerationKvHeads, s.qHeads / this.maxGenerationHeads);
+      attention += groups * lookUpLatency(this.generation, [b, cached, s.qHeads / groups, s.kvHeads / groups]);
     }
     const densePairs = batch.prefillAttentionPairs + batch.decodeCachedTokens + batch.decodeSequences;
     const denseFlops = L * 4 * s.qHeads * m.headDim * densePairs;
@@ -308,6 +318,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   override describe(): string {
     const p = this.parallelism;
     const from = this.transferredFrom ? `, efficiencies transferred from ${this.transferredFrom}` : '';
-    return `kernel-calibrated roofline: ${this.model.name} on ${this.xpu.name}${from}, tp=${p.tp} pp=${p.pp}${p.ep > 1 ? ` ep=${p.ep}` : ''}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}`;
+    const source = this.calibrationSource ? `; calibration ${this.calibrationSource}` : '';
+    return `kernel-calibrated roofline (measured kernels): ${this.model.name} on ${this.xpu.name}${from}, tp=${p.tp} pp=${p.pp}${p.ep > 1 ? ` ep=${p.ep}` : ''}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}${source}`;
   }
 }

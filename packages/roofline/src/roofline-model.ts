@@ -36,6 +36,8 @@ export interface RooflineModelOptions {
   readonly dtypes?: Partial<DtypeConfig>;
   /** Effective figures in place of the spec sheet's peaks (and a per-step overhead). */
   readonly efficiency?: EffectiveRoofline;
+  /** Where the calibrated figures come from (a file path and how it was chosen): said by describe(). */
+  readonly calibrationSource?: string;
 }
 
 /**
@@ -58,6 +60,7 @@ export class RooflinePerformanceModel {
   readonly dtypes: DtypeConfig;
   readonly figures: EffectiveRoofline;
   readonly isCalibrated: boolean;
+  readonly calibrationSource: string | undefined;
   private readonly counter: StepWorkCounter;
   private readonly flops = new Float64Array(COMPUTE_OPERATORS.length);
   private readonly bytes = new Float64Array(COMPUTE_OPERATORS.length);
@@ -83,6 +86,7 @@ export class RooflinePerformanceModel {
       this.figures = { prefill: peak, decode: peak };
       this.isCalibrated = false;
     }
+    this.calibrationSource = options.calibrationSource;
     this.counter = new StepWorkCounter(this.model, this.parallelism, this.dtypes, this.xpu);
   }
 
@@ -170,7 +174,8 @@ export class RooflinePerformanceModel {
   describe(): string {
     const p = this.parallelism;
     const kind = this.isCalibrated ? 'calibrated roofline' : 'roofline (spec-sheet peaks)';
-    return `${kind}: ${this.model.name} on ${this.xpu.name}, tp=${p.tp} pp=${p.pp}${p.ep > 1 ? ` ep=${p.ep}` : ''}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}`;
+    const source = this.calibrationSource ? `; calibration ${this.calibrationSource}` : '';
+    return `${kind}: ${this.model.name} on ${this.xpu.name}, tp=${p.tp} pp=${p.pp}${p.ep > 1 ? ` ep=${p.ep}` : ''}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}${source}`;
   }
 }
 

@@ -37,10 +37,10 @@ describe('llm-sim calibrate and --performance-model vllm_roofline', () => {
     expect(t.stderr).toMatch(/cal.json was fitted for xpu 'h100-sxm' \(requested 'a100-80gb'\)/);
   });
 
-  it('refuses vllm_roofline without a calibration file, and a malformed one', async () => {
+  it('vllm_roofline without a calibration file uses the shipped one and names it; a malformed file is refused', async () => {
     const t = createTestIo();
-    expect(await main(['step', '--model', 'llama-7b', '--xpu', 'h100', '--context-len', '10', '--performance-model', 'vllm_roofline'], t.io)).toBe(2);
-    expect(t.stderr).toMatch(/needs --calibration-data/);
+    expect(await main(['step', '--model', 'llama-7b', '--xpu', 'h100', '--context-len', '10', '--performance-model', 'vllm_roofline'], t.io)).toBe(0);
+    expect(t.stdout).toMatch(/calibration benchmark_data\/calibration\/h100-sxm\/kernels.json \(shipped, kernels measured on h100-sxm\)/);
     const u = createTestIo();
     u.written.set('bad.json', '{"format_version": 1, "model": "llama-2-7b"');
     expect(await main(['step', '--model', 'llama-7b', '--xpu', 'h100', '--context-len', '10', '--performance-model', 'vllm_roofline', '--calibration-data', 'bad.json'], u.io)).toBe(2);

@@ -63,7 +63,7 @@ export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
       );
       if (args.json) return ctx.io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       const shape = phase === 'prefill' ? `prefill ${report.batch_size} x ${report.input_len} tokens` : `decode ${report.batch_size} sequences at context ${report.context_len}`;
-      ctx.io.stdout(`${report.model} on ${report.xpu} (tp=${report.tp}, pp=${report.pp}, ${report.performance_model}): ${shape}\n\n`);
+      ctx.io.stdout(`${report.model} on ${report.xpu} (tp=${report.tp}, pp=${report.pp}, ${report.performance_model}): ${shape}\n${report.performance_model_description}\n\n`);
       ctx.io.stdout(
         table(
           ['operator', 'ms', 'share', 'FLOPs', 'bytes', 'bound'],

@@ -1,0 +1,67 @@
+import { readFile } from 'node:fs/promises';
+import { decodeBatch, getModel, getXpu, KernelCalibratedModel, prefillBatch, RooflinePerformanceModel } from '@llm-sim/roofline';
+import { importBenchmarkFile, aggregateRepeats } from '@llm-sim/benchmark';
+import { describe, expect, it } from 'vitest';
+import { createPerformanceModel } from './performance-model.ts';
+import { selectShippedCalibration, TRANSFERRED_XPUS } from './shipped-calibrations.ts';
+
+const readTextFile = (path: string) => readFile(path, 'utf8');
+const create = (model: string, xpu: string, tp = 1) =>
+  createPerformanceModel('vllm_roofline', { model: getModel(model), xpu: getXpu(xpu), parallelism: { tp }, readTextFile });
+
+describe('vllm_roofline without --calibration-data', () => {
+  it('picks the deployment-level file where one matches model, xpu and tp, and names it', async () => {
+    const perf = await create('llama-2-70b', 'h100', 4);
+    expect(perf.describe()).toMatch(/calibration benchmark_data\/calibration\/h100-sxm\/llama-2-70b_tp4_roofline.json \(shipped, fitted to this model, xpu and tp\)/);
+  });
+
+  it("picks the xpu's measured kernels for any other model, and names the file", async () => {
+    const perf = await create('llama-3.1-8b', 'h200');
+    expect(perf).toBeInstanceOf(KernelCalibratedModel);
+    expect(perf.describe()).toMatch(/calibration benchmark_data\/calibration\/h200\/kernels.json \(shipped, kernels measured on h200\)/);
+  });
+
+  it.each(Object.entries(TRANSFERRED_XPUS))('transfers %s from its nearest measured xpu and says so', async (xpu, { from }) => {
+    const shipped = selectShippedCalibration(getModel('llama-3.1-8b'), getXpu(xpu), { tp: 1, pp: 1 });
+    expect(shipped.kind).toBe('xpu-kernels');
+    expect(shipped.label).toContain(`efficiencies transferred from ${from}`);
+    const perf = await create('llama-3.1-8b', xpu);
+    expect(perf.describe()).toContain(`efficiencies transferred from ${from}`);
+  });
+
+  it('a transferred xpu keeps the measured efficiencies: an A100-40GB decode takes the A100-80GB time scaled by their bandwidths', async () => {
+    const a40 = await create('llama-3.1-8b', 'a100-40gb');
+    const a80 = await create('llama-3.1-8b', 'a100-80gb');
+    const batch = decodeBatch(1, 1024);
+    // Weight streaming dominates a batch-1 decode: 2039 / 1555 GB/s.
+    const ratio = a40.stepSeconds(batch) / a80.stepSeconds(batch);
+    expect(ratio).toBeGreaterThan(1.2);
+    expect(ratio).toBeLessThan(2039 / 1555 + 0.01);
+  });
+
+  it('prices every step above the spec-sheet roofline (kernels never beat the peaks)', async () => {
+    for (const [model, xpu, tp] of [['llama-3.1-8b', 'h100', 1], ['llama-3.1-70b', 'h200', 4], ['llama-3.1-8b', 'l40s', 1], ['llama-2-7b', 'a100', 1]] as const) {
+      const kernels = await create(model, xpu, tp);
+      const peak = new RooflinePerformanceModel({ model: getModel(model), xpu: getXpu(xpu), parallelism: { tp } });
+      for (const batch of [decodeBatch(1, 512), decodeBatch(64, 2048), prefillBatch(1, 2048), prefillBatch(8, 512)]) {
+        expect(kernels.stepSeconds(batch)).toBeGreaterThan(peak.stepSeconds(batch));
+        expect(kernels.stepSeconds(batch)).toBeLessThan(3 * peak.stepSeconds(batch));
+      }
+    }
+  });
+});
+
+describe('step level: Splitwise H100 TP4 (never fitted by the operator-level files)', () => {
+  it('the auto-picked calibration predicts every Splitwise H100 TP4 step within 5% (MAPE)', async () => {
+    const text = await readFile(new URL('../../../benchmark_data/raw/splitwise/perf_model.csv', import.meta.url), 'utf8');
+    const points = aggregateRepeats(importBenchmarkFile(text, 'perf_model.csv').filter((p) => p.model === 'llama-2-70b' && p.xpu === 'h100-sxm' && p.tp === 4));
+    const perf = await create('llama-2-70b', 'h100', 4);
+    const errors = points.map((p) => {
+      const batch = p.phase === 'prefill' ? prefillBatch(p.batchSize, p.inputLen) : decodeBatch(p.batchSize, p.contextLen);
+      return perf.stepSeconds(batch) * 1000 / p.latencyMs - 1;
+    });
+    const mape = errors.reduce((s, e) => s + Math.abs(e), 0) / errors.length;
+    expect(points.length).toBe(10);
+    expect(mape).toBeLessThan(0.05);
+  });
+});
