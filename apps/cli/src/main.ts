@@ -6,6 +6,7 @@ import { simulateCommand } from './commands/simulate.ts';
 import { stepCommand } from './commands/step.ts';
 import { serveCommand } from './commands/serve.ts';
 import { compareCommand } from './commands/compare.ts';
+import { searchCommand } from './commands/search.ts';
 import { benchmarkCommand } from './commands/benchmark.ts';
 import { calibrateCommand, checkCalibrationCommand } from './commands/calibrate.ts';
 import type { CliContext } from './context.ts';
@@ -32,6 +33,7 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     .command(benchmarkCommand(ctx))
     .command(serveCommand(ctx))
     .command(compareCommand(ctx))
+    .command(searchCommand(ctx))
     .strict()
     .recommendCommands()
     // `--num-prompts` is known as itself only: no `numPrompts` twin in messages or in the parsed flags.

@@ -74,7 +74,7 @@ export {
 } from '@llm-sim/benchmark';
 export { startEmulator, type StartEmulatorOptions, type RunningEmulator } from './serve.ts';
 export { measureEndpoint, type MeasureRequest } from './measure.ts';
-export { renderSimulationRunReport, renderCalibrationOutcomeReport, renderSweepReport } from './report.ts';
+export { renderSimulationRunReport, renderCalibrationOutcomeReport, renderSweepReport, renderSearchReportHtml } from './report.ts';
 export { ClusterConfigSchema, type ClusterConfig } from './cluster-config.ts';
 export { runDisaggregatedSimulation, kvTransferSettings, type DisaggregatedRun } from './disaggregated.ts';
 export { setUpPool, type PoolLayout, type PoolSetup } from './pool-setup.ts';
@@ -111,6 +111,7 @@ export {
   deploymentDevices,
   formatDeployment,
   formatSearch,
+  searchTable,
   paretoFront,
   vllmServeCommands,
   DeploymentSchema,

@@ -1,7 +1,8 @@
 import type { CalibrationOutcome } from './calibrate.ts';
 import type { DisaggregatedRun } from './disaggregated.ts';
 import type { SimulationRun } from './simulation.ts';
-import { renderCalibrationReport, renderSimulationReport, renderSweepReport as renderSweepPage } from '@llm-sim/report';
+import { renderCalibrationReport, renderSearchReport, renderSimulationReport, renderSweepReport as renderSweepPage } from '@llm-sim/report';
+import { SEARCH_TABLE_LEGEND, describeSearch, searchTable, skippedLines, topCommands, type SearchReport } from './search.ts';
 
 const finiteMs = (seconds: Float64Array): number[] => {
   const out: number[] = [];
@@ -164,6 +165,49 @@ export function renderSweepReport(records: readonly Record<string, unknown>[]): 
       { key: 'request rates', value: [...rates].join(', ') },
       { key: 'max concurrency', value: [...caps].map((c) => (c === 'null' ? 'none' : c)).join(', ') },
       { key: 'burstiness', value: n(first, 'burstiness') },
+    ],
+  });
+}
+
+/** The search report: the Pareto chart, the ranked table and the `vllm serve` lines of the best deployments. */
+export function renderSearchReportHtml(report: SearchReport, options: { readonly top?: number } = {}): string {
+  const front = new Set(report.pareto);
+  const s = report.search;
+  const workload = s.workload;
+  const length = (v: unknown) => (typeof v === 'number' ? String(v) : JSON.stringify(v));
+  return renderSearchReport({
+    title: `Deployment search: ${s.model}`,
+    subtitle: describeSearch(report),
+    points: report.points.flatMap((p) =>
+      p.output_throughput_per_user === null || p.output_throughput_per_device === null
+        ? []
+        : [
+            {
+              label: p.label,
+              tokensPerSecondPerUser: p.output_throughput_per_user,
+              tokensPerSecondPerDevice: p.output_throughput_per_device,
+              onFront: front.has(p.id),
+              group: `${p.deployment.kind} ${p.deployment.xpu} ${p.deployment.quantization}`,
+            },
+          ],
+    ),
+    table: searchTable(report, options.top ?? 50),
+    notes: [...skippedLines(report), SEARCH_TABLE_LEGEND],
+    commands: topCommands(report, 3),
+    configuration: [
+      { key: 'model', value: s.model },
+      { key: 'xpus', value: s.xpus.join(', ') },
+      { key: 'devices', value: s.space.num_devices.join(', ') },
+      { key: 'quantizations', value: s.space.quantizations.join(', ') },
+      { key: 'pp', value: s.space.pp.join(', ') },
+      { key: 'max_num_seqs', value: s.space.max_num_seqs.join(', ') },
+      { key: 'max_num_batched_tokens', value: s.space.max_num_batched_tokens.join(', ') },
+      { key: 'SLOs', value: Object.entries(s.goodput).map(([k, v]) => `${k} <= ${v} ms`).join(', ') },
+      { key: 'SLO percentile', value: s.slo_percentile },
+      { key: 'requests per simulation', value: workload.num_requests },
+      { key: 'input / output tokens', value: workload.trace ? `from ${workload.trace}` : `${length(workload.input_len)} / ${length(workload.output_len)}` },
+      { key: 'performance model', value: s.performance_model.model_type },
+      { key: 'seed', value: s.seed },
     ],
   });
 }

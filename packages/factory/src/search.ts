@@ -509,18 +509,12 @@ export function mergeSearchShards(shards: readonly SearchReport[]): SearchReport
 
 const fmt = (x: number | null, digits: number) => (x === null ? '-' : x.toFixed(digits));
 
-/** The ranked table, the skipped count in one line, the Pareto front and the vLLM command lines of the top deployments. */
-export function formatSearch(report: SearchReport, options: { readonly top?: number; readonly commands?: number } = {}): string {
-  const top = options.top ?? 20;
-  const s = report.search;
-  const slo = Object.entries(s.goodput)
-    .filter(([, v]) => v !== undefined)
-    .map(([k, v]) => `${k} <= ${v} ms`)
-    .join(', ');
+/** The ranked table's header and rows (the text table and the HTML report show the same cells). */
+export function searchTable(report: SearchReport, top = 20): { header: string[]; rows: string[][] } {
   const priced = report.points.some((p) => p.cost_per_million_output_tokens !== null);
   const onFront = new Set(report.pareto);
   const header = ['#', 'deployment', 'dev', 'rate', 'goodput/dev', 'tok/s/dev', 'tok/s/user', ...(priced ? ['$/Mtok'] : []), 'TTFT p90', 'TPOT p90', 'front'];
-  const body = report.points.slice(0, top).map((p, i) => [
+  const rows = report.points.slice(0, top).map((p, i) => [
     String(i + 1),
     p.label,
     String(p.devices),
@@ -533,31 +527,56 @@ export function formatSearch(report: SearchReport, options: { readonly top?: num
     fmt(p.p90_tpot_ms, 1),
     onFront.has(p.id) ? '*' : '',
   ]);
+  return { header, rows };
+}
+
+/** "31 layouts skipped: do not fit in memory", one line per reason. */
+export function skippedLines(report: SearchReport): string[] {
+  return Object.entries(report.skipped).map(([reason, n]) => `${n} layout${n === 1 ? '' : 's'} skipped: ${reason}`);
+}
+
+/** One line saying what was searched. */
+export function describeSearch(report: SearchReport): string {
+  const s = report.search;
+  const slo = Object.entries(s.goodput)
+    .filter(([, v]) => v !== undefined)
+    .map(([k, v]) => `${k} <= ${v} ms`)
+    .join(', ');
+  return (
+    `${s.model} on ${s.xpus.join(', ')}; ${slo} for ${s.slo_percentile}% of requests; ` +
+    `${report.candidates} candidates, ${report.points.length} evaluated${report.shard ? ` (shard ${report.shard.index}/${report.shard.count})` : ''}`
+  );
+}
+
+export const SEARCH_TABLE_LEGEND =
+  'rate = highest req/s meeting the SLOs; tok/s = output tokens per second at that rate; tok/s/user = 1000 / mean TPOT; times in ms; * = on the Pareto front';
+
+/** The ranked table, the skipped count in one line, the Pareto front and the vLLM command lines of the top deployments. */
+export function formatSearch(report: SearchReport, options: { readonly top?: number; readonly commands?: number } = {}): string {
+  const top = options.top ?? 20;
+  const { header, rows: body } = searchTable(report, top);
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 1 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
-  const skipped = Object.entries(report.skipped).map(([reason, n]) => `${n} layout${n === 1 ? '' : 's'} skipped: ${reason}`);
-  const lines = [
-    `${s.model} on ${s.xpus.join(', ')}; ${slo} for ${s.slo_percentile}% of requests; ` +
-      `${report.candidates} candidates, ${report.points.length} evaluated${report.shard ? ` (shard ${report.shard.index}/${report.shard.count})` : ''}`,
-    ...skipped,
-    '',
-    line(header),
-    widths.map((w) => '-'.repeat(w)).join('  '),
-    ...body.map(line),
-  ];
+  const lines = [describeSearch(report), ...skippedLines(report), '', line(header), widths.map((w) => '-'.repeat(w)).join('  '), ...body.map(line)];
   if (report.points.length > top) lines.push(`... ${report.points.length - top} more (--top N, or --json for all)`);
-  lines.push(
-    'rate = highest req/s meeting the SLOs; tok/s = output tokens per second at that rate; tok/s/user = 1000 / mean TPOT; times in ms; * = on the Pareto front',
-  );
+  lines.push(SEARCH_TABLE_LEGEND);
   const byId = new Map(report.points.map((p) => [p.id, p]));
   lines.push('', `Pareto front (tok/s/user -> tok/s/dev): ${report.pareto.map((id) => `${fmt(byId.get(id)!.output_throughput_per_user, 1)} -> ${fmt(byId.get(id)!.output_throughput_per_device, 0)} [${byId.get(id)!.label}]`).join('; ') || 'empty'}`);
-  const commands = report.points.filter((p) => p.max_request_rate > 0).slice(0, options.commands ?? 3);
+  const commands = topCommands(report, options.commands ?? 3);
   if (commands.length > 0) {
     lines.push('', 'vLLM command lines of the top deployments:');
-    commands.forEach((p, i) => {
-      lines.push(`${i + 1}. ${p.label}`);
-      for (const c of p.vllm_serve) lines.push(`   ${c}`);
+    commands.forEach((c, i) => {
+      lines.push(`${i + 1}. ${c.title}`);
+      for (const l of c.lines) lines.push(`   ${l}`);
     });
   }
   return `${lines.join('\n')}\n`;
+}
+
+/** The `vllm serve` lines of the best `n` deployments that met the SLOs at some rate. */
+export function topCommands(report: SearchReport, n: number): { title: string; lines: string[] }[] {
+  return report.points
+    .filter((p) => p.max_request_rate > 0)
+    .slice(0, n)
+    .map((p) => ({ title: p.label, lines: [...p.vllm_serve] }));
 }

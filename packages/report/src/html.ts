@@ -75,6 +75,8 @@ th { background: var(--bg); font-weight: 600; }
 td.num, th.num { text-align: right; font-variant-numeric: tabular-nums; white-space: nowrap; }
 td.key { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 13px; }
 td.good { color: #1a7f37; } td.bad { color: #cf222e; }
+pre { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 10px 12px; overflow-x: auto; font-size: 12px; }
+h3 { font-size: 15px; margin: 16px 0 6px; }
 details { margin-top: 16px; } summary { cursor: pointer; color: var(--accent); }
 footer { color: var(--muted); font-size: 12px; margin-top: 40px; }
 @media print { body { background: #fff; } figure, table { break-inside: avoid; } }

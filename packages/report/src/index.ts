@@ -31,3 +31,12 @@ export {
   type SweepReportInput,
   type SweepReportInputInput,
 } from './render-sweep-report.ts';
+} from './render-sweep-report.ts';
+export {
+  SearchReportInputSchema,
+  SearchReportPointSchema,
+  type SearchReportInput,
+  type SearchReportInputInput,
+  type SearchReportPoint,
+} from './search-report-input.ts';
+export { renderSearchReport } from './render-search-report.ts';
