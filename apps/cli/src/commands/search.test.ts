@@ -48,7 +48,9 @@ describe('llm-sim search', () => {
   it('counts layouts that do not fit in one line', async () => {
     const r = await run(['search', '--model', 'llama-3.1-70b', '--xpu', 'h100', '--num-devices', '1,2', '--max-num-seqs', '256', '--max-num-batched-tokens', '8192', '--no-disaggregated', '--goodput', 'ttft:2000', 'tpot:100', '--num-requests', '200', '--jobs', '1']);
     expect(r.code, r.stderr).toBe(0);
-    expect(r.stdout).toContain('3 layouts skipped: do not fit in memory');
+    // 70B in bf16 (141 GB) fits no single H100: 1xTP1 and 2xTP1 are skipped, 1xTP2 runs.
+    expect(r.stdout).toContain('2 layouts skipped: do not fit in memory');
+    expect(r.stdout).toContain('1xTP2 h100-sxm bf16');
     expect(r.stdout).not.toMatch(/^skipped /m);
   });
 
