@@ -31,7 +31,6 @@ export {
   type SweepReportInput,
   type SweepReportInputInput,
 } from './render-sweep-report.ts';
-} from './render-sweep-report.ts';
 export {
   SearchReportInputSchema,
   SearchReportPointSchema,
