@@ -35,7 +35,8 @@ describe('startEmulator', () => {
         0,
       );
       expect(elapsedMs).toBeGreaterThanOrEqual((prefill + decodes) * 1000 - 1);
-      expect(elapsedMs).toBeLessThan((prefill + decodes) * 1000 + 100);
+      // A busy machine makes the client late by an amount no fixed bound holds; half a second is plenty here.
+      expect(elapsedMs).toBeLessThan((prefill + decodes) * 1000 + 500);
     } finally {
       await emulator.close();
     }
