@@ -11,7 +11,7 @@ import {
 import type { SimulationConfig } from './config.ts';
 import { ClusterConfigSchema, type ClusterConfig } from './cluster-config.ts';
 import { kvTransferSettings } from './disaggregated.ts';
-import { schedulerOptions, setUpPool, type PoolSetup } from './pool-setup.ts';
+import { setUpPool, type PoolSetup } from './pool-setup.ts';
 import { buildWorkloadRequests } from './workload-requests.ts';
 import { FactoryError } from './errors.ts';
 import type { ReadTextFile } from './file-access.ts';
@@ -155,7 +155,6 @@ export async function compareLayouts(
       throw new FactoryError('INVALID_CONFIG', `layout '${formatLayout(layout)}' uses ${layoutDevices(layout)} devices, not --num-devices ${numDevices}`);
     }
   }
-  const scheduler = schedulerOptions(config, model);
   const kvBytesPerToken = kvCacheBytesPerToken(model, config.dtype.kv_cache);
   const pools = new Map<number, PoolSetup | string>();
   const pool = async (tp: number): Promise<PoolSetup | string> => {
@@ -187,7 +186,7 @@ export async function compareLayouts(
         requests,
         numReplicas: layout.replicas,
         kvCacheBlocksPerReplica: p.kvCacheBlocks,
-        scheduler,
+        scheduler: p.scheduler,
         router: cluster.router as RouterName,
         maxConcurrency: config.workload.max_concurrency,
       });
@@ -200,8 +199,8 @@ export async function compareLayouts(
         continue;
       }
       const result = simulateDisaggregated({
-        prefillPool: { performanceModel: pp.performanceModel, instances: layout.prefillInstances, kvCacheBlocks: pp.kvCacheBlocks, scheduler },
-        decodePool: { performanceModel: dp.performanceModel, instances: layout.decodeInstances, kvCacheBlocks: dp.kvCacheBlocks, scheduler },
+        prefillPool: { performanceModel: pp.performanceModel, instances: layout.prefillInstances, kvCacheBlocks: pp.kvCacheBlocks, scheduler: pp.scheduler },
+        decodePool: { performanceModel: dp.performanceModel, instances: layout.decodeInstances, kvCacheBlocks: dp.kvCacheBlocks, scheduler: dp.scheduler },
         kvTransfer: kvTransferSettings(cluster, kvBytesPerToken),
         router: cluster.router as RouterName,
         requests,

@@ -40,8 +40,10 @@ export const SimulationConfigSchema = z.strictObject({
   cluster: ClusterConfigSchema.prefault({}),
   scheduler: z
     .strictObject({
-      max_num_seqs: z.number().int().positive().default(256),
-      max_num_batched_tokens: z.number().int().positive().default(8192),
+      /** Left out: vLLM's default for the device (1024 on a GPU of at least 70 GiB that is not an A100, else 256). */
+      max_num_seqs: z.number().int().positive().optional(),
+      /** Left out: vLLM's default for the device (8192 on a GPU of at least 70 GiB that is not an A100, else 2048). */
+      max_num_batched_tokens: z.number().int().positive().optional(),
       block_size: z.number().int().positive().default(16),
       gpu_memory_utilization: z.number().gt(0).lte(1).default(0.9),
       enable_chunked_prefill: z.boolean().default(true),

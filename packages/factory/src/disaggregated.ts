@@ -10,7 +10,7 @@ import {
 import type { ClusterConfig } from './cluster-config.ts';
 import type { SimulationConfig } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
-import { schedulerOptions, setUpPool, type PoolSetup } from './pool-setup.ts';
+import { setUpPool, type PoolSetup } from './pool-setup.ts';
 import { resolveModel } from './specs.ts';
 import { buildWorkloadRequests } from './workload-requests.ts';
 
@@ -64,10 +64,9 @@ export async function runDisaggregatedSimulation(
   );
   const requests = options.requests ?? (await buildWorkloadRequests(config, readTextFile));
   const kvBytesPerToken = kvCacheBytesPerToken(model, config.dtype.kv_cache);
-  const scheduler = schedulerOptions(config, model);
   const result = simulateDisaggregated({
-    prefillPool: { performanceModel: prefill.performanceModel, instances: cluster.prefill_instances, kvCacheBlocks: prefill.kvCacheBlocks, scheduler },
-    decodePool: { performanceModel: decode.performanceModel, instances: cluster.decode_instances, kvCacheBlocks: decode.kvCacheBlocks, scheduler },
+    prefillPool: { performanceModel: prefill.performanceModel, instances: cluster.prefill_instances, kvCacheBlocks: prefill.kvCacheBlocks, scheduler: prefill.scheduler },
+    decodePool: { performanceModel: decode.performanceModel, instances: cluster.decode_instances, kvCacheBlocks: decode.kvCacheBlocks, scheduler: decode.scheduler },
     kvTransfer: kvTransferSettings(cluster, kvBytesPerToken),
     router: { prefill: cluster.prefill_router ?? cluster.router, decode: cluster.decode_router ?? cluster.router },
     requests,

@@ -1,5 +1,5 @@
 import { assertFits, planMemory, type MemoryPlan, type ModelSpec, type RooflinePerformanceModel, type XpuSpec } from '@llm-sim/roofline';
-import type { SchedulerConfigInput } from '@llm-sim/simulator';
+import { vllmBatchDefaults, type SchedulerConfig } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { createPerformanceModel } from './performance-model.ts';
@@ -19,6 +19,24 @@ export interface PoolSetup {
   readonly performanceModel: RooflinePerformanceModel;
   readonly memoryPlan: MemoryPlan;
   readonly kvCacheBlocks: number;
+  /** The engine options this pool runs with: the config's, vLLM's per-device defaults where it is silent. */
+  readonly scheduler: SchedulerConfig;
+}
+
+/**
+ * The engine options of a pool on `xpu`, resolved as `vllm serve` resolves them (vLLM v0.11,
+ * `EngineArgs._set_default_args`, vllm-project/vllm@99d7eb5): a budget and sequence cap the user left
+ * out take `get_batch_defaults` for the device (8192 tokens and 1024 sequences on a GPU of at least
+ * 70 GiB that is not an A100, 2048 and 256 otherwise); without chunked prefill the budget defaults to
+ * max_model_len; max_num_seqs never exceeds the budget.
+ */
+export function resolveScheduler(config: SimulationConfig, model: ModelSpec, xpu: XpuSpec): SchedulerConfig {
+  const s = config.scheduler;
+  const maxModelLen = s.max_model_len ?? model.maxPositionEmbeddings;
+  const defaults = vllmBatchDefaults(xpu.memoryBytes, xpu.name);
+  const maxNumBatchedTokens = s.max_num_batched_tokens ?? (s.enable_chunked_prefill ? defaults.maxNumBatchedTokens : maxModelLen);
+  const maxNumSeqs = s.max_num_seqs ?? Math.min(defaults.maxNumSeqs, maxNumBatchedTokens);
+  return { maxNumSeqs, maxNumBatchedTokens, blockSize: s.block_size, enableChunkedPrefill: s.enable_chunked_prefill, maxModelLen };
 }
 
 /** A pool's performance model and KV-cache size from its memory plan; throws DOES_NOT_FIT when the model does not fit. */
@@ -35,6 +53,7 @@ export async function setUpPool(config: SimulationConfig, model: ModelSpec, layo
     readTextFile,
   });
   const s = config.scheduler;
+  const scheduler = resolveScheduler(config, model, xpu);
   const memoryPlan = assertFits(
     planMemory({
       model,
@@ -42,20 +61,10 @@ export async function setUpPool(config: SimulationConfig, model: ModelSpec, layo
       parallelism,
       dtypes,
       gpuMemoryUtilization: s.gpu_memory_utilization,
-      maxNumBatchedTokens: s.max_num_batched_tokens,
-      maxNumSeqs: s.max_num_seqs,
+      maxNumBatchedTokens: scheduler.maxNumBatchedTokens,
+      maxNumSeqs: scheduler.maxNumSeqs,
     }),
   );
-  return { xpu, tp: layout.tp, pp: layout.pp, performanceModel, memoryPlan, kvCacheBlocks: Math.floor(memoryPlan.maxKvCacheTokens / s.block_size) };
-}
-
-export function schedulerOptions(config: SimulationConfig, model: ModelSpec): SchedulerConfigInput {
-  const s = config.scheduler;
-  return {
-    maxNumSeqs: s.max_num_seqs,
-    maxNumBatchedTokens: s.max_num_batched_tokens,
-    blockSize: s.block_size,
-    enableChunkedPrefill: s.enable_chunked_prefill,
-    maxModelLen: s.max_model_len ?? model.maxPositionEmbeddings,
-  };
+  const kvCacheBlocks = Math.floor(memoryPlan.maxKvCacheTokens / s.block_size);
+  return { xpu, tp: layout.tp, pp: layout.pp, performanceModel, memoryPlan, kvCacheBlocks, scheduler };
 }

@@ -25,6 +25,21 @@ function completionThroughput(run: SimulationRun | DisaggregatedRun, bins = 200)
   return { timeSeconds: Array.from({ length: bins }, (_, k) => (k + 1) * width), values: Array.from(tokens, (x) => x / width) };
 }
 
+/** The engine limits each pool ran with (vLLM's per-device defaults where the config was silent). */
+function schedulerRows(run: SimulationRun | DisaggregatedRun) {
+  if ('performanceModel' in run) {
+    return [
+      { key: 'max_num_seqs', value: run.scheduler.maxNumSeqs },
+      { key: 'max_num_batched_tokens', value: run.scheduler.maxNumBatchedTokens },
+    ];
+  }
+  const { prefill, decode } = run;
+  return [
+    { key: 'max_num_seqs (prefill / decode)', value: `${prefill.scheduler.maxNumSeqs} / ${decode.scheduler.maxNumSeqs}` },
+    { key: 'max_num_batched_tokens (prefill / decode)', value: `${prefill.scheduler.maxNumBatchedTokens} / ${decode.scheduler.maxNumBatchedTokens}` },
+  ];
+}
+
 /** How the devices are laid out, in the report's words. */
 function describeLayout(run: SimulationRun | DisaggregatedRun) {
   const c = run.config.cluster;
@@ -75,8 +90,7 @@ export function renderSimulationRunReport(run: SimulationRun | DisaggregatedRun)
       { key: 'performance model', value: config.performance_model.model_type },
       { key: 'requests', value: config.workload.trace ?? config.workload.num_requests },
       { key: 'request rate', value: String(config.workload.request_rate) },
-      { key: 'max_num_seqs', value: config.scheduler.max_num_seqs },
-      { key: 'max_num_batched_tokens', value: config.scheduler.max_num_batched_tokens },
+      ...schedulerRows(run),
       { key: 'seed', value: config.seed },
     ],
     summary: Object.fromEntries(Object.entries(summary).filter(([, v]) => typeof v === 'number' || typeof v === 'string' || v === null)) as Record<string, number | string | null>,

@@ -68,17 +68,16 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     'serve options',
   );
   const setup = await setUpSimulation(config, options.readTextFile);
-  const s = config.scheduler;
   const servedModelName = options.servedModelName ?? setup.model.huggingFaceId ?? setup.model.name;
   const server = createEmulatorServer({
     performanceModel: setup.performanceModel,
     modelName: servedModelName,
     kvCacheBlocks: setup.kvCacheBlocksPerReplica,
     scheduler: {
-      maxNumSeqs: s.max_num_seqs,
-      maxNumBatchedTokens: s.max_num_batched_tokens,
-      blockSize: s.block_size,
-      enableChunkedPrefill: s.enable_chunked_prefill,
+      maxNumSeqs: setup.scheduler.maxNumSeqs,
+      maxNumBatchedTokens: setup.scheduler.maxNumBatchedTokens,
+      blockSize: setup.scheduler.blockSize,
+      enableChunkedPrefill: setup.scheduler.enableChunkedPrefill,
     },
     maxModelLen: setup.maxModelLen,
     clock: options.clock ?? createSystemClock(),

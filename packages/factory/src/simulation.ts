@@ -1,4 +1,5 @@
 import type { MemoryPlan, ModelSpec, RooflinePerformanceModel, XpuSpec } from '@llm-sim/roofline';
+import type { SchedulerConfig } from '@llm-sim/simulator';
 import {
   simulate,
   summarizeSimulation,
@@ -21,6 +22,8 @@ export interface SimulationSetup {
   readonly memoryPlan: MemoryPlan;
   readonly kvCacheBlocksPerReplica: number;
   readonly maxModelLen: number;
+  /** The engine options resolved for the xpu (vLLM's per-device defaults where the config is silent). */
+  readonly scheduler: SchedulerConfig;
   readonly requests: RequestSet;
 }
 
@@ -33,7 +36,6 @@ export interface SimulationRun extends SimulationSetup {
 export async function setUpSimulation(config: SimulationConfig, readTextFile: ReadTextFile): Promise<SimulationSetup> {
   const model = await resolveModel(config.model, readTextFile);
   const pool = await setUpPool(config, model, { xpu: config.xpu, tp: config.parallelism.tp, pp: config.parallelism.pp }, readTextFile);
-  const maxModelLen = config.scheduler.max_model_len ?? model.maxPositionEmbeddings;
   const requests = await buildWorkloadRequests(config, readTextFile);
   return {
     config,
@@ -42,7 +44,8 @@ export async function setUpSimulation(config: SimulationConfig, readTextFile: Re
     performanceModel: pool.performanceModel,
     memoryPlan: pool.memoryPlan,
     kvCacheBlocksPerReplica: pool.kvCacheBlocks,
-    maxModelLen,
+    maxModelLen: pool.scheduler.maxModelLen!,
+    scheduler: pool.scheduler,
     requests,
   };
 }
@@ -54,19 +57,12 @@ export async function runSimulation(
   onProgress?: (done: number, total: number) => void,
 ): Promise<SimulationRun> {
   const setup = await setUpSimulation(config, readTextFile);
-  const s = config.scheduler;
   const result = simulate({
     performanceModel: setup.performanceModel,
     requests: setup.requests,
     numReplicas: config.cluster.num_replicas,
     kvCacheBlocksPerReplica: setup.kvCacheBlocksPerReplica,
-    scheduler: {
-      maxNumSeqs: s.max_num_seqs,
-      maxNumBatchedTokens: s.max_num_batched_tokens,
-      blockSize: s.block_size,
-      enableChunkedPrefill: s.enable_chunked_prefill,
-      maxModelLen: setup.maxModelLen,
-    },
+    scheduler: setup.scheduler,
     router: config.cluster.router as RouterName,
     maxConcurrency: config.workload.max_concurrency,
     onProgress,

@@ -4,7 +4,7 @@ import { z } from 'zod';
  * The engine options of one replica, named as vLLM's engine arguments are. Defaults follow vLLM V1
  * (v0.11, `vllm/config/cache.py`, `vllm/engine/arg_utils.py`) for online serving on a datacenter
  * GPU: block size 16, chunked prefill on, max_num_batched_tokens 8192, max_num_seqs 256. vLLM picks
- * the last two per GPU (see `vllmBatchDefaults`); the factory may pass those instead.
+ * the last two per GPU (see `vllmBatchDefaults`), and the factory passes those.
  */
 export const SchedulerConfigSchema = z
   .object({
@@ -35,8 +35,10 @@ export type SchedulerConfigInput = z.input<typeof SchedulerConfigSchema>;
 export const DEFAULT_GPU_MEMORY_UTILIZATION = 0.9;
 
 /**
- * vLLM's per-GPU defaults for `vllm serve` (v0.11 `EngineArgs.get_batch_defaults`): GPUs with at
- * least 70 GiB that are not an A100 get 8192 tokens and 1024 sequences, others 2048 and 256.
+ * vLLM V1's per-GPU defaults for `vllm serve` (the OPENAI_API_SERVER usage context of
+ * `EngineArgs.get_batch_defaults`, vllm-project/vllm@99d7eb5, v0.11): a GPU reporting at least 70 GiB
+ * whose name does not contain "a100" gets 8192 tokens and 1024 sequences, any other 2048 and 256.
+ * `deviceMemoryBytes` is what the device reports (an H100 80GB: 79.1 GiB), as vLLM reads it.
  */
 export function vllmBatchDefaults(
   deviceMemoryBytes: number,

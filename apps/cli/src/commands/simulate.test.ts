@@ -20,6 +20,14 @@ describe('llm-sim simulate', () => {
     expect(r.stdout).toMatch(/llama-2-7b on gb10/);
   });
 
+  it("says vLLM's per-device scheduler defaults in --help and prints the limits a run used", async () => {
+    const help = await run(['simulate', '--help']);
+    expect(help.stdout).toMatch(/--max-num-seqs[\s\S]*1024 on GPUs of at\s+least\s+70 GiB other than A100, else 256/);
+    expect(help.stdout).toMatch(/--max-num-batched-tokens[\s\S]*8192 on GPUs of at\s+least\s+70 GiB other than A100, else\s+2048/);
+    const r = await run(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-requests', '20']);
+    expect(r.stdout).toMatch(/scheduler: max_num_seqs 1024, max_num_batched_tokens 8192, max_model_len 131072/);
+  });
+
   it('prints one JSON object with the keys of a vllm bench serve result file', async () => {
     const r = await run(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-requests', '200', '--request-rate', '10', '--input-len', '512', '--output-len', '64', '--goodput', 'ttft:200', 'tpot:20', '--json']);
     expect(r.code, r.stderr).toBe(0);

@@ -76,8 +76,8 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         .option('trace', { type: 'string', describe: 'replay a CSV trace (arrived_at, num_prefill_tokens, num_decode_tokens)' })
         .option('trace-sample', { type: 'boolean', describe: "draw --num-requests requests with the trace's lengths at --request-rate instead of replaying it" })
         .option('seed', { type: 'number', describe: 'random seed: the same seed gives the same result (default 0)' })
-        .option('max-num-seqs', { type: 'number', describe: "vLLM's --max-num-seqs (default 256)" })
-        .option('max-num-batched-tokens', { type: 'number', describe: "vLLM's --max-num-batched-tokens, the token budget of a step (default 8192)" })
+        .option('max-num-seqs', { type: 'number', describe: "vLLM's --max-num-seqs (default: vLLM's for the xpu, 1024 on GPUs of at least 70 GiB other than A100, else 256)" })
+        .option('max-num-batched-tokens', { type: 'number', describe: "vLLM's --max-num-batched-tokens, the token budget of a step (default: vLLM's for the xpu, 8192 on GPUs of at least 70 GiB other than A100, else 2048)" })
         .option('block-size', { type: 'number', describe: 'KV-cache block size in tokens (default 16)' })
         .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
         .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's max_position_embeddings)" })
@@ -139,7 +139,8 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         ctx.io.stdout(
           `${run.performanceModel.describe()}\n` +
             `memory per device: weights ${(p.weightBytesPerDevice / 1e9).toFixed(1)} GB, KV cache ${(p.kvCacheBytesAvailablePerDevice / 1e9).toFixed(1)} GB ` +
-            `(${p.maxKvCacheTokens.toLocaleString('en-US')} tokens, ${run.kvCacheBlocksPerReplica.toLocaleString('en-US')} blocks) x ${config.cluster.num_replicas} replica(s)\n\n`,
+            `(${p.maxKvCacheTokens.toLocaleString('en-US')} tokens, ${run.kvCacheBlocksPerReplica.toLocaleString('en-US')} blocks) x ${config.cluster.num_replicas} replica(s)\n` +
+            `scheduler: max_num_seqs ${run.scheduler.maxNumSeqs}, max_num_batched_tokens ${run.scheduler.maxNumBatchedTokens}, max_model_len ${run.maxModelLen}\n\n`,
         );
       }
       ctx.io.stdout(formatTrafficHeader(config));
