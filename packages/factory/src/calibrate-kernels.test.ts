@@ -11,14 +11,25 @@ const SHIPPED_KERNEL_XPUS = ['a100-80gb', 'h100-sxm', 'h200', 'l40s'];
 
 describe('shipped operator-level calibrations', () => {
   it.each(SHIPPED_KERNEL_XPUS)('regenerating %s from benchmark_data/raw/kernels gives the committed file byte for byte', async (xpu) => {
-    const { calibration } = await calibrateFromKernelTables({ xpu, dir: `${root}benchmark_data/raw/kernels`, readTextFile });
+    const { calibration } = await calibrateFromKernelTables({ xpu, dir: `${root}benchmark_data/raw/kernels`, fittingCasesPath: `${root}benchmark_data/validation/cases.json`, readTextFile });
     const committed = await readFile(`${root}benchmark_data/calibration/${xpu}/kernels.json`, 'utf8');
     expect(serializeKernelCalibration(calibration)).toBe(committed);
   }, 60_000);
 
+  it("fits the engine overhead to the fitting split's current-engine static batches only, never to a validation case", async () => {
+    const { calibration } = await calibrateFromKernelTables({ xpu: 'h100-sxm', dir: `${root}benchmark_data/raw/kernels`, fittingCasesPath: `${root}benchmark_data/validation/cases.json`, readTextFile });
+    const set = JSON.parse(await readFile(`${root}benchmark_data/validation/cases.json`, 'utf8')) as { cases: { id: string; split: string }[] };
+    const split = new Map(set.cases.map((c) => [c.id, c.split]));
+    expect(calibration.engine_overhead.fitted_on.length).toBeGreaterThan(0);
+    for (const id of calibration.engine_overhead.fitted_on) expect(split.get(id)).toBe('fitting');
+    // A few milliseconds per step at most: what a current engine spends outside the kernels.
+    expect(calibration.engine_overhead.per_step_ms).toBeGreaterThan(0);
+    expect(calibration.engine_overhead.per_step_ms + 8 * calibration.engine_overhead.per_sequence_ms).toBeLessThan(5);
+  }, 60_000);
+
   it('the reduced tables in benchmark_data give the same calibration as the full shared tables', async () => {
-    const reduced = await calibrateFromKernelTables({ xpu: 'h100-sxm', dir: `${root}benchmark_data/raw/kernels`, readTextFile });
-    const full = await calibrateFromKernelTables({ xpu: 'h100-sxm', dir: `${root}../shared/data`, readTextFile });
+    const reduced = await calibrateFromKernelTables({ xpu: 'h100-sxm', dir: `${root}benchmark_data/raw/kernels`, fittingCasesPath: `${root}benchmark_data/validation/cases.json`, readTextFile });
+    const full = await calibrateFromKernelTables({ xpu: 'h100-sxm', dir: `${root}../shared/data`, fittingCasesPath: `${root}benchmark_data/validation/cases.json`, readTextFile });
     expect(serializeKernelCalibration(full.calibration)).toBe(serializeKernelCalibration(reduced.calibration));
   }, 60_000);
 });

@@ -39,13 +39,15 @@ describe('vllm_roofline without --calibration-data', () => {
     expect(ratio).toBeLessThan(2039 / 1555 + 0.01);
   });
 
-  it('prices every step above the spec-sheet roofline (kernels never beat the peaks)', async () => {
+  it('prices the kernels of every step above the spec-sheet roofline (kernels never beat the peaks) and within 3x of it', async () => {
     for (const [model, xpu, tp] of [['llama-3.1-8b', 'h100', 1], ['llama-3.1-70b', 'h200', 4], ['llama-3.1-8b', 'l40s', 1], ['llama-2-7b', 'a100', 1]] as const) {
       const kernels = await create(model, xpu, tp);
       const peak = new RooflinePerformanceModel({ model: getModel(model), xpu: getXpu(xpu), parallelism: { tp } });
       for (const batch of [decodeBatch(1, 512), decodeBatch(64, 2048), prefillBatch(1, 2048), prefillBatch(8, 512)]) {
-        expect(kernels.stepSeconds(batch)).toBeGreaterThan(peak.stepSeconds(batch));
-        expect(kernels.stepSeconds(batch)).toBeLessThan(3 * peak.stepSeconds(batch));
+        const step = kernels.stepTime(batch);
+        const kernelSeconds = step.totalSeconds - (step.breakdown.find((o) => o.op === 'overhead')?.seconds ?? 0);
+        expect(kernelSeconds).toBeGreaterThan(peak.stepSeconds(batch));
+        expect(kernelSeconds).toBeLessThan(3 * peak.stepSeconds(batch));
       }
     }
   });

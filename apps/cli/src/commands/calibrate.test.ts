@@ -5,6 +5,7 @@ import { createTestIo } from '../test-io.ts';
 
 const splitwise = fileURLToPath(new URL('../../../../benchmark_data/raw/splitwise/perf_model.csv', import.meta.url));
 const kernels = fileURLToPath(new URL('../../../../benchmark_data/raw/kernels', import.meta.url));
+const fittingCases = fileURLToPath(new URL('../../../../benchmark_data/validation/cases.json', import.meta.url));
 const shippedL40s = fileURLToPath(new URL('../../../../benchmark_data/calibration/l40s/kernels.json', import.meta.url));
 
 describe('llm-sim calibrate and --performance-model vllm_roofline', () => {
@@ -64,7 +65,7 @@ describe('llm-sim calibrate and --performance-model vllm_roofline', () => {
 
   it('calibrate --from-kernels regenerates the shipped L40S operator-level calibration, and names the checks it ran', async () => {
     const t = createTestIo();
-    const code = await main(['calibrate', '--xpu', 'l40s', '--from-kernels', kernels, '-o', 'l40s.json'], t.io);
+    const code = await main(['calibrate', '--xpu', 'l40s', '--from-kernels', kernels, '--fitting-cases', fittingCases, '-o', 'l40s.json'], t.io);
     expect(code, t.stderr).toBe(0);
     expect(t.stdout).toMatch(/operator-level calibration of l40s \(NVIDIA L40S, kernels of vllm 0.14.0, bf16\)/);
     expect(t.stdout).toMatch(/element-wise kernels carried over from a100-80gb/);

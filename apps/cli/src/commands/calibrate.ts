@@ -33,6 +33,7 @@ interface CalibrateArgs {
   'max-mape'?: number;
   json?: boolean;
   'from-kernels'?: string;
+  'fitting-cases'?: string;
 }
 
 /** A failure a CI job can act on: its code maps to a documented exit code. */
@@ -69,6 +70,7 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
         .option('pp', { type: 'number', default: 1, describe: 'pipeline-parallel degree of the measurements' })
         .option('from', { type: 'string', array: true, describe: 'measurement files: vllm bench serve/latency JSON, Splitwise perf_model.csv, points JSONL' })
         .option('from-kernels', { type: 'string', describe: 'a folder of measured kernel tables (aiconfigurator GEMM, attention, collectives; Vidur operators; Splitwise steps): write the xpu\'s operator-level calibration (format 2) instead' })
+        .option('fitting-cases', { type: 'string', describe: "with --from-kernels: a validation set whose 'fitting' split's static-batch runs the engine overhead is fitted to" })
         .option('endpoint', { type: 'string', describe: 'measure a live OpenAI-compatible server first (the sparse grid with --sparse), then fit' })
         .option('sparse', { type: 'boolean', describe: 'with --endpoint: measure the sparse grid' })
         .option('resume', { type: 'boolean', describe: 'with --endpoint: skip points already in --raw-output' })
@@ -81,12 +83,12 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
         .option('max-mape', { type: 'number', describe: 'fail (exit 5) when a phase fits worse than this many percent' })
         .option('json', { type: 'boolean', describe: 'print the calibration file as JSON instead of the fit report' })
         .example('$0 calibrate --model llama-2-70b --xpu h100 --tp 4 --from benchmark_data/raw/splitwise/perf_model.csv -o cal.json', 'fit the Splitwise H100 TP4 measurements')
-        .example('$0 calibrate --xpu h100 --from-kernels benchmark_data/raw/kernels -o benchmark_data/calibration/h100-sxm/kernels.json', 'regenerate the shipped operator-level calibration of the H100')
+        .example('$0 calibrate --xpu h100 --from-kernels benchmark_data/raw/kernels --fitting-cases benchmark_data/validation/cases.json -o benchmark_data/calibration/h100-sxm/kernels.json', 'regenerate the shipped operator-level calibration of the H100')
         .example('$0 calibrate --model llama-7b --xpu gb10 --endpoint http://localhost:8000 --sparse -o calibration.json', "the seeds' run_calibration.py: measure a live vLLM server, then fit"),
     handler: async (args) => {
       if (args['from-kernels'] !== undefined) {
         if (!args.xpu) throw new UsageError('calibrate --from-kernels needs --xpu (the xpu whose kernel tables to fit)');
-        const outcome = await calibrateFromKernelTables({ xpu: args.xpu, dir: args['from-kernels'], readTextFile: (path) => ctx.io.readTextFile(path) });
+        const outcome = await calibrateFromKernelTables({ xpu: args.xpu, dir: args['from-kernels'], fittingCasesPath: args['fitting-cases'], readTextFile: (path) => ctx.io.readTextFile(path) });
         const text = serializeKernelCalibration(outcome.calibration);
         if (args.output) await ctx.io.writeTextFile(args.output, text);
         if (args.json) ctx.io.stdout(text);
