@@ -24,8 +24,9 @@ describe('llm-sim command line', () => {
     const typo = await run(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-request', '5']);
     expect(typo.stderr).toContain('unknown option --num-request (did you mean --num-requests?)');
     expect(typo.stderr).not.toMatch(/numRequest/);
-    const far = await run(['simulate', '--num-prompt', '5']);
-    expect(far.stderr).toMatch(/^llm-sim: unknown option --num-prompt\n/);
+    // Nothing close: no suggestion.
+    const far = await run(['simulate', '--zebra-stripes', '5']);
+    expect(far.stderr).toMatch(/^llm-sim: unknown option --zebra-stripes\n/);
   });
 
   it('suggests the command meant by a mistyped one', async () => {
