@@ -58,7 +58,8 @@ describe('compareLayouts', () => {
     const config = parseSimulationConfig({ model: 'llama-3.1-70b', xpu: 'h100-sxm', workload: { num_requests: 20, input_len: 256, output_len: 16 } });
     const report = await compareLayouts({ config, numDevices: 8, layouts: ['8xtp1', '1xtp8'].map(parseLayout) }, readTextFile);
     expect(report.rows.map((r) => r.layout)).toEqual(['1xTP8']);
-    expect(report.skipped[0]).toMatchObject({ layout: '8xTP1', reason: expect.stringMatching(/does not fit on h100-sxm at tp=1/) });
+    expect(report.skipped[0]).toMatchObject({ layout: '8xTP1', code: 'DOES_NOT_FIT', reason: expect.stringMatching(/does not fit on h100-sxm at tp=1/) });
+    expect(formatComparison(report)).toContain('1 layout skipped: do not fit in memory (8xTP1)');
     await expect(compareLayouts({ config, numDevices: 8, layouts: [parseLayout('1xtp4')] }, readTextFile)).rejects.toThrow(/uses 4 devices, not --num-devices 8/);
   });
 });

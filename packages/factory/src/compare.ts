@@ -129,7 +129,7 @@ export interface CompareReport {
   /** Best first: by goodput per device (throughput per device without SLOs). */
   readonly rows: readonly CompareRow[];
   /** Layouts that could not run, with why (does not fit, bad TP). */
-  readonly skipped: readonly { readonly layout: string; readonly reason: string }[];
+  readonly skipped: readonly { readonly layout: string; readonly reason: string; readonly code: 'DOES_NOT_FIT' | 'INVALID_PARALLELISM' }[];
 }
 
 /**
@@ -156,29 +156,31 @@ export async function compareLayouts(
     }
   }
   const kvBytesPerToken = kvCacheBytesPerToken(model, config.dtype.kv_cache);
-  const pools = new Map<number, PoolSetup | string>();
-  const pool = async (tp: number): Promise<PoolSetup | string> => {
+  type Refusal = { readonly reason: string; readonly code: 'DOES_NOT_FIT' | 'INVALID_PARALLELISM' };
+  const pools = new Map<number, PoolSetup | Refusal>();
+  const pool = async (tp: number): Promise<PoolSetup | Refusal> => {
     if (!pools.has(tp)) {
       try {
         pools.set(tp, await setUpPool(config, model, { xpu: config.xpu, tp, pp: 1 }, readTextFile));
       } catch (error) {
         if (!(error instanceof Error) || !('code' in error) || !['DOES_NOT_FIT', 'INVALID_PARALLELISM'].includes(String(error.code))) throw error;
-        pools.set(tp, error.message);
+        pools.set(tp, { reason: error.message, code: error.code as Refusal['code'] });
       }
     }
     return pools.get(tp)!;
   };
 
   const rows: CompareRow[] = [];
-  const skipped: { layout: string; reason: string }[] = [];
+  const skipped: { layout: string; reason: string; code: Refusal['code'] }[] = [];
+  const refused = (p: PoolSetup | Refusal): p is Refusal => 'reason' in p;
   const slo = config.goodput;
   for (const [index, layout] of layouts.entries()) {
     const label = formatLayout(layout);
     onLayout?.(index, layouts.length, label);
     if (layout.kind === 'aggregated') {
       const p = await pool(layout.tp);
-      if (typeof p === 'string') {
-        skipped.push({ layout: label, reason: p });
+      if (refused(p)) {
+        skipped.push({ layout: label, ...p });
         continue;
       }
       const result = simulate({
@@ -194,8 +196,8 @@ export async function compareLayouts(
     } else {
       const pp = await pool(layout.prefillTp);
       const dp = await pool(layout.decodeTp);
-      if (typeof pp === 'string' || typeof dp === 'string') {
-        skipped.push({ layout: label, reason: typeof pp === 'string' ? pp : (dp as string) });
+      if (refused(pp) || refused(dp)) {
+        skipped.push({ layout: label, ...(refused(pp) ? pp : (dp as Refusal)) });
         continue;
       }
       const result = simulateDisaggregated({
@@ -285,7 +287,11 @@ export function formatComparison(report: CompareReport): string {
     widths.map((w) => '-'.repeat(w)).join('  '),
     ...body.map(line),
   ];
-  for (const s of report.skipped) lines.push(`skipped ${s.layout}: ${s.reason}`);
+  // Counted, not listed: with every layout of a device count, most skips say the same thing (--json has each reason).
+  for (const [code, words] of [['DOES_NOT_FIT', 'do not fit in memory'], ['INVALID_PARALLELISM', 'do not split the model']] as const) {
+    const layouts = report.skipped.filter((s) => s.code === code).map((s) => s.layout);
+    if (layouts.length > 0) lines.push(`${layouts.length} layout${layouts.length === 1 ? '' : 's'} skipped: ${words} (${layouts.join(', ')})`);
+  }
   lines.push('times in ms; KV xfer = mean KV transfer; P/D util = busy share of prefill/decode instances');
   return `${lines.join('\n')}\n`;
 }
