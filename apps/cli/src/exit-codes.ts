@@ -31,6 +31,7 @@ const codeToExit: Record<string, number> = {
   ABORTED: ExitCode.serverUnreachable,
   FIT_TOO_POOR: ExitCode.fitTooPoor,
   DRIFT_ABOVE_THRESHOLD: ExitCode.driftAboveThreshold,
+  VALIDATION_REGRESSED: ExitCode.driftAboveThreshold,
 };
 
 /** The exit code for an error thrown by one of our packages (anything with a string `code`). */

@@ -9,6 +9,7 @@ import { compareCommand } from './commands/compare.ts';
 import { searchCommand } from './commands/search.ts';
 import { benchmarkCommand } from './commands/benchmark.ts';
 import { calibrateCommand, checkCalibrationCommand } from './commands/calibrate.ts';
+import { validateCommand } from './commands/validate.ts';
 import type { CliContext } from './context.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { createNodeIo, type CliIo } from './io.ts';
@@ -34,6 +35,7 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     .command(serveCommand(ctx))
     .command(compareCommand(ctx))
     .command(searchCommand(ctx))
+    .command(validateCommand(ctx))
     .strict()
     .recommendCommands()
     // `--num-prompts` is known as itself only: no `numPrompts` twin in messages or in the parsed flags.

@@ -5,7 +5,8 @@ export type FactoryErrorCode =
   | 'INVALID_CONFIG'
   | 'UNREADABLE_FILE'
   | 'CALIBRATION_MISMATCH'
-  | 'UNKNOWN_PERFORMANCE_MODEL';
+  | 'UNKNOWN_PERFORMANCE_MODEL'
+  | 'VALIDATION_REGRESSED';
 
 export class FactoryError extends Error {
   readonly code: FactoryErrorCode;

@@ -128,3 +128,31 @@ export {
   type SearchSpace,
   type SearchSpaceInput,
 } from './search.ts';
+export {
+  validateCases,
+  type ValidateRequest,
+  type ValidationReport,
+  type CasePrediction,
+  type MapeEntry,
+  type ShippedCalibrationLookup,
+} from './validate.ts';
+export { parseValidationSet, type ValidationCase, type ValidationSet, type ValidationSplit } from '@llm-sim/benchmark';
+export {
+  BASELINE_COMMAND,
+  ValidationBaselineSchema,
+  makeValidationBaseline,
+  parseValidationBaseline,
+  compareWithBaseline,
+  type ValidationBaseline,
+  type ModelComparison,
+} from './validation-baseline.ts';
+export {
+  ERROR_BANDS_COMMAND,
+  ErrorBandSchema,
+  ErrorBandsSchema,
+  computeErrorBands,
+  errorBandFor,
+  type ErrorBand,
+  type ErrorBands,
+  type ErrorBandReport,
+} from './error-bands.ts';

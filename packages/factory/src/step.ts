@@ -12,6 +12,7 @@ import {
   type StepTime,
 } from '@llm-sim/roofline';
 import type { PerformanceModelType } from './config.ts';
+import { errorBandFor, type ErrorBandReport } from './error-bands.ts';
 import { FactoryError } from './errors.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { createPerformanceModel } from './performance-model.ts';
@@ -53,6 +54,8 @@ export interface StepReport {
   arithmetic_intensity: number;
   bound: 'compute' | 'memory';
   breakdown: { op: string; ms: number; flops: number; bytes: number; bound: string }[];
+  /** How far this performance model's end-to-end predictions fell from public measurements on this xpu. */
+  error_band: ErrorBandReport;
 }
 
 function positiveInteger(name: string, value: number | undefined): number {
@@ -119,6 +122,7 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
     arithmetic_intensity: totals.bytes > 0 ? totals.flops / totals.bytes : 0,
     bound: totals.bound,
     breakdown: step.breakdown.map((o) => ({ op: o.op, ms: o.seconds * 1000, flops: o.flops, bytes: o.bytes, bound: o.bound })),
+    error_band: errorBandFor(type, xpu.name),
   };
 }
 

@@ -3,6 +3,7 @@ import { runDisaggregatedSimulation, type DisaggregatedRun } from './disaggregat
 import type { ReadTextFile } from './file-access.ts';
 import { runSimulation, type SimulationRun } from './simulation.ts';
 import { buildVllmServeResult, type VllmResultOptionsInput } from './vllm-result.ts';
+import { errorBandFor } from './error-bands.ts';
 
 /**
  * One run per value of a sweep (`sweep.request_rate` x `sweep.max_concurrency`, rates outermost),
@@ -41,6 +42,11 @@ export function describeRun(run: SimulationRun | DisaggregatedRun): Record<strin
     'prefill' in run
       ? { prefill_xpu: run.prefill.xpu.name, decode_xpu: run.decode.xpu.name, prefill_tp: run.prefill.tp, decode_tp: run.decode.tp }
       : { xpu: run.xpu.name, tp: config.parallelism.tp, pp: config.parallelism.pp };
+  const type = config.performance_model.model_type;
+  const bands =
+    'prefill' in run
+      ? { prefill_error_band: errorBandFor(type, run.prefill.xpu.name), decode_error_band: errorBandFor(type, run.decode.xpu.name) }
+      : { error_band: errorBandFor(type, run.xpu.name) };
   return {
     ...summary,
     model: run.model.name,
@@ -55,6 +61,7 @@ export function describeRun(run: SimulationRun | DisaggregatedRun): Record<strin
     num_devices: devices,
     output_throughput_per_device: summary.output_throughput / devices,
     output_throughput_per_user: summary.mean_tpot_ms > 0 ? 1000 / summary.mean_tpot_ms : 0,
+    ...bands,
   };
 }
 

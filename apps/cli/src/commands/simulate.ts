@@ -3,6 +3,7 @@ import {
   findMaxRate,
   defaultVllmResultFilename,
   describeRun,
+  errorBandFor,
   expandSweep,
   formatBenchmarkSummary,
   formatSweepTable,
@@ -145,6 +146,8 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
       }
       ctx.io.stdout(formatTrafficHeader(config));
       ctx.io.stdout(formatBenchmarkSummary(run.summary));
+      const xpus = 'prefill' in run ? [run.prefill.xpu.name, run.decode.xpu.name] : [run.xpu.name];
+      for (const xpu of new Set(xpus)) ctx.io.stdout(`accuracy: ${errorBandFor(config.performance_model.model_type, xpu).text}\n`);
     },
   };
 }
@@ -157,7 +160,8 @@ async function printMaxRate(ctx: CliContext, args: SimulateArgs, config: Paramet
   const percentile = sloPercentile ?? 90;
   const probes = found.probes.map((p) => ({ request_rate: p.rate, good_share: p.goodShare, meets_slo: p.meets }));
   if (args.json) {
-    ctx.io.stdout(`${JSON.stringify({ max_request_rate: found.maxRate, slo_percentile: percentile, goodput: config.goodput, probes, ...(found.best?.summary ?? {}) }, null, 2)}\n`);
+    const error_band = errorBandFor(config.performance_model.model_type, config.xpu);
+    ctx.io.stdout(`${JSON.stringify({ max_request_rate: found.maxRate, slo_percentile: percentile, goodput: config.goodput, probes, ...(found.best?.summary ?? {}), error_band }, null, 2)}\n`);
     return;
   }
   const slo = Object.entries(config.goodput).map(([k, v]) => `${k} <= ${v} ms`).join(', ');
@@ -168,6 +172,7 @@ async function printMaxRate(ctx: CliContext, args: SimulateArgs, config: Paramet
   }
   ctx.io.stdout(`max request rate meeting ${slo} for ${percentile}% of requests: ${found.maxRate.toFixed(3)} req/s\nrates tried: ${tried}\n\n`);
   ctx.io.stdout(formatBenchmarkSummary(found.best.summary));
+  ctx.io.stdout(`accuracy: ${errorBandFor(config.performance_model.model_type, config.xpu).text}\n`);
 }
 
 /** `--result-dir` joined with the file name, as vLLM does. */

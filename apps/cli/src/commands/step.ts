@@ -73,6 +73,7 @@ export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
       ctx.io.stdout(
         `\ntotal ${formatMs(report.total_ms)} ms, ${report.bound}-bound (${formatCount(report.flops)}FLOP, ${formatCount(report.bytes)}B, ${report.arithmetic_intensity.toFixed(1)} FLOP/byte)\n`,
       );
+      ctx.io.stdout(`accuracy: ${report.error_band.text}\n`);
     },
   };
 }

@@ -1,0 +1,118 @@
+import { access, readFile } from 'node:fs/promises';
+import { fileURLToPath } from 'node:url';
+import { parseValidationSet } from '@llm-sim/benchmark';
+import { describe, expect, it } from 'vitest';
+import { computeErrorBands, errorBandFor } from './error-bands.ts';
+import { validateCases, type ValidationReport } from './validate.ts';
+import { compareWithBaseline, parseValidationBaseline } from './validation-baseline.ts';
+
+const root = new URL('../../../', import.meta.url);
+const path = (relative: string) => fileURLToPath(new URL(relative, root));
+const readTextFile = (p: string) => readFile(p, 'utf8');
+const { cases } = parseValidationSet(await readTextFile(path('benchmark_data/validation/cases.json')));
+const shippedCalibration = async ({ xpu, model, tp }: { xpu: string; model: string; tp: number }) => {
+  const file = path(`benchmark_data/calibration/${xpu}/${model}_tp${tp}_roofline.json`);
+  return access(file).then(
+    () => file,
+    () => undefined,
+  );
+};
+
+// One run of the whole set, shared: the simulation is deterministic, so every test reads the same numbers.
+const report: ValidationReport = await validateCases({ cases, split: 'all', readTextFile, shippedCalibration });
+
+describe('validateCases on the shipped validation set', () => {
+  it('predicts every case with the spec roofline, and with vllm_roofline where a shipped calibration matches', () => {
+    expect(report.cases).toHaveLength(cases.length);
+    expect(report.coverage.roofline).toBe(cases.length);
+    for (const c of report.cases) {
+      const hasCalibration = c.calibration.vllm_roofline !== undefined;
+      expect(c.error_pct.vllm_roofline !== undefined, c.id).toBe(hasCalibration);
+      if (!hasCalibration) expect(c.skipped.vllm_roofline, c.id).toMatch(/no shipped calibration/);
+    }
+  });
+
+  it('reproduces the Splitwise end-to-end check: the calibrated model within a few percent on H100 TP4', () => {
+    const h100 = report.cases.filter((c) => c.id.startsWith('splitwise-h100-sxm'));
+    expect(h100.length).toBe(5);
+    for (const c of h100) expect(Math.abs(c.error_pct.vllm_roofline as number), c.id).toBeLessThan(5);
+  });
+
+  it('keeps signed errors consistent with predicted and measured values, and MAPE with the errors', () => {
+    for (const c of report.cases) {
+      for (const [model, predicted] of Object.entries(c.predicted)) {
+        expect(c.error_pct[model as 'roofline']).toBeCloseTo((100 * (predicted - c.measured)) / c.measured, 9);
+      }
+    }
+    const rooflineErrors = report.cases.map((c) => Math.abs(c.error_pct.roofline as number));
+    expect(report.mape.roofline).toBeCloseTo(rooflineErrors.reduce((s, e) => s + e, 0) / rooflineErrors.length, 9);
+    const byXpu = Object.values(report.mape_by_xpu.roofline ?? {}).reduce((s, e) => s + e.cases, 0);
+    expect(byXpu).toBe(cases.length);
+  });
+
+  it('narrows to one split', async () => {
+    const fitting = await validateCases({ cases, split: 'fitting', performanceModels: ['roofline'], readTextFile });
+    expect(fitting.cases.length).toBe(cases.filter((c) => c.split === 'fitting').length);
+    expect(fitting.cases.every((c) => c.split === 'fitting')).toBe(true);
+    expect(Object.keys(fitting.mape)).toEqual(['roofline']);
+  });
+});
+
+const baseline = parseValidationBaseline(await readTextFile(path('benchmark_data/validation/baseline.json')), 'baseline.json');
+
+describe('the committed baseline (benchmark_data/validation/baseline.json)', () => {
+  it('has not regressed by more than 1 percentage point of MAPE for any performance model', () => {
+    const comparison = compareWithBaseline(report, baseline, 1);
+    for (const c of comparison) {
+      expect(c.lost_cases, c.performance_model).toEqual([]);
+      expect(c.regressed, `${c.performance_model}: MAPE ${c.current_mape} on ${c.shared_cases} cases, baseline ${c.baseline_mape}; if intended: llm-sim validate --split all --write-baseline benchmark_data/validation/baseline.json`).toBe(false);
+    }
+  });
+
+  it('flags a model whose errors grew beyond the tolerance, and one that stopped predicting a case', () => {
+    const worse = { ...baseline, error_pct: Object.fromEntries(Object.entries(baseline.error_pct).map(([id, e]) => [id, { ...e, roofline: (e.roofline ?? 0) / 2 }])) };
+    const roofline = compareWithBaseline(report, worse, 1).find((c) => c.performance_model === 'roofline');
+    expect(roofline?.regressed).toBe(true);
+    const splitwise = report.cases.find((c) => c.calibration.vllm_roofline !== undefined);
+    const withExtra = { ...baseline, error_pct: { ...baseline.error_pct } };
+    const missing = report.cases.find((c) => c.error_pct.vllm_roofline === undefined);
+    withExtra.error_pct[missing?.id as string] = { ...withExtra.error_pct[missing?.id as string], vllm_roofline: 1 };
+    const lost = compareWithBaseline(report, withExtra, 1).find((c) => c.performance_model === 'vllm_roofline');
+    expect(splitwise).toBeDefined();
+    expect(lost?.lost_cases).toEqual([missing?.id]);
+    expect(lost?.regressed).toBe(true);
+  });
+
+  it('counts cases a model newly predicts as new coverage, not as a regression', () => {
+    const fewer = { ...baseline, error_pct: Object.fromEntries(Object.entries(baseline.error_pct).filter(([id]) => !id.startsWith('splitwise-a100'))) };
+    const vllm = compareWithBaseline(report, fewer, 1).find((c) => c.performance_model === 'vllm_roofline');
+    expect(vllm?.new_cases.length).toBe(5);
+    expect(vllm?.regressed).toBe(false);
+  });
+
+});
+
+describe('error bands', () => {
+  it('shipped in @llm-sim/factory are what `llm-sim validate --write-error-bands` computes from the validation split', async () => {
+    const shipped = JSON.parse(await readTextFile(path('packages/factory/src/error-bands.json')));
+    expect(computeErrorBands(report), `regenerate with: ${shipped.generated_by}`).toEqual(shipped);
+  });
+
+  it('come from validation cases only, one per performance model and xpu', () => {
+    const bands = computeErrorBands(report).bands;
+    const validation = report.cases.filter((c) => c.split === 'validation');
+    for (const b of bands) {
+      const n = validation.filter((c) => c.xpu === b.xpu && c.error_pct[b.performance_model as 'roofline'] !== undefined).length;
+      expect(b.cases, `${b.performance_model} ${b.xpu}`).toBe(n);
+    }
+  });
+
+  it('describe a prediction on a validated xpu, and say so on one with no validated runs', () => {
+    const mi300x = errorBandFor('roofline', 'mi300x');
+    expect(mi300x.band?.cases).toBe(report.cases.filter((c) => c.split === 'validation' && c.xpu === 'mi300x').length);
+    expect(mi300x.text).toMatch(/^typically within ±\d+\.\d% \(mean absolute error of roofline over \d+ validated mi300x runs; worst \d+\.\d%\)$/);
+    const b200 = errorBandFor('roofline', 'b200');
+    expect(b200.band).toBeNull();
+    expect(b200.text).toBe('no validated b200 runs for roofline: accuracy on this xpu is unknown');
+  });
+});
