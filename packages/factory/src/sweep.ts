@@ -1,9 +1,9 @@
 import type { SimulationConfig } from './config.ts';
 import { runDisaggregatedSimulation, type DisaggregatedRun } from './disaggregated.ts';
+import { errorBandFor } from './error-bands.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { runSimulation, type SimulationRun } from './simulation.ts';
 import { buildVllmServeResult, type VllmResultOptionsInput } from './vllm-result.ts';
-import { errorBandFor } from './error-bands.ts';
 
 /**
  * One run per value of a sweep (`sweep.request_rate` x `sweep.max_concurrency`, rates outermost),
