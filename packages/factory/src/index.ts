@@ -134,7 +134,6 @@ export {
   type ValidationReport,
   type CasePrediction,
   type MapeEntry,
-  type ShippedCalibrationLookup,
 } from './validate.ts';
 export { parseValidationSet, type ValidationCase, type ValidationSet, type ValidationSplit } from '@llm-sim/benchmark';
 export {

@@ -1,4 +1,4 @@
-import { access, readFile } from 'node:fs/promises';
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseValidationSet } from '@llm-sim/benchmark';
 import { describe, expect, it } from 'vitest';
@@ -10,26 +10,23 @@ const root = new URL('../../../', import.meta.url);
 const path = (relative: string) => fileURLToPath(new URL(relative, root));
 const readTextFile = (p: string) => readFile(p, 'utf8');
 const { cases } = parseValidationSet(await readTextFile(path('benchmark_data/validation/cases.json')));
-const shippedCalibration = async ({ xpu, model, tp }: { xpu: string; model: string; tp: number }) => {
-  const file = path(`benchmark_data/calibration/${xpu}/${model}_tp${tp}_roofline.json`);
-  return access(file).then(
-    () => file,
-    () => undefined,
-  );
-};
 
 // One run of the whole set, shared: the simulation is deterministic, so every test reads the same numbers.
-const report: ValidationReport = await validateCases({ cases, split: 'all', readTextFile, shippedCalibration });
+const report: ValidationReport = await validateCases({ cases, split: 'all', readTextFile });
 
 describe('validateCases on the shipped validation set', () => {
-  it('predicts every case with the spec roofline, and with vllm_roofline where a shipped calibration matches', () => {
+  it('predicts every case with every performance model, as a user gets it without flags, and names the calibration used', () => {
     expect(report.cases).toHaveLength(cases.length);
-    expect(report.coverage.roofline).toBe(cases.length);
+    expect(report.performance_models).toEqual(['roofline', 'vllm_roofline']);
     for (const c of report.cases) {
-      const hasCalibration = c.calibration.vllm_roofline !== undefined;
-      expect(c.error_pct.vllm_roofline !== undefined, c.id).toBe(hasCalibration);
-      if (!hasCalibration) expect(c.skipped.vllm_roofline, c.id).toMatch(/no shipped calibration/);
+      expect(Object.keys(c.skipped), c.id).toEqual([]);
+      expect(c.calibration.roofline, c.id).toBeUndefined();
+      expect(c.calibration.vllm_roofline, c.id).toMatch(/^benchmark_data\/calibration\//);
     }
+    const deployment = report.cases.find((c) => c.id === 'splitwise-h100-sxm-llama-2-70b-fp16-tp4-bs1-in512-out128');
+    expect(deployment?.calibration.vllm_roofline).toMatch(/^benchmark_data\/calibration\/h100-sxm\/llama-2-70b_tp4_roofline\.json \(shipped, fitted/);
+    const transferred = report.cases.find((c) => c.xpu === 'mi300x');
+    expect(transferred?.calibration.vllm_roofline).toMatch(/transferred from/);
   });
 
   it('reproduces the Splitwise end-to-end check: the calibrated model within a few percent on H100 TP4', () => {
@@ -71,15 +68,11 @@ describe('the committed baseline (benchmark_data/validation/baseline.json)', () 
 
   it('flags a model whose errors grew beyond the tolerance, and one that stopped predicting a case', () => {
     const worse = { ...baseline, error_pct: Object.fromEntries(Object.entries(baseline.error_pct).map(([id, e]) => [id, { ...e, roofline: (e.roofline ?? 0) / 2 }])) };
-    const roofline = compareWithBaseline(report, worse, 1).find((c) => c.performance_model === 'roofline');
-    expect(roofline?.regressed).toBe(true);
-    const splitwise = report.cases.find((c) => c.calibration.vllm_roofline !== undefined);
-    const withExtra = { ...baseline, error_pct: { ...baseline.error_pct } };
-    const missing = report.cases.find((c) => c.error_pct.vllm_roofline === undefined);
-    withExtra.error_pct[missing?.id as string] = { ...withExtra.error_pct[missing?.id as string], vllm_roofline: 1 };
-    const lost = compareWithBaseline(report, withExtra, 1).find((c) => c.performance_model === 'vllm_roofline');
-    expect(splitwise).toBeDefined();
-    expect(lost?.lost_cases).toEqual([missing?.id]);
+    expect(compareWithBaseline(report, worse, 1).find((c) => c.performance_model === 'roofline')?.regressed).toBe(true);
+    const [first, ...rest] = report.cases;
+    const withoutFirst = { ...report, cases: [{ ...first, predicted: {}, error_pct: {}, skipped: { vllm_roofline: 'no calibration' } }, ...rest] };
+    const lost = compareWithBaseline(withoutFirst, baseline, 1).find((c) => c.performance_model === 'vllm_roofline');
+    expect(lost?.lost_cases).toEqual([first.id]);
     expect(lost?.regressed).toBe(true);
   });
 

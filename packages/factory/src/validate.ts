@@ -1,12 +1,8 @@
 import type { ValidationCase, ValidationSplit } from '@llm-sim/benchmark';
 import type { BenchmarkSummary } from '@llm-sim/simulator';
 import { PERFORMANCE_MODEL_TYPES, parseSimulationConfig, type PerformanceModelType, type SimulationConfigInput } from './config.ts';
-import { FactoryError } from './errors.ts';
 import type { ReadTextFile } from './file-access.ts';
-import { runSimulation } from './simulation.ts';
-
-/** A shipped calibration for this deployment, where one exists (path for `performance_model.calibration_data_path`). */
-export type ShippedCalibrationLookup = (deployment: { xpu: string; model: string; tp: number }) => Promise<string | undefined>;
+import { runSimulation, type SimulationRun } from './simulation.ts';
 
 export interface ValidateRequest {
   readonly cases: readonly ValidationCase[];
@@ -14,11 +10,6 @@ export interface ValidateRequest {
   readonly split: ValidationSplit | 'all';
   /** Every performance model the factory knows, unless narrowed. */
   readonly performanceModels?: readonly PerformanceModelType[];
-  /**
-   * Used for a model type that cannot be set up without a calibration file: the shipped one that matches the
-   * case's xpu, model and TP. A model type that needs none (or picks its own) never asks.
-   */
-  readonly shippedCalibration?: ShippedCalibrationLookup;
   readonly readTextFile: ReadTextFile;
   /** Called after each case, for progress. */
   readonly onCase?: (done: number, total: number) => void;
@@ -39,7 +30,7 @@ export interface CasePrediction {
   readonly error_pct: Partial<Record<PerformanceModelType, number>>;
   /** Why a performance model has no prediction for this case. */
   readonly skipped: Partial<Record<PerformanceModelType, string>>;
-  /** The calibration file a model was given, where one was. */
+  /** The calibration a model used and how the factory chose it, where it used one. */
   readonly calibration: Partial<Record<PerformanceModelType, string>>;
 }
 
@@ -63,7 +54,7 @@ export interface ValidationReport {
 const BURST_TRACE = 'validation-burst.csv';
 
 /** The simulation that reproduces a case: the workload as it was run, the engine settings it used. */
-function simulationConfigFor(c: ValidationCase, type: PerformanceModelType, calibration?: string): SimulationConfigInput {
+function simulationConfigFor(c: ValidationCase, type: PerformanceModelType): SimulationConfigInput {
   const w = c.workload;
   const e = c.engineConfig ?? {};
   const lengths =
@@ -89,7 +80,7 @@ function simulationConfigFor(c: ValidationCase, type: PerformanceModelType, cali
       w.kind === 'burst'
         ? { num_requests: requests, request_rate: 'inf', trace: BURST_TRACE }
         : { num_requests: requests, request_rate: w.kind === 'poisson' ? w.requestRate : 'inf', input_len: w.inputLen, output_len: w.outputLen },
-    performance_model: { model_type: type, ...(calibration ? { calibration_data_path: calibration } : {}) },
+    performance_model: { model_type: type },
     seed: 0,
   };
 }
@@ -113,18 +104,6 @@ function metricValue(c: ValidationCase, summary: BenchmarkSummary): number {
   return ms;
 }
 
-/** The config, or why this model type cannot be set up for the case (no calibration to give it). */
-async function configFor(c: ValidationCase, type: PerformanceModelType, lookup?: ShippedCalibrationLookup) {
-  try {
-    return { config: parseSimulationConfig(simulationConfigFor(c, type), `case ${c.id}`), calibration: undefined };
-  } catch (error) {
-    if (!(error instanceof FactoryError) || !/calibration_data_path/.test(error.message)) throw error;
-    const calibration = await lookup?.({ xpu: c.hardware.xpu, model: c.model.name, tp: c.parallelism.tp });
-    if (calibration === undefined) return { skipped: `no shipped calibration for ${c.model.name} on ${c.hardware.xpu} at TP${c.parallelism.tp}` };
-    return { config: parseSimulationConfig(simulationConfigFor(c, type, calibration), `case ${c.id}`), calibration };
-  }
-}
-
 function mapeOf(errors: readonly number[]): number | null {
   return errors.length === 0 ? null : errors.reduce((s, e) => s + Math.abs(e), 0) / errors.length;
 }
@@ -142,7 +121,8 @@ function groupMape(rows: readonly CasePrediction[], type: PerformanceModelType, 
 /**
  * Predicts every case with every performance model by simulating the run as it was made (static batches as all
  * requests at once, bursts with their exact lengths, Poisson runs with a fixed seed) and compares with the
- * measured value. A model that cannot be set up for a case (no calibration) is reported as skipped, not failed.
+ * measured value. Each model is set up as a user gets it without flags (`vllm_roofline` with the calibration the
+ * factory picks for the xpu); one that cannot be set up for a case is reported as skipped, with the reason.
  */
 export async function validateCases(request: ValidateRequest): Promise<ValidationReport> {
   const types = request.performanceModels ?? PERFORMANCE_MODEL_TYPES;
@@ -155,21 +135,18 @@ export async function validateCases(request: ValidateRequest): Promise<Validatio
     const skipped: CasePrediction['skipped'] = {};
     const calibrationUsed: CasePrediction['calibration'] = {};
     for (const type of types) {
-      const setup = await configFor(c, type, request.shippedCalibration);
-      if (setup.config === undefined) {
-        skipped[type] = setup.skipped;
-        continue;
-      }
-      if (setup.calibration !== undefined) calibrationUsed[type] = setup.calibration;
-      let summary: BenchmarkSummary;
+      const config = parseSimulationConfig(simulationConfigFor(c, type), `case ${c.id}`);
+      let run: SimulationRun;
       try {
-        ({ summary } = await runSimulation(setup.config, readTextFile));
+        run = await runSimulation(config, readTextFile);
       } catch (error) {
-        // A typed library error is the model's answer for this deployment (it does not fit, say); a bug is not.
+        // A typed library error is the model's answer for this deployment (it does not fit, no calibration); a bug is not.
         if (!(error instanceof Error && 'code' in error)) throw error;
         skipped[type] = error.message;
         continue;
       }
+      const { summary } = run;
+      if (run.performanceModel.calibrationSource !== undefined) calibrationUsed[type] = run.performanceModel.calibrationSource;
       const value = metricValue(c, summary);
       predicted[type] = value;
       errorPct[type] = (100 * (value - c.measured.value)) / c.measured.value;

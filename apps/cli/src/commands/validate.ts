@@ -22,7 +22,6 @@ interface ValidateArgs {
   cases?: string;
   split?: string;
   'performance-model'?: string[];
-  'calibration-dir'?: string;
   baseline?: string;
   tolerance?: number;
   'write-baseline'?: string;
@@ -32,7 +31,6 @@ interface ValidateArgs {
 }
 
 const DEFAULT_CASES = 'benchmark_data/validation/cases.json';
-const DEFAULT_CALIBRATION_DIR = 'benchmark_data/calibration';
 
 const pct = (x: number | null | undefined) => (x === null || x === undefined ? '-' : `${x.toFixed(1)}%`);
 const signed = (x: number | undefined) => (x === undefined ? '-' : `${x >= 0 ? '+' : ''}${x.toFixed(1)}%`);
@@ -47,11 +45,6 @@ export function validateCommand(ctx: CliContext): CommandModule<object, Validate
         .option('cases', { type: 'string', default: DEFAULT_CASES, describe: 'the validation set (JSON, see benchmark_data/validation/README.md)' })
         .option('split', { type: 'string', choices: ['validation', 'fitting', 'all'], default: 'validation', describe: 'which cases: never fitted (validation), usable by fits (fitting), or both' })
         .option('performance-model', { type: 'string', array: true, choices: [...PERFORMANCE_MODEL_TYPES], describe: 'only these performance models (default: every one)' })
-        .option('calibration-dir', {
-          type: 'string',
-          default: DEFAULT_CALIBRATION_DIR,
-          describe: 'shipped calibrations (<xpu>/<model>_tp<N>_roofline.json), for models that need a calibration file',
-        })
         .option('baseline', { type: 'string', describe: 'compare with a committed baseline; exit 6 when a model regressed' })
         .option('tolerance', { type: 'number', default: 1, describe: 'with --baseline: percentage points of MAPE a model may lose' })
         .option('write-baseline', { type: 'string', describe: 'write the signed error of every case to FILE (the committed baseline)' })
@@ -73,7 +66,6 @@ export function validateCommand(ctx: CliContext): CommandModule<object, Validate
         throw new UsageError(`cannot read --cases '${casesPath}' (run from the repository root, or give --cases): ${(error as Error).message}`);
       }
       const { cases } = parseValidationSet(text, casesPath);
-      const calibrationDir = args['calibration-dir'] ?? DEFAULT_CALIBRATION_DIR;
       const progress = createProgress(ctx.io, { enabled: !args.json && !args.quiet, label: 'cases' });
       let report: ValidationReport;
       try {
@@ -82,13 +74,6 @@ export function validateCommand(ctx: CliContext): CommandModule<object, Validate
           split,
           performanceModels: args['performance-model'] as PerformanceModelType[] | undefined,
           readTextFile: ctx.io.readTextFile,
-          shippedCalibration: async ({ xpu, model, tp }) => {
-            const path = `${calibrationDir}/${xpu}/${model}_tp${tp}_roofline.json`;
-            return ctx.io.readTextFile(path).then(
-              () => path,
-              () => undefined,
-            );
-          },
           onCase: progress.update,
         });
       } finally {
