@@ -126,6 +126,9 @@ export function withVllmTrafficFlags<T>(y: Argv<T>) {
       describe: 'at most N requests outstanding, as vLLM bench: with --request-rate inf a closed loop; a list 1,4,16 runs one simulation each',
     })
     .option('random-range-ratio', { type: 'number', describe: "vLLM's --random-range-ratio r: a fixed --input-len/--output-len L becomes uniform on [L(1-r), L(1+r)]" })
+    .option('prefix-len', { type: 'number', alias: 'prefix-repetition-prefix-len', describe: 'each prompt starts with a shared prefix of this many tokens, then its --input-len own tokens' })
+    .option('num-prefixes', { type: 'number', alias: 'prefix-repetition-num-prefixes', describe: 'with --prefix-len: how many different prefixes, drawn uniformly (default 1)' })
+    .option('enable-prefix-caching', { type: 'boolean', describe: "vLLM V1's automatic prefix caching (default on; --no-enable-prefix-caching)" })
     .alias('num-requests', 'num-prompts')
     .alias('input-len', 'random-input-len')
     .alias('output-len', 'random-output-len');
@@ -189,12 +192,15 @@ export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, 
       gpu_memory_utilization: a['gpu-memory-utilization'],
       max_model_len: a['max-model-len'],
       enable_chunked_prefill: a['chunked-prefill'],
+      enable_prefix_caching: a['enable-prefix-caching'],
     },
     workload: {
       num_requests: a['num-requests'],
       request_rate: rates.one,
       max_concurrency: caps.one,
       random_range_ratio: a['random-range-ratio'],
+      prefix_len: a['prefix-len'],
+      num_prefixes: a['num-prefixes'],
       burstiness: a.burstiness,
       input_len: parseLength('--input-len', a['input-len']),
       output_len: parseLength('--output-len', a['output-len']),

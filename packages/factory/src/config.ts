@@ -47,6 +47,8 @@ export const SimulationConfigSchema = z.strictObject({
       block_size: z.number().int().positive().default(16),
       gpu_memory_utilization: z.number().gt(0).lte(1).default(0.9),
       enable_chunked_prefill: z.boolean().default(true),
+      /** vLLM V1's automatic prefix caching, on by default as in vLLM (`--no-enable-prefix-caching` turns it off). */
+      enable_prefix_caching: z.boolean().default(true),
       max_model_len: z.number().int().positive().optional(),
     })
     .prefault({}),
@@ -71,6 +73,12 @@ export const SimulationConfigSchema = z.strictObject({
        * [floor(L(1-r)), ceil(L(1+r))] (v0.11 `RandomDataset.sample`); 0 keeps it fixed.
        */
       random_range_ratio: z.number().min(0).lt(1).default(0),
+      /**
+       * vLLM's prefix-repetition workload: each prompt is one of `num_prefixes` shared prefixes of
+       * `prefix_len` tokens followed by its own `input_len` tokens (what prefix caching saves).
+       */
+      prefix_len: z.number().int().positive().optional(),
+      num_prefixes: z.number().int().positive().default(1),
     })
     .prefault({}),
   /**

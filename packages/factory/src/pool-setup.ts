@@ -36,7 +36,14 @@ export function resolveScheduler(config: SimulationConfig, model: ModelSpec, xpu
   const defaults = vllmBatchDefaults(xpu.memoryBytes, xpu.name);
   const maxNumBatchedTokens = s.max_num_batched_tokens ?? (s.enable_chunked_prefill ? defaults.maxNumBatchedTokens : maxModelLen);
   const maxNumSeqs = s.max_num_seqs ?? Math.min(defaults.maxNumSeqs, maxNumBatchedTokens);
-  return { maxNumSeqs, maxNumBatchedTokens, blockSize: s.block_size, enableChunkedPrefill: s.enable_chunked_prefill, maxModelLen };
+  return {
+    maxNumSeqs,
+    maxNumBatchedTokens,
+    blockSize: s.block_size,
+    enableChunkedPrefill: s.enable_chunked_prefill,
+    enablePrefixCaching: s.enable_prefix_caching,
+    maxModelLen,
+  };
 }
 
 /** A pool's performance model and KV-cache size from its memory plan; throws DOES_NOT_FIT when the model does not fit. */

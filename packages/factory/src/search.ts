@@ -286,6 +286,7 @@ export function vllmServeCommands(model: ModelSpec, config: SimulationConfig, d:
     ...(d.quantization === 'fp8' ? ['--quantization fp8'] : []),
     ...(config.dtype.kv_cache === 'fp8' ? ['--kv-cache-dtype fp8'] : []),
     ...(s.enable_chunked_prefill ? [] : ['--no-enable-chunked-prefill']),
+    ...(s.enable_prefix_caching ? [] : ['--no-enable-prefix-caching']),
   ];
   const id = model.huggingFaceId ?? model.name;
   // int8/int4/fp4 weights come from a pre-quantized checkpoint: vLLM reads the method from its config.

@@ -98,3 +98,19 @@ describe('vLLM result files', () => {
     expect(json.label).toBeNull();
   });
 });
+
+describe('prefix caching on a real model (Llama-3.1-8B on one H100, roofline)', () => {
+  it('a shared 2,000-token system prompt: the hit rate is the shared share, and TTFT falls against --no-enable-prefix-caching', async () => {
+    const workload = { num_requests: 400, request_rate: 8, input_len: 200, output_len: 100, prefix_len: 2000, num_prefixes: 4 };
+    const on = await runSimulation(parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100', workload }), readTextFile);
+    const off = await runSimulation(parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100', workload, scheduler: { enable_prefix_caching: false } }), readTextFile);
+    expect(on.summary.total_input_tokens).toBe(400 * 2200);
+    // Each of the 4 prefixes is computed once (the first time it is seen, its blocks cached as they are
+    // allocated); every later prompt finds its prefix's 125 full blocks.
+    expect(on.summary.prefix_cache_hit_rate).toBeCloseTo(((400 - 4) * 2000) / (400 * 2200), 12);
+    expect(on.summary.mean_ttft_ms).toBeLessThan(off.summary.mean_ttft_ms / 3);
+    expect(on.summary.prefill_time_saved_s).toBeGreaterThan(0);
+    expect(off.summary.prefix_cache_hit_rate).toBe(0);
+    expect(describeRun(on)).toHaveProperty('prefix_cache_hit_rate', on.summary.prefix_cache_hit_rate);
+  });
+});

@@ -23,6 +23,7 @@ export async function buildWorkloadRequests(config: SimulationConfig, readTextFi
       arrival,
       inputLength: asDistribution(w.input_len, w.random_range_ratio),
       outputLength: asDistribution(w.output_len, w.random_range_ratio),
+      sharedPrefix: w.prefix_len === undefined ? undefined : { tokens: w.prefix_len, count: w.num_prefixes },
     },
     config.seed,
   );

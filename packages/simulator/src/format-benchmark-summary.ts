@@ -55,6 +55,9 @@ export function formatBenchmarkSummary(summary: BenchmarkSummary): string {
     row('Mean concurrent requests:', s.mean_concurrent_requests, 2),
     row('Engine steps:', s.num_steps),
   );
+  if (s.prefix_cache_hit_rate > 0) {
+    lines.push(row('Prefix cache hit rate (%):', s.prefix_cache_hit_rate * 100, 2), row('Prefill time saved (s):', s.prefill_time_saved_s, 2));
+  }
   for (const [reason, count] of Object.entries(summary.failure_reasons)) lines.push(row(`Failed (${reason}):`, count));
   const ops = Object.entries(summary.time_by_operator).sort((a, b) => b[1] - a[1]);
   const busy = ops.reduce((acc, [, v]) => acc + v, 0);

@@ -14,6 +14,7 @@ export {
   type ConstantPerformanceModelOptions,
 } from './constant-performance-model.ts';
 export { SimulatorError, type SimulatorErrorCode } from './errors.ts';
+export { buildPrefixBlockKeys, type PrefixBlockKeys, type PromptSegments } from './prefix-cache.ts';
 export { createRandom, type Random } from './rng.ts';
 export {
   ArrivalProcessSchema,

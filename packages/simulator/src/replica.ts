@@ -6,6 +6,7 @@ import type { QuantileSketch } from './quantile-sketch.ts';
 import type { ReplicaLoad } from './router.ts';
 import { RequestState, type RequestTable } from './request-table.ts';
 import { SampledSeries, type TimeSeries } from './sampled-series.ts';
+import type { PrefixCache } from './prefix-cache.ts';
 import type { SchedulerConfig } from './scheduler-config.ts';
 
 
@@ -34,6 +35,11 @@ export interface ReplicaStats {
   /** Sequences scheduled per step (prefill chunks plus decodes), averaged over non-empty steps. */
   readonly meanBatchSize: number;
   readonly peakKvUtilization: number;
+  /** Prompt tokens looked up in the prefix cache at admission (vLLM's `prefix_cache_queries`), and those found. */
+  readonly prefixCacheQueryTokens: number;
+  readonly prefixCacheHitTokens: number;
+  /** Sum over admissions with hits of (a lone prefill of the whole prompt - one of the part not found), in seconds. */
+  readonly prefillSecondsSaved: number;
   /** Seconds of busy time by operator (see `operatorSampleInterval`). */
   readonly timeByOperatorSeconds: Partial<Record<OperatorName, number>>;
   /** At the start of each step: sequences scheduled, KV blocks in use / capacity, requests waiting. */
@@ -59,12 +65,18 @@ export interface ReplicaContext {
    * the replica here (no token is emitted) and its KV blocks stay held until `releaseKvBlocks`.
    */
   readonly onPromptComputed?: (id: number, timeSeconds: number, heldBlocks: number) => void;
+  /**
+   * The replica's prefix cache when `options.enablePrefixCaching` is on and some requests share
+   * prefixes; without it, every prompt is computed in full (vLLM with caching off, or no hit possible).
+   */
+  readonly prefixCache?: PrefixCache;
 }
 
 /**
  * One model instance running vLLM V1's scheduler (v0.11, `vllm/v1/core/sched/scheduler.py`,
- * `Scheduler.schedule`) with FCFS policy, recompute preemption, no prefix caching, no speculative
- * decoding. Each step: running requests first, in admission order (decode 1 token; the one partial
+ * `Scheduler.schedule`) with FCFS policy, recompute preemption, automatic prefix caching when a
+ * `PrefixCache` is given (a waiting request starts from its longest cached prefix of full blocks,
+ * leaving at least one prompt token to compute), no speculative decoding. Each step: running requests first, in admission order (decode 1 token; the one partial
  * prefill, always the last admitted, takes the rest of its prompt capped by the budget); when the KV
  * cache cannot hold a request's new tokens the most recently admitted running request is preempted
  * (blocks freed, computed tokens forgotten, back to the front of the waiting queue) until it fits;
@@ -130,6 +142,9 @@ export class Replica implements ReplicaLoad {
   private scheduledSequences = 0;
   private preemptions = 0;
   private peakUsedBlocks = 0;
+  private prefixQueryTokens = 0;
+  private prefixHitTokens = 0;
+  private prefillSecondsSaved = 0;
   private readonly operatorSeconds = new Float64Array(OPERATOR_NAMES.length);
   private readonly operatorFractions = new Float64Array(OPERATOR_NAMES.length);
   private stepsSinceOperatorSample = 0;
@@ -267,6 +282,8 @@ export class Replica implements ReplicaLoad {
     this.busy = false;
     if (this.stepDecodeCount > 0) this.ctx.itl.add(this.stepSeconds, this.stepDecodeCount);
     const heap = this.finishHeap;
+    const cache = this.ctx.prefixCache;
+    let finishing: number[] | undefined;
     while (heap.size > 0 && heap.peekKey() <= k) {
       const generation = heap.peekTie();
       const id = heap.pop();
@@ -275,7 +292,24 @@ export class Replica implements ReplicaLoad {
       this.leaveDecode(id);
       t.generatedTokens[id] = t.outputTokens[id];
       t.lastTokenSeconds[id] = nowSeconds;
-      this.finish(id, context, nowSeconds);
+      if (cache === undefined) this.finish(id, context, nowSeconds);
+      else (finishing ??= []).push(id, context);
+    }
+    if (finishing !== undefined) {
+      // Which cached blocks are evicted first depends on the order they were freed: vLLM frees in running order.
+      const order = cache!.admissionOrder;
+      for (let i = 2; i < finishing.length; i += 2) {
+        const id = finishing[i];
+        const context = finishing[i + 1];
+        let j = i - 2;
+        for (; j >= 0 && order[finishing[j]] > order[id]; j -= 2) {
+          finishing[j + 2] = finishing[j];
+          finishing[j + 3] = finishing[j + 1];
+        }
+        finishing[j + 2] = id;
+        finishing[j + 3] = context;
+      }
+      for (let i = 0; i < finishing.length; i += 2) this.finish(finishing[i], finishing[i + 1], nowSeconds);
     }
     for (let i = 0; i < this.stepPrefillCount; i++) {
       const id = this.stepPrefillIds[i];
@@ -316,6 +350,9 @@ export class Replica implements ReplicaLoad {
       preemptions: this.preemptions,
       meanBatchSize: this.steps > 0 ? this.scheduledSequences / this.steps : 0,
       peakKvUtilization: this.totalBlocks > 0 ? this.peakUsedBlocks / this.totalBlocks : 0,
+      prefixCacheQueryTokens: this.prefixQueryTokens,
+      prefixCacheHitTokens: this.prefixHitTokens,
+      prefillSecondsSaved: this.prefillSecondsSaved,
       timeByOperatorSeconds,
       batchSize: this.batchSizeSeries.toSeries(),
       kvUtilization: this.kvSeries.toSeries(),
@@ -344,6 +381,11 @@ export class Replica implements ReplicaLoad {
     const decodeBlocks = this.blocksDueByPhase[k % B];
     if (decodeBlocks + partialBlocks <= this.freeBlocks) {
       this.freeBlocks -= decodeBlocks + partialBlocks;
+      const cache = this.ctx.prefixCache;
+      if (cache !== undefined) {
+        cache.allocate(decodeBlocks + partialBlocks);
+        if (hasPartial) cache.register(partial, t.computedTokens[partial] + partialChunk, B);
+      }
       budget -= this.decodeCount + partialChunk;
       if (hasPartial) this.addPrefill(partial, partialChunk);
     } else {
@@ -408,6 +450,11 @@ export class Replica implements ReplicaLoad {
       // vLLM stops the running loop once a request cannot be scheduled; nothing runs after it anyway.
       if (selfPreempted) break;
       this.freeBlocks -= blocks;
+      const cache = this.ctx.prefixCache;
+      if (cache !== undefined) {
+        cache.allocate(blocks);
+        if (state === RequestState.prefilling) cache.register(id, t.computedTokens[id] + tokens, B);
+      }
       budget -= tokens;
       if (state === RequestState.prefilling) this.addPrefill(id, tokens);
     }
@@ -431,21 +478,32 @@ export class Replica implements ReplicaLoad {
       budget -= 1;
       this.addPrefill(id, 1);
     }
+    const cache = this.ctx.prefixCache;
     while (this.waitingQueue.size > 0 && budget > 0 && this.runningCount < this.maxNumSeqs) {
       const id = this.waitingQueue.peekFront();
       const target = t.inputTokens[id] + t.generatedTokens[id];
-      if (!this.chunked && target > budget) {
+      // vLLM finds the longest cached prefix of full blocks, short of the last token (which it must compute).
+      const hitBlocks = cache === undefined ? 0 : cache.lookup(id, Math.floor((target - 1) / B));
+      const cached = hitBlocks * B;
+      if (!this.chunked && target - cached > budget) {
         // vLLM without chunked prefill skips a prompt that does not fit and tries the next one.
         (skipped ??= []).push(this.waitingQueue.popFront());
         continue;
       }
-      const tokens = Math.min(target, budget);
+      const tokens = Math.min(target - cached, budget);
       const blocks = ceilDiv(tokens, B);
-      if (blocks > this.freeBlocks) break;
+      const fromFree = cache === undefined ? 0 : cache.lastFromFree;
+      if (blocks + fromFree > this.freeBlocks) break;
       this.waitingQueue.popFront();
-      this.freeBlocks -= blocks;
+      this.freeBlocks -= blocks + fromFree;
+      if (cache !== undefined) {
+        cache.acquire(id, hitBlocks);
+        cache.allocate(blocks);
+        cache.register(id, cached + tokens, B);
+      }
+      if (this.ctx.options.enablePrefixCaching) this.countPrefixLookup(target, cached);
       t.state[id] = RequestState.prefilling;
-      t.computedTokens[id] = 0;
+      t.computedTokens[id] = cached;
       t.prefillTargetTokens[id] = target;
       if (Number.isNaN(t.firstScheduledSeconds[id])) t.firstScheduledSeconds[id] = nowSeconds;
       this.pushRunning(id);
@@ -453,6 +511,26 @@ export class Replica implements ReplicaLoad {
       this.addPrefill(id, tokens);
     }
     if (skipped) for (let i = skipped.length - 1; i >= 0; i--) this.waitingQueue.pushFront(skipped[i]);
+  }
+
+  /** vLLM's prefix-cache counters, and the prefill a hit saves (a lone prefill of the prompt against one of its uncached part). */
+  private countPrefixLookup(promptTokens: number, cachedTokens: number): void {
+    this.prefixQueryTokens += promptTokens;
+    if (cachedTokens === 0) return;
+    this.prefixHitTokens += cachedTokens;
+    // Priced through stepTime, so that the steps the replica runs stay the only stepSeconds calls.
+    const m = this.ctx.performanceModel;
+    const computed = promptTokens - cachedTokens;
+    const whole = m.stepTime({ prefillSequences: 1, prefillTokens: promptTokens, prefillCachedTokens: 0, prefillAttentionPairs: (promptTokens * (promptTokens + 1)) / 2, decodeSequences: 0, decodeCachedTokens: 0 }).totalSeconds;
+    const rest = m.stepTime({
+      prefillSequences: 1,
+      prefillTokens: computed,
+      prefillCachedTokens: cachedTokens,
+      prefillAttentionPairs: computed * cachedTokens + (computed * (computed + 1)) / 2,
+      decodeSequences: 0,
+      decodeCachedTokens: 0,
+    }).totalSeconds;
+    this.prefillSecondsSaved += whole - rest;
   }
 
   private addPrefill(id: number, tokens: number): void {
@@ -497,7 +575,15 @@ export class Replica implements ReplicaLoad {
     const t = this.ctx.requests;
     t.state[id] = RequestState.finished;
     t.finishSeconds[id] = nowSeconds;
-    this.freeBlocks += ceilDiv(contextTokens, this.blockSize);
+    const cache = this.ctx.prefixCache;
+    const blocks = ceilDiv(contextTokens, this.blockSize);
+    if (cache === undefined) {
+      this.freeBlocks += blocks;
+    } else {
+      // Blocks of the output a later request shares (a conversation's next turn) are cached as it leaves.
+      cache.register(id, contextTokens, this.blockSize);
+      this.freeBlocks += cache.release(id, blocks);
+    }
     this.runningCount--;
     this.ctx.onFinish(id, nowSeconds);
   }
@@ -515,7 +601,9 @@ export class Replica implements ReplicaLoad {
     } else {
       context = t.computedTokens[id];
     }
-    this.freeBlocks += ceilDiv(context, this.blockSize);
+    // Its cached blocks stay cached while free: the recompute finds those not evicted meanwhile.
+    const cache = this.ctx.prefixCache;
+    this.freeBlocks += cache === undefined ? ceilDiv(context, this.blockSize) : cache.release(id, ceilDiv(context, this.blockSize));
     t.state[id] = RequestState.waiting;
     t.computedTokens[id] = 0;
     t.generation[id]++;
@@ -533,6 +621,7 @@ export class Replica implements ReplicaLoad {
     }
     this.running[this.runningLength++] = id;
     this.runningCount++;
+    this.ctx.prefixCache?.noteAdmitted(id);
   }
 
   private isRunning(id: number): boolean {

@@ -8,6 +8,7 @@ describe('SchedulerConfigSchema', () => {
       maxNumSeqs: 256,
       maxNumBatchedTokens: 8192,
       enableChunkedPrefill: true,
+      enablePrefixCaching: true,
     });
   });
 

@@ -18,6 +18,12 @@ export const SchedulerConfigSchema = z
     enableChunkedPrefill: z.boolean().default(true),
     /** Longest prompt + output a request may have (vLLM `--max-model-len`); none by default. */
     maxModelLen: z.number().int().positive().optional(),
+    /**
+     * vLLM V1's automatic prefix caching (`--enable-prefix-caching`, on by default since V1): a
+     * prompt's full blocks already cached are not computed again. Hits need requests whose
+     * `RequestSet.promptSegments` share prefixes; without them the run is the same either way.
+     */
+    enablePrefixCaching: z.boolean().default(true),
   })
   .refine((o) => o.maxNumBatchedTokens >= o.maxNumSeqs, {
     // vLLM's SchedulerConfig rejects this too: every running decode must fit one step's budget.

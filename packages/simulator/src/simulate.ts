@@ -4,6 +4,7 @@ import { SimulatorError, formatIssues } from './errors.ts';
 import { MinHeap } from './min-heap.ts';
 import type { OperatorName, PerformanceModel } from './performance-model.ts';
 import { QuantileSketch } from './quantile-sketch.ts';
+import { PrefixCache, buildPrefixBlockKeys } from './prefix-cache.ts';
 import { Replica, type ReplicaStats } from './replica.ts';
 import { FAILURE_REASONS, RequestState, RequestStatus, RequestTable, type FailureReason } from './request-table.ts';
 import type { Router } from './router.ts';
@@ -110,6 +111,11 @@ export interface SimulationResult {
   readonly meanBatchSize: number;
   readonly kvCachePeakUtilization: number;
   readonly kvCacheBlocksPerReplica: number;
+  /** Prompt tokens looked up in the prefix cache and found there, over all admissions (vLLM's counters); 0 with caching off. */
+  readonly prefixCacheQueries: number;
+  readonly prefixCacheHits: number;
+  /** Prefill time the hits saved, priced as lone prefills (see `ReplicaStats.prefillSecondsSaved`). */
+  readonly prefillSecondsSaved: number;
   readonly busySecondsPerReplica: readonly number[];
   /** Busy time by operator, summed over replicas (a 1-in-N sample of steps sets the split; the total is exact). */
   readonly operatorSeconds: Partial<Record<OperatorName, number>>;
@@ -179,6 +185,11 @@ export function simulate(options: SimulationOptions): SimulationResult {
     if (timeSeconds > endSeconds) endSeconds = timeSeconds;
   };
 
+  const scheduler = settings.scheduler;
+  const prefixKeys =
+    scheduler.enablePrefixCaching && requestSet.promptSegments !== undefined
+      ? buildPrefixBlockKeys(requestSet.promptSegments, n, scheduler.blockSize)
+      : undefined;
   const replicas: Replica[] = [];
   for (let i = 0; i < settings.numReplicas; i++) {
     replicas.push(
@@ -192,6 +203,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
         onFinish,
         operatorSampleInterval: settings.breakdownSampleInterval,
         seriesCapacity: settings.timeSeriesCapacity,
+        prefixCache: prefixKeys && prefixKeys.keyCount > 0 ? new PrefixCache(prefixKeys, n, settings.kvCacheBlocksPerReplica) : undefined,
       }),
     );
   }
@@ -388,12 +400,18 @@ export function collectResult(
   let sequences = 0;
   let preemptions = 0;
   let peak = 0;
+  let prefixCacheQueries = 0;
+  let prefixCacheHits = 0;
+  let prefillSecondsSaved = 0;
   const operatorSeconds: Partial<Record<OperatorName, number>> = {};
   for (const s of stats) {
     steps += s.steps;
     sequences += s.meanBatchSize * s.steps;
     preemptions += s.preemptions;
     peak = Math.max(peak, s.peakKvUtilization);
+    prefixCacheQueries += s.prefixCacheQueryTokens;
+    prefixCacheHits += s.prefixCacheHitTokens;
+    prefillSecondsSaved += s.prefillSecondsSaved;
     for (const [op, seconds] of Object.entries(s.timeByOperatorSeconds) as [OperatorName, number][]) {
       operatorSeconds[op] = (operatorSeconds[op] ?? 0) + seconds;
     }
@@ -427,6 +445,9 @@ export function collectResult(
     meanBatchSize: steps > 0 ? sequences / steps : 0,
     kvCachePeakUtilization: peak,
     kvCacheBlocksPerReplica,
+    prefixCacheQueries,
+    prefixCacheHits,
+    prefillSecondsSaved,
     busySecondsPerReplica: stats.map((s) => s.busySeconds),
     operatorSeconds,
     meanConcurrentRequests: durationSeconds > 0 ? inSystemIntegral / durationSeconds : 0,

@@ -32,6 +32,10 @@ export const BenchmarkSummarySchema = z.object({
   mean_concurrent_requests: z.number(),
   num_steps: z.number().int(),
   num_replicas: z.number().int(),
+  /** vLLM's `prefix_cache_hits / prefix_cache_queries` (prompt tokens found cached / looked up); 0 with caching off. */
+  prefix_cache_hit_rate: z.number(),
+  /** Prefill time the cache hits saved, in seconds (each priced as a lone prefill with and without the hit). */
+  prefill_time_saved_s: z.number(),
   failure_reasons: z.record(z.string(), z.number()),
   /** Busy seconds by operator, summed over replicas. */
   time_by_operator: z.record(z.string(), z.number()),
@@ -171,6 +175,8 @@ export function summarizeSimulation(result: SimulationResult, goodput?: GoodputS
     mean_concurrent_requests: result.meanConcurrentRequests,
     num_steps: result.steps,
     num_replicas: result.numReplicas,
+    prefix_cache_hit_rate: result.prefixCacheQueries > 0 ? result.prefixCacheHits / result.prefixCacheQueries : 0,
+    prefill_time_saved_s: result.prefillSecondsSaved,
     failure_reasons: { ...result.failures } as Record<string, number>,
     time_by_operator: { ...result.operatorSeconds } as Record<string, number>,
   };

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SimulatorError, formatIssues } from './errors.ts';
+import type { PromptSegments } from './prefix-cache.ts';
 import { createRandom, exponential, gamma, standardNormal, type Random } from './rng.ts';
 
 /** The requests of a run, column by column (one entry per request, sorted by arrival). */
@@ -7,6 +8,8 @@ export interface RequestSet {
   readonly arrivalSeconds: Float64Array;
   readonly inputTokens: Int32Array;
   readonly outputTokens: Int32Array;
+  /** Which tokens requests share (system prompts, earlier turns, trace block hashes), for prefix caching; none by default. */
+  readonly promptSegments?: PromptSegments;
 }
 
 const positiveInt = z.number().int().positive();
@@ -38,6 +41,11 @@ export const SyntheticWorkloadSchema = z.object({
   arrival: ArrivalProcessSchema,
   inputLength: LengthDistributionSchema,
   outputLength: LengthDistributionSchema,
+  /**
+   * vLLM's prefix-repetition shape: each prompt starts with one of `count` shared prefixes of
+   * `tokens` tokens (drawn uniformly), followed by its own `inputLength` tokens.
+   */
+  sharedPrefix: z.object({ tokens: positiveInt, count: positiveInt }).optional(),
 });
 export type SyntheticWorkload = z.infer<typeof SyntheticWorkloadSchema>;
 
@@ -102,7 +110,21 @@ export function generateRequests(workload: SyntheticWorkload, seed: number): Req
     inputTokens[i] = drawLength(inputRng, w.inputLength);
     outputTokens[i] = drawLength(outputRng, w.outputLength);
   }
-  return { arrivalSeconds, inputTokens, outputTokens };
+  if (w.sharedPrefix === undefined) return { arrivalSeconds, inputTokens, outputTokens };
+  // A stream of its own: the same seed gives the same arrivals and own lengths with or without prefixes.
+  const prefixRng = createRandom(seed ^ 0x68e31da4);
+  const { tokens, count } = w.sharedPrefix;
+  const ids = new Int32Array(2 * n);
+  const segmentTokens = new Int32Array(2 * n);
+  for (let i = 0; i < n; i++) {
+    ids[2 * i] = Math.floor(prefixRng.next() * count);
+    segmentTokens[2 * i] = tokens;
+    ids[2 * i + 1] = -1;
+    segmentTokens[2 * i + 1] = inputTokens[i];
+    inputTokens[i] += tokens;
+  }
+  const offsets = Int32Array.from({ length: n + 1 }, (_, i) => 2 * i);
+  return { arrivalSeconds, inputTokens, outputTokens, promptSegments: { offsets, ids, tokens: segmentTokens } };
 }
 
 /**

@@ -89,3 +89,17 @@ describe('sweeps', () => {
     for (const id of ['ttft-vs-load', 'tpot-vs-load', 'e2el-vs-load', 'throughput-per-device-vs-per-user']) expect(html).toContain(`data-chart="${id}"`);
   });
 });
+
+describe('prefix caching flags', () => {
+  it('--prefix-len/--num-prefixes share system prompts; --no-enable-prefix-caching turns the cache off', async () => {
+    const args = [...base, '--num-prompts', '100', '--request-rate', '5', '--prefix-len', '1024', '--num-prefixes', '2', '--input-len', '128', '--output-len', '32'];
+    const on = await run(args);
+    expect(on.code, on.stderr).toBe(0);
+    expect(on.stdout).toMatch(/Prefix cache hit rate \(%\):\s+\d+\.\d+/);
+    const json = JSON.parse((await run([...args, '--json'])).stdout);
+    expect(json.prefix_cache_hit_rate).toBeCloseTo((98 * 1024) / (100 * 1152), 12);
+    const off = JSON.parse((await run([...args, '--no-enable-prefix-caching', '--json'])).stdout);
+    expect(off.prefix_cache_hit_rate).toBe(0);
+    expect(off.mean_ttft_ms).toBeGreaterThan(json.mean_ttft_ms);
+  });
+});
