@@ -2,6 +2,7 @@
 // project outside the workspace (as a user would), and runs each package README's first example there,
 // plus the installed `llm-sim` command. Needs the npm registry for third-party dependencies.
 import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
@@ -56,6 +57,56 @@ try {
     const out = run('npx', ['--no-install', 'llm-sim', '--model', 'llama-7b', '--xpu', 'gb10', '--num-requests', '20'], project);
     if (!/Successful requests:\s+20/.test(out)) throw new Error(`unexpected output:\n${out}`);
     return out.split('\n').find((l) => l.includes('Output token throughput'));
+  });
+
+  // What `npm install @llm-sim/roofline @llm-sim/simulator` gives a library user: those two alone.
+  const library = join(scratch, 'library');
+  run('mkdir', ['-p', library], scratch);
+  writeFileSync(join(library, 'package.json'), JSON.stringify({ name: 'library-user', private: true, type: 'module' }));
+  const alone = files.filter((f) => /llm-sim-(roofline|simulator)-\d/.test(f));
+  if (alone.length !== 2) throw new Error(`expected the roofline and simulator tarballs, found ${alone.join(', ')}`);
+  run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', ...alone], library);
+  const exampleOf = (pkg) => example(`packages/${pkg}/README.md`);
+  check('roofline + simulator alone: the README examples run as ES modules', () => {
+    for (const pkg of ['roofline', 'simulator']) {
+      writeFileSync(join(library, `${pkg}.mjs`), exampleOf(pkg));
+      run('node', [join(library, `${pkg}.mjs`)], library);
+    }
+    return 'both ran';
+  });
+  check('roofline + simulator alone: require() from CommonJS', () => {
+    const cjs = [
+      "const { getModel, getXpu, planMemory, RooflinePerformanceModel } = require('@llm-sim/roofline');",
+      "const { simulate, generateRequests, summarizeSimulation } = require('@llm-sim/simulator');",
+      "const model = getModel('llama-3.1-8b'); const xpu = getXpu('h100');",
+      'const plan = planMemory({ model, xpu });',
+      'const performanceModel = new RooflinePerformanceModel({ model, xpu });',
+      "const requests = generateRequests({ numRequests: 200, arrival: { kind: 'poisson', rate: 10 }, inputLength: { kind: 'fixed', value: 512 }, outputLength: { kind: 'fixed', value: 64 } }, 0);",
+      'const result = simulate({ performanceModel, requests, kvCacheBlocksPerReplica: plan.kvCacheBlocks });',
+      "console.log(`completed ${summarizeSimulation(result).completed} of 200 from CommonJS`);",
+    ].join('\n');
+    writeFileSync(join(library, 'consumer.cjs'), cjs);
+    const out = run('node', [join(library, 'consumer.cjs')], library);
+    if (!/completed 200 of 200 from CommonJS/.test(out)) throw new Error(`unexpected output:\n${out}`);
+    return out;
+  });
+  check('roofline + simulator alone: the README examples compile under tsc --strict', () => {
+    // The same TypeScript and Node types the workspace pins, installed as a user would.
+    const pins = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).devDependencies;
+    run('npm', ['install', '--no-audit', '--no-fund', '--loglevel=error', `typescript@${pins.typescript}`, `@types/node@${pins['@types/node']}`], library);
+    for (const pkg of ['roofline', 'simulator']) writeFileSync(join(library, `${pkg}-example.ts`), exampleOf(pkg));
+    writeFileSync(
+      join(library, 'tsconfig.json'),
+      JSON.stringify({ compilerOptions: { strict: true, noEmit: true, module: 'nodenext', moduleResolution: 'nodenext', target: 'es2022', types: ['node'], skipLibCheck: false }, files: ['roofline-example.ts', 'simulator-example.ts'] }),
+    );
+    run('node', [join(library, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], library);
+    return 'no type error';
+  });
+  check('bundle size of a minimal consumer (the roofline README example, minified for a browser)', () => {
+    const out = join(library, 'bundle.js');
+    run(join(root, 'node_modules/.bin/esbuild'), [join(library, 'roofline.mjs'), '--bundle', '--minify', '--format=esm', '--platform=browser', `--outfile=${out}`, '--log-level=error'], library);
+    const bytes = readFileSync(out);
+    return `${(bytes.length / 1024).toFixed(1)} kB minified, ${(gzipSync(bytes).length / 1024).toFixed(1)} kB gzipped`;
   });
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -70,8 +70,9 @@ export async function setUpPool(config: SimulationConfig, model: ModelSpec, layo
       gpuMemoryUtilization: s.gpu_memory_utilization,
       maxNumBatchedTokens: scheduler.maxNumBatchedTokens,
       maxNumSeqs: scheduler.maxNumSeqs,
+      blockSize: s.block_size,
     }),
   );
-  const kvCacheBlocks = Math.floor(memoryPlan.maxKvCacheTokens / s.block_size);
+  const kvCacheBlocks = memoryPlan.kvCacheBlocks;
   return { xpu, tp: layout.tp, pp: layout.pp, performanceModel, memoryPlan, kvCacheBlocks, scheduler };
 }

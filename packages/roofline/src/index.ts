@@ -25,7 +25,7 @@ export {
   type HuggingFaceConfig,
   type ParameterCount,
 } from './model-spec.ts';
-export { MODEL_CATALOG, getModel, findModel, listModels, type CatalogModelEntry, type CatalogModelName } from './model-catalog.ts';
+export { MODEL_CATALOG, getModel, findModel, listModels, type CatalogModelEntry, type CatalogModelName, type CatalogModelAlias, type ModelNameOrAlias } from './model-catalog.ts';
 export {
   XpuSpecSchema,
   XpuFileSchema,
@@ -35,7 +35,7 @@ export {
   type XpuSpec,
   type XpuFile,
 } from './xpu-spec.ts';
-export { XPU_CATALOG, getXpu, findXpu, listXpus, type CatalogXpuName } from './xpu-catalog.ts';
+export { XPU_CATALOG, getXpu, findXpu, listXpus, type CatalogXpuName, type CatalogXpuAlias, type XpuNameOrAlias } from './xpu-catalog.ts';
 export {
   ParallelismSpecSchema,
   SINGLE_DEVICE,

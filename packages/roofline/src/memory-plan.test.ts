@@ -36,6 +36,9 @@ describe('planMemory', () => {
     expect(plan.usableBytesPerDevice / 1e9).toBeCloseTo(76.44, 2);
     // 80e9 gave 25,619 blocks, 8% too few.
     expect(Math.floor(plan.maxKvCacheTokens / 16)).toBe(27_736);
+    // Handed over as blocks, so that a simulation takes it as it is (vLLM's 16-token blocks by default).
+    expect(plan.kvCacheBlocks).toBe(27_736);
+    expect(planMemory({ model: getModel('llama-3.1-8b'), xpu: getXpu('h100'), blockSize: 32 }).kvCacheBlocks).toBe(Math.floor(plan.maxKvCacheTokens / 32));
   });
   it('fits Llama-2-7B on a GB10 (128 GB unified memory)', () => {
     const plan = assertFits(planMemory({ model: getModel('llama-7b'), xpu: getXpu('gb10') }));

@@ -25,6 +25,8 @@ export interface MemoryPlanOptions {
   readonly runtimeOverheadBytes?: number;
   /** Longest sequence (vLLM's `--max-model-len`, default the model's max_position_embeddings): sizes windowed layers' share. */
   readonly maxModelLen?: number;
+  /** Tokens per KV-cache block (vLLM's `--block-size`, default 16): sizes `kvCacheBlocks`. */
+  readonly blockSize?: number;
 }
 
 export interface MemoryPlan {
@@ -39,6 +41,9 @@ export interface MemoryPlan {
   readonly kvCacheBytesAvailablePerDevice: number;
   /** Tokens the KV cache of one model instance holds. */
   readonly maxKvCacheTokens: number;
+  /** Whole blocks of `blockSize` tokens in that cache: what a simulation takes as `kvCacheBlocksPerReplica`. */
+  readonly kvCacheBlocks: number;
+  readonly blockSize: number;
   readonly fits: boolean;
   readonly model: string;
   readonly xpu: string;
@@ -118,6 +123,7 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
   const requiredBytesPerDevice = weightBytesPerDevice + activationBytesPerDevice + runtime;
   const kvCacheBytesAvailablePerDevice = Math.max(0, usableBytesPerDevice - requiredBytesPerDevice);
   const maxKvCacheTokens = Math.floor(kvCacheBytesAvailablePerDevice / kvCacheBytesPerTokenPerDevice);
+  const blockSize = options.blockSize ?? 16;
   return {
     deviceMemoryBytes: xpu.memoryBytes,
     usableBytesPerDevice,
@@ -128,6 +134,8 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
     kvCacheBytesPerTokenPerDevice,
     kvCacheBytesAvailablePerDevice,
     maxKvCacheTokens,
+    kvCacheBlocks: Math.floor(maxKvCacheTokens / blockSize),
+    blockSize,
     fits: maxKvCacheTokens > 0,
     model: model.name,
     xpu: xpu.name,

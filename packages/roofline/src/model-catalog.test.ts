@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { getModel, listModels } from './model-catalog.ts';
+import { getModel, listModels, type CatalogModelName, type ModelNameOrAlias } from './model-catalog.ts';
+import { getXpu, type XpuNameOrAlias } from './xpu-catalog.ts';
 import { countParameters, kvCacheBytesPerToken, moeLayerCount, parseHuggingFaceConfig } from './model-spec.ts';
 
 const fixture = (name: string): unknown =>
@@ -200,5 +201,19 @@ describe('parseHuggingFaceConfig: families', () => {
     const qwen = fixture('qwen2.5-7b-instruct.config.json') as Record<string, unknown>;
     expect(parseHuggingFaceConfig(qwen, 'q').windowedLayers).toBe(0);
     expect(parseHuggingFaceConfig({ ...qwen, model_type: 'mistral', use_sliding_window: undefined, sliding_window: 4096 }, 'm')).toMatchObject({ windowedLayers: 28, attentionWindow: 4096 });
+  });
+});
+
+describe('catalog names as types', () => {
+  it('gives editors the names and aliases, and still takes any string', () => {
+    // These lines compile only while the literal unions hold the catalog's names and aliases.
+    const byName: CatalogModelName = 'llama-3.1-8b';
+    const byHfId: ModelNameOrAlias = 'meta-llama/Llama-3.1-8B';
+    const xpuAlias: XpuNameOrAlias = 'h100';
+    expect(getModel(byName).name).toBe('llama-3.1-8b');
+    expect(getModel(byHfId).name).toBe('llama-3.1-8b');
+    expect(getXpu(xpuAlias).name).toBe('h100-sxm');
+    const typedAtRunTime: string = 'no-such-model';
+    expect(() => getModel(typedAtRunTime)).toThrow(/unknown model 'no-such-model'; known: /);
   });
 });

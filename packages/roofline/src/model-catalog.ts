@@ -213,6 +213,13 @@ export const MODEL_CATALOG = {
 } as const satisfies Record<string, CatalogModel>;
 
 export type CatalogModelName = keyof typeof MODEL_CATALOG;
+/** Every other name a catalog model answers to: its aliases and its Hugging Face id. */
+export type CatalogModelAlias = (typeof MODEL_CATALOG)[CatalogModelName]['aliases'][number] | (typeof MODEL_CATALOG)[CatalogModelName]['huggingFaceId'];
+/**
+ * What `getModel` takes: an editor completes the catalog's names and aliases, and any other string is still
+ * accepted (and refused at run time with the list of known names when it names nothing).
+ */
+export type ModelNameOrAlias = CatalogModelName | CatalogModelAlias | (string & {});
 
 const byName = new Map<string, CatalogModelName>();
 for (const [name, entry] of Object.entries(MODEL_CATALOG) as [CatalogModelName, CatalogModel][]) {
@@ -243,13 +250,13 @@ export function listModels(): CatalogModelEntry[] {
   return (Object.keys(MODEL_CATALOG) as CatalogModelName[]).map(entryFor);
 }
 
-export function findModel(nameOrAlias: string): ModelSpec | undefined {
+export function findModel(nameOrAlias: ModelNameOrAlias): ModelSpec | undefined {
   const name = byName.get(nameOrAlias.toLowerCase());
   return name ? entryFor(name).spec : undefined;
 }
 
 /** A built-in model by name or alias; an unknown name is refused with the list of known ones. */
-export function getModel(nameOrAlias: string): ModelSpec {
+export function getModel(nameOrAlias: ModelNameOrAlias): ModelSpec {
   const spec = findModel(nameOrAlias);
   if (!spec) {
     throw new RooflineError(

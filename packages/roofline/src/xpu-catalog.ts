@@ -117,6 +117,10 @@ export const XPU_CATALOG = {
 } as const satisfies Record<string, XpuFile>;
 
 export type CatalogXpuName = keyof typeof XPU_CATALOG;
+/** Every other name a catalog xpu answers to. */
+export type CatalogXpuAlias = NonNullable<(typeof XPU_CATALOG)[CatalogXpuName]['aliases']>[number];
+/** What `getXpu` takes: completion for the catalog's names and aliases, any other string accepted too. */
+export type XpuNameOrAlias = CatalogXpuName | CatalogXpuAlias | (string & {});
 
 const byName = new Map<string, CatalogXpuName>();
 for (const [name, entry] of Object.entries(XPU_CATALOG) as [CatalogXpuName, XpuFile][]) {
@@ -128,13 +132,13 @@ export function listXpus(): XpuSpec[] {
   return (Object.values(XPU_CATALOG) as XpuFile[]).map(fromXpuFile);
 }
 
-export function findXpu(nameOrAlias: string): XpuSpec | undefined {
+export function findXpu(nameOrAlias: XpuNameOrAlias): XpuSpec | undefined {
   const name = byName.get(nameOrAlias.toLowerCase());
   return name ? fromXpuFile(XPU_CATALOG[name] as XpuFile) : undefined;
 }
 
 /** A built-in xpu by name or alias; an unknown name is refused with the list of known ones. */
-export function getXpu(nameOrAlias: string): XpuSpec {
+export function getXpu(nameOrAlias: XpuNameOrAlias): XpuSpec {
   const xpu = findXpu(nameOrAlias);
   if (!xpu) {
     throw new RooflineError(
