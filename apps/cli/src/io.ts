@@ -1,12 +1,13 @@
 import { readFile, writeFile, appendFile, mkdir } from 'node:fs/promises';
-import { availableParallelism } from 'node:os';
-import { dirname } from 'node:path';
+import { availableParallelism, homedir } from 'node:os';
+import { dirname, join } from 'node:path';
 
 /** Everything the CLI touches outside itself, injected so that commands run in-process in tests. */
 export interface CliIo {
   readonly stdout: (text: string) => void;
   readonly stderr: (text: string) => void;
-  readonly readTextFile: (path: string) => Promise<string>;
+  /** Carries the local Hugging Face Hub cache, where `--model org/name` finds a downloaded config.json. */
+  readonly readTextFile: ((path: string) => Promise<string>) & { readonly huggingFaceHubCache?: string };
   readonly writeTextFile: (path: string, text: string) => Promise<void>;
   readonly appendTextFile: (path: string, text: string) => Promise<void>;
   /** True when stdout is a terminal: progress bars only then. */
@@ -20,11 +21,16 @@ async function ensureDir(path: string): Promise<void> {
   await mkdir(dirname(path), { recursive: true });
 }
 
+/** huggingface_hub's cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
+export function huggingFaceHubCache(env: NodeJS.ProcessEnv): string {
+  return env.HF_HUB_CACHE ?? join(env.HF_HOME ?? join(homedir(), '.cache', 'huggingface'), 'hub');
+}
+
 export function createNodeIo(): CliIo {
   return {
     stdout: (text) => process.stdout.write(text),
     stderr: (text) => process.stderr.write(text),
-    readTextFile: (path) => readFile(path, 'utf8'),
+    readTextFile: Object.assign((path: string) => readFile(path, 'utf8'), { huggingFaceHubCache: huggingFaceHubCache(process.env) }),
     writeTextFile: async (path, text) => {
       await ensureDir(path);
       await writeFile(path, text, 'utf8');

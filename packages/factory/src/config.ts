@@ -32,7 +32,8 @@ export const SimulationConfigSchema = z.strictObject({
     .prefault({}),
   dtype: z
     .strictObject({
-      weights: DtypeSchema.default('bf16'),
+      /** Unset: the precision the model is published in (fp8 for DeepSeek-V3 and Kimi-K2, MXFP4 experts for gpt-oss, else bf16). */
+      weights: DtypeSchema.optional(),
       activations: DtypeSchema.default('bf16'),
       kv_cache: DtypeSchema.default('bf16'),
     })

@@ -1,7 +1,11 @@
 import { FactoryError } from './errors.ts';
 
-/** File reading, injected so that the factory stays testable and free of ambient effects. */
-export type ReadTextFile = (path: string) => Promise<string>;
+/**
+ * File reading, injected so that the factory stays testable and free of ambient effects. The reader may carry
+ * where the local Hugging Face Hub cache is (the CLI sets it from HF_HUB_CACHE / HF_HOME), so that a model named
+ * by its Hugging Face id resolves to the config.json downloaded there.
+ */
+export type ReadTextFile = ((path: string) => Promise<string>) & { readonly huggingFaceHubCache?: string };
 
 export async function readText(readTextFile: ReadTextFile, path: string, what: string): Promise<string> {
   try {

@@ -4,11 +4,13 @@ import {
   decodeBatch,
   kvCacheBytesPerToken,
   listModels,
+  isMla,
   listXpus,
   planMemory,
   prefillBatch,
   stepTotals,
   type DtypeConfig,
+  type ModelSpec,
   type StepTime,
 } from '@llm-sim/roofline';
 import type { PerformanceModelType } from './config.ts';
@@ -141,6 +143,12 @@ export interface ModelListing {
   num_experts: number;
   max_position_embeddings: number;
   kv_cache_bytes_per_token: number;
+  /** mha, gqa or mla, with the windowed layers (sliding or chunked) when there are any. */
+  attention: string;
+  /** The precision it is published in: weights, and the routed experts' when apart. */
+  precision: string;
+  /** The published config.json the catalog's values are copied from. */
+  source: string;
 }
 
 export function describeModels(): ModelListing[] {
@@ -161,8 +169,17 @@ export function describeModels(): ModelListing[] {
       num_experts: spec.numExperts,
       max_position_embeddings: spec.maxPositionEmbeddings,
       kv_cache_bytes_per_token: kvCacheBytesPerToken(spec, 'bf16'),
+      attention: describeAttention(spec),
+      precision: spec.expertWeightsDtype ? `${spec.weightsDtype}, experts ${spec.expertWeightsDtype}` : spec.weightsDtype,
+      source: `https://huggingface.co/${huggingFaceId}/blob/main/config.json`,
     };
   });
+}
+
+function describeAttention(spec: ModelSpec): string {
+  const kind = isMla(spec) ? 'mla' : spec.numKeyValueHeads < spec.numAttentionHeads ? 'gqa' : 'mha';
+  if (spec.windowedLayers === 0) return kind;
+  return `${kind}, ${spec.windowedLayers}/${spec.numLayers} layers ${spec.windowKind} ${spec.attentionWindow}`;
 }
 
 export interface XpuListing {

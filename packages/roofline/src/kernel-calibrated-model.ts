@@ -5,7 +5,7 @@ import { moeLayerCount } from './model-spec.ts';
 import { kvHeadsPerDevice } from './parallelism.ts';
 import { RooflinePerformanceModel, type RooflineModelOptions } from './roofline-model.ts';
 import { decodeBatch, type Bound, type OperatorName, type OperatorTime, type StepBatch, type StepTime } from './step-batch.ts';
-import { COMPUTE_OPERATORS, StepWorkCounter } from './step-work.ts';
+import { COMPUTE_OPERATORS, OP_INDEX, StepWorkCounter } from './step-work.ts';
 import { peakFlopsFor } from './xpu-spec.ts';
 
 /**
@@ -52,6 +52,7 @@ export interface KernelCalibratedModelOptions extends RooflineModelOptions {
 const TABLE_HEAD_DIM = 128;
 const BF16_BYTES = 2;
 const OPS = COMPUTE_OPERATORS.length;
+const { embedding: EMB, qkv_proj: QKV, kv_up_proj: KV_UP, attention: ATTN, o_proj: O, mlp: MLP, moe: MOE, norm: NORM, lm_head: LM_HEAD } = OP_INDEX;
 /** Relative difference above which the counted FLOPs of an operator are not those of the dense shapes priced here. */
 const SHAPE_TOLERANCE = 0.02;
 
@@ -220,8 +221,8 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     const H = m.hiddenSize;
     const ab = this.ab;
 
-    sec[0] = this.elementwiseSeconds(bytes[0], 1);
-    sec[1] = this.priced.qkv ? L * this.gemmSeconds(T, s.qkvN, H) : this.fallbackSeconds(flops[1], bytes[1]);
+    sec[EMB] = this.elementwiseSeconds(bytes[EMB], 1);
+    sec[QKV] = this.priced.qkv ? L * this.gemmSeconds(T, s.qkvN, H) : this.fallbackSeconds(flops[QKV], bytes[QKV]);
 
     // Attention: the measured kernels at the batch's mean shape, scaled to the counted query/key pairs (so
     // that chunked prefill over a cached prefix and attention variants the counter knows are followed).
@@ -244,24 +245,26 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     }
     const densePairs = batch.prefillAttentionPairs + batch.decodeCachedTokens + batch.decodeSequences;
     const denseFlops = L * 4 * s.qHeads * m.headDim * densePairs;
-    const variantScale = denseFlops > 0 && flops[2] > 0 ? flops[2] / denseFlops : 1;
+    const variantScale = denseFlops > 0 && flops[ATTN] > 0 ? flops[ATTN] / denseFlops : 1;
     const kvScale = this.kb / BF16_BYTES;
-    attention = L * headScale * variantScale * this.carried(attention, flops[2] / L, bytes[2] / L, bytes[2] / L / kvScale);
+    attention = L * headScale * variantScale * this.carried(attention, flops[ATTN] / L, bytes[ATTN] / L, bytes[ATTN] / L / kvScale);
     // Rotary embedding on q and k: read and write them once per layer.
-    sec[2] = attention + this.elementwiseSeconds(L * 2 * T * (s.qOut + (s.kvHeads * m.headDim)) * ab, L);
+    sec[ATTN] = attention + this.elementwiseSeconds(L * 2 * T * (s.qOut + (s.kvHeads * m.headDim)) * ab, L);
 
-    sec[3] = this.priced.o ? L * this.gemmSeconds(T, H, s.qOut) : this.fallbackSeconds(flops[3], bytes[3]);
+    sec[O] = this.priced.o ? L * this.gemmSeconds(T, H, s.qOut) : this.fallbackSeconds(flops[O], bytes[O]);
     if (this.priced.mlp) {
       const I = s.mlpPerDevice;
       const gemms = this.gemmSeconds(T, 2 * I, H) + this.gemmSeconds(T, H, I);
       // SiLU-and-multiply reads the gate and up halves and writes the product.
-      sec[4] = s.denseLayers * gemms + this.elementwiseSeconds(s.denseLayers * 3 * T * I * ab, s.denseLayers);
+      sec[MLP] = s.denseLayers * gemms + this.elementwiseSeconds(s.denseLayers * 3 * T * I * ab, s.denseLayers);
     } else {
-      sec[4] = this.fallbackSeconds(flops[4], bytes[4]);
+      sec[MLP] = this.fallbackSeconds(flops[MLP], bytes[MLP]);
     }
-    sec[5] = flops[5] > 0 || bytes[5] > 0 ? this.fallbackSeconds(flops[5], bytes[5]) : 0;
-    sec[6] = this.elementwiseSeconds(bytes[6], 2 * L + 1);
-    sec[7] = this.priced.lmHead ? this.gemmSeconds(S, s.vocabPerDevice, H) : this.fallbackSeconds(flops[7], bytes[7]);
+    sec[MOE] = flops[MOE] > 0 || bytes[MOE] > 0 ? this.fallbackSeconds(flops[MOE], bytes[MOE]) : 0;
+    // MLA's latent up-projection has no measured table: the roofline's figures price it.
+    sec[KV_UP] = flops[KV_UP] > 0 || bytes[KV_UP] > 0 ? this.fallbackSeconds(flops[KV_UP], bytes[KV_UP]) : 0;
+    sec[NORM] = this.elementwiseSeconds(bytes[NORM], 2 * L + 1);
+    sec[LM_HEAD] = this.priced.lmHead ? this.gemmSeconds(S, s.vocabPerDevice, H) : this.fallbackSeconds(flops[LM_HEAD], bytes[LM_HEAD]);
 
     const tp = this.parallelism.tp;
     let communication = 0;

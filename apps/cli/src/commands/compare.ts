@@ -39,7 +39,7 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
         .option('kv-transfer-sharing', { type: 'string', choices: ['fair', 'fifo'], describe: 'concurrent transfers on a link share it (fair, default) or queue (fifo)' })
         .option('performance-model', { type: 'string', choices: ['roofline', 'vllm_roofline'], describe: 'roofline (default) or vllm_roofline with --calibration-data' })
         .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline' })
-        .option('weight-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4'], describe: 'weights dtype (default bf16)' })
+        .option('weight-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'mxfp4'], describe: "weights dtype (default: the model's published precision, e.g. fp8 for deepseek-v3, MXFP4 experts for gpt-oss, else bf16)" })
         .option('kv-cache-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8'], describe: 'KV-cache dtype (default bf16)' })
         .option('num-requests', { type: 'number', describe: 'requests to send (default 1000)' })
         .option('request-rate', { type: 'string', describe: 'requests per second, or inf (default inf)' })

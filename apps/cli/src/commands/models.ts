@@ -13,16 +13,17 @@ export function modelsCommand(ctx: CliContext): CommandModule<object, { json?: b
       if (args.json) return ctx.io.stdout(`${JSON.stringify(models, null, 2)}\n`);
       ctx.io.stdout(
         table(
-          ['name', 'aliases', 'params', 'active', 'layers', 'heads/kv', 'KV bytes/token', 'max len'],
+          ['name', 'Hugging Face id', 'params', 'active', 'layers', 'attention', 'KV bytes/token', 'precision', 'source'],
           models.map((m) => [
             m.name,
-            m.aliases.join(', '),
+            m.huggingface_id,
             `${(m.params / 1e9).toFixed(2)}B`,
             `${(m.active_params / 1e9).toFixed(2)}B`,
             String(m.num_layers),
-            `${m.num_attention_heads}/${m.num_key_value_heads}`,
+            m.attention,
             m.kv_cache_bytes_per_token.toLocaleString('en-US'),
-            String(m.max_position_embeddings),
+            m.precision,
+            m.source,
           ]),
         ),
       );
@@ -40,7 +41,7 @@ export function xpusCommand(ctx: CliContext): CommandModule<object, { json?: boo
       if (args.json) return ctx.io.stdout(`${JSON.stringify(xpus, null, 2)}\n`);
       ctx.io.stdout(
         table(
-          ['name', 'aliases', 'memory', 'bandwidth', 'bf16', 'fp8', 'ridge (FLOP/B)', 'interconnect'],
+          ['name', 'aliases', 'memory', 'bandwidth', 'bf16', 'fp8', 'fp4', 'ridge (FLOP/B)', 'interconnect', 'source'],
           xpus.map((x) => [
             x.name,
             x.aliases.join(', '),
@@ -48,8 +49,10 @@ export function xpusCommand(ctx: CliContext): CommandModule<object, { json?: boo
             `${x.memory_bandwidth_gbps} GB/s`,
             x.peak_tflops.bf16 ? `${x.peak_tflops.bf16} TF` : '-',
             x.peak_tflops.fp8 ? `${x.peak_tflops.fp8} TF` : '-',
+            x.peak_tflops.fp4 ? `${x.peak_tflops.fp4} TF` : '-',
             x.ridge_point_bf16_flops_per_byte ? x.ridge_point_bf16_flops_per_byte.toFixed(0) : '-',
             `${x.interconnect_bandwidth_gbps} GB/s`,
+            x.source[0] ?? '-',
           ]),
         ),
       );
