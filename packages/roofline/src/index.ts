@@ -72,6 +72,7 @@ export {
   type PhaseFigures,
   type EffectiveRoofline,
   type RooflineModelOptions,
+  type DecodeRunTime,
 } from './roofline-model.ts';
 export { deviceShard, type DeviceShard } from './device-shard.ts';
 export {

@@ -215,3 +215,70 @@ describe('roofline properties', () => {
     expect(checked).toBeGreaterThan(100);
   });
 });
+
+describe('RooflinePerformanceModel.decodeRun', () => {
+  // Step i of a decode run: every sequence has i more cached tokens.
+  const after = (batch: StepBatch, i: number): StepBatch => ({ ...batch, decodeCachedTokens: batch.decodeCachedTokens + i * batch.decodeSequences });
+  const withinRounding = (a: number, b: number): boolean => Math.abs(a - b) <= 1e-12 * Math.abs(b);
+  // Calibrated-style figures slow enough in FLOPs that decode attention crosses its ridge as context grows:
+  // memory-bound on the activations it moves at short context, compute-bound at long context.
+  // Llama-2-7B decode attention moves 3 bytes per FLOP at no context and 1 per FLOP per cached token: a
+  // ridge of 0.5 FLOP/byte lies between.
+  const slowFlops = { flopsPerSecond: 1e12, bandwidthBytesPerSecond: 2e12, overheadSeconds: 0.002 };
+  const models = [
+    ['llama-2-7b on h100-sxm, peak figures', new RooflinePerformanceModel({ model: llama7b, xpu: h100 })],
+    ['mixtral-8x7b on h100-sxm tp2, peak figures', new RooflinePerformanceModel({ model: getModel('mixtral-8x7b'), xpu: h100, parallelism: { tp: 2 } })],
+    // Sliding-window layers (window 1024, and 128): attention work stops growing once a window is full.
+    ['gemma-3-27b on h100-sxm tp2, peak figures', new RooflinePerformanceModel({ model: getModel('gemma-3-27b'), xpu: h100, parallelism: { tp: 2 } })],
+    ['gpt-oss-20b on h100-sxm, peak figures', new RooflinePerformanceModel({ model: getModel('gpt-oss-20b'), xpu: h100 })],
+    // Multi-head latent attention: absorbed decode over the latent cache.
+    ['deepseek-v3 on h200 tp8, peak figures', new RooflinePerformanceModel({ model: getModel('deepseek-v3'), xpu: getXpu('h200'), parallelism: { tp: 8 } })],
+    ['llama-2-7b, figures that put decode attention near its ridge', new VLLMRooflineModel({ model: llama7b, xpu: h100, efficiency: { prefill: slowFlops, decode: slowFlops } })],
+  ] as const;
+
+  it.each(models)('%s: each step of an answered run is the step time of its batch, and the next step leaves the line', (_name, model) => {
+    fc.assert(
+      fc.property(fc.integer({ min: 1, max: 256 }), fc.integer({ min: 0, max: 4096 }), fc.integer({ min: 1, max: 5000 }), (sequences, context, maxSteps) => {
+        const batch = decodeBatch(sequences, context);
+        const run = model.decodeRun(batch, maxSteps);
+        expect(run.steps).toBeGreaterThanOrEqual(1);
+        expect(run.steps).toBeLessThanOrEqual(maxSteps);
+        expect(run.firstStepSeconds).toBe(model.stepSeconds(batch));
+        for (const i of [0, 1, Math.floor(run.steps / 2), run.steps - 1]) {
+          if (i >= run.steps) continue;
+          expect(withinRounding(run.firstStepSeconds + i * run.stepIncrementSeconds, model.stepSeconds(after(batch, i)))).toBe(true);
+        }
+        // A run cut short ends at a regime change (an operator crossing its ridge, a window filling up): past
+        // it the line no longer gives the step time. One step further, clear of rounding at the change itself.
+        if (run.steps < maxSteps) {
+          const beyond = model.stepSeconds(after(batch, run.steps + 1));
+          expect(Math.abs(beyond - (run.firstStepSeconds + (run.steps + 1) * run.stepIncrementSeconds))).toBeGreaterThan(1e-12 * beyond);
+        }
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('with spec-sheet peaks a decode run never changes regime: attention stays memory-bound', () => {
+    const model = new RooflinePerformanceModel({ model: llama7b, xpu: h100 });
+    expect(model.decodeRun(decodeBatch(128, 100), 1_000_000).steps).toBe(1_000_000);
+  });
+
+  it('with figures near the ridge the run stops where attention turns compute-bound, and the next run goes on from there', () => {
+    const model = new VLLMRooflineModel({ model: llama7b, xpu: h100, efficiency: { prefill: slowFlops, decode: slowFlops } });
+    const batch = decodeBatch(8, 0);
+    const first = model.decodeRun(batch, 1_000_000);
+    expect(first.steps).toBeLessThan(1_000_000);
+    const bound = (b: StepBatch) => model.stepTime(b).breakdown.find((o) => o.op === 'attention')!.bound;
+    expect(bound(after(batch, first.steps - 1))).toBe('memory');
+    expect(bound(after(batch, first.steps))).toBe('compute');
+    const second = model.decodeRun(after(batch, first.steps), 1_000_000);
+    expect(second.steps).toBe(1_000_000);
+    expect(second.stepIncrementSeconds).toBeGreaterThan(first.stepIncrementSeconds);
+  });
+
+  it('a step with prompt tokens is a run of one step', () => {
+    const model = new RooflinePerformanceModel({ model: llama7b, xpu: h100 });
+    expect(model.decodeRun(prefillBatch(1, 100), 50).steps).toBe(1);
+  });
+});

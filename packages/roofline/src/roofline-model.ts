@@ -29,6 +29,16 @@ export const EffectiveRooflineSchema = z.object({
 });
 export type EffectiveRoofline = z.infer<typeof EffectiveRooflineSchema>;
 
+/**
+ * A run of decode steps whose times are affine: step i of the run takes
+ * firstStepSeconds + i * stepIncrementSeconds (the simulator's `DecodeRun`, met structurally).
+ */
+export interface DecodeRunTime {
+  readonly steps: number;
+  readonly firstStepSeconds: number;
+  readonly stepIncrementSeconds: number;
+}
+
 export interface RooflineModelOptions {
   readonly model: ModelSpec;
   readonly xpu: XpuSpec;
@@ -64,6 +74,8 @@ export class RooflinePerformanceModel {
   private readonly counter: StepWorkCounter;
   private readonly flops = new Float64Array(COMPUTE_OPERATORS.length);
   private readonly bytes = new Float64Array(COMPUTE_OPERATORS.length);
+  private readonly flopsGrowth = new Float64Array(COMPUTE_OPERATORS.length);
+  private readonly bytesGrowth = new Float64Array(COMPUTE_OPERATORS.length);
 
   constructor(options: RooflineModelOptions) {
     this.model = options.model;
@@ -106,6 +118,41 @@ export class RooflinePerformanceModel {
       total += compute > memory ? compute : memory;
     }
     return total;
+  }
+
+  /**
+   * Decode steps of an unchanged batch priced at once (the simulator asks this between events): each
+   * step every sequence has one more cached token, which grows only attention's work, by the same
+   * FLOPs and bytes each step (see StepWorkCounter.decodeWorkGrowth). So the step time is affine while
+   * every operator stays on the same side of its roofline and the work itself stays affine (a sliding
+   * window not yet full); the run stops where either would change. With spec-sheet peaks decode
+   * attention sits far below the ridge and runs stop only at window edges; calibrated figures can
+   * move the ridge into range.
+   */
+  decodeRun(batch: StepBatch, maxSteps: number): DecodeRunTime {
+    const first = this.stepSeconds(batch);
+    if (batch.prefillTokens > 0 || batch.decodeSequences === 0 || maxSteps <= 1) return { steps: 1, firstStepSeconds: first, stepIncrementSeconds: 0 };
+    // stepSeconds just filled this.flops / this.bytes; a decode-only step is priced with the decode figures, as there.
+    let steps = Math.min(maxSteps, this.counter.decodeWorkGrowth(batch, this.flopsGrowth, this.bytesGrowth));
+    const { prefill, decode } = this.figures;
+    const secondsPerFlop = 0 / prefill.flopsPerSecond + 1 / decode.flopsPerSecond;
+    const secondsPerByte = 0 / prefill.bandwidthBytesPerSecond + 1 / decode.bandwidthBytesPerSecond;
+    let increment = 0;
+    for (let i = 0; i < COMPUTE_OPERATORS.length; i++) {
+      const compute = this.flops[i] * secondsPerFlop;
+      const memory = this.bytes[i] * secondsPerByte;
+      const computeGrowth = this.flopsGrowth[i] * secondsPerFlop;
+      const memoryGrowth = this.bytesGrowth[i] * secondsPerByte;
+      // Step j is compute-bound while compute + j * computeGrowth > memory + j * memoryGrowth.
+      if (compute > memory) {
+        increment += computeGrowth;
+        if (memoryGrowth > computeGrowth) steps = Math.min(steps, Math.ceil((compute - memory) / (memoryGrowth - computeGrowth)));
+      } else {
+        increment += memoryGrowth;
+        if (computeGrowth > memoryGrowth) steps = Math.min(steps, Math.floor((memory - compute) / (computeGrowth - memoryGrowth)) + 1);
+      }
+    }
+    return { steps: Math.max(1, steps), firstStepSeconds: first, stepIncrementSeconds: increment };
   }
 
   /** The step's time with its breakdown by operator and the bound of each. */

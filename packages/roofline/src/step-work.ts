@@ -248,6 +248,40 @@ export class StepWorkCounter {
     return communicationSeconds + pipelineSeconds;
   }
 
+  /**
+   * How the work of a decode-only batch grows from one step to the next, when every sequence has one
+   * more cached token: fills the FLOPs and bytes added per step, by operator (OP_INDEX), and returns
+   * for how many steps from `batch` the work stays affine in context (Infinity unless a sliding
+   * window fills up on the way). Only attention reads the context; this mirrors fillAttention and
+   * fillMla, and the roofline's decodeRun test checks it against them.
+   */
+  decodeWorkGrowth(batch: StepBatch, flopsPerStep: Float64Array, bytesPerStep: Float64Array): number {
+    flopsPerStep.fill(0);
+    bytesPerStep.fill(0);
+    const { kb, shard } = this;
+    const D = batch.decodeSequences;
+    if (this.mla) {
+      flopsPerStep[ATTN] = shard.layers * this.decodeAttentionFlopsPerPair * D;
+      bytesPerStep[ATTN] = shard.layers * D * shard.kvElementsPerToken * kb;
+      return Infinity;
+    }
+    // A windowed layer sees min(c + 1, w) keys per sequence (c its mean context): it grows until c + 1 reaches w.
+    let windowed = 0;
+    let steps = Infinity;
+    if (shard.windowedLayers > 0 && D > 0) {
+      const c = batch.decodeCachedTokens / D;
+      const w = this.model.attentionWindow;
+      if (c + 1 < w) {
+        windowed = D;
+        steps = Math.floor(w - c - 1) + 1;
+      }
+    }
+    const pairs = shard.fullAttentionLayers * D + shard.windowedLayers * windowed;
+    flopsPerStep[ATTN] = this.attentionFlopsPerPair * pairs;
+    bytesPerStep[ATTN] = pairs * shard.kvElementsPerToken * kb;
+    return steps;
+  }
+
   /** Ordinary (grouped-query) attention, full and windowed layers apart. */
   private fillAttention(batch: StepBatch, flops: Float64Array, bytes: Float64Array): void {
     const { ab, kb, shard } = this;

@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import type { OperatorTime, PerformanceModel, StepBatch, StepTime } from './performance-model.ts';
+import type { DecodeRun, OperatorTime, PerformanceModel, StepBatch, StepTime } from './performance-model.ts';
 
 export const ConstantPerformanceModelOptionsSchema = z.object({
   /** Seconds per prompt token computed in a step. */
@@ -58,5 +58,11 @@ export function createConstantPerformanceModel(options: ConstantPerformanceModel
     ];
     return { totalSeconds, breakdown: parts.filter((p) => p.seconds > 0) };
   };
-  return { stepTime, stepSeconds };
+  // Affine in the cached tokens everywhere: one answer covers any run.
+  const decodeRun = (b: StepBatch, maxSteps: number): DecodeRun => ({
+    steps: b.prefillTokens === 0 ? maxSteps : 1,
+    firstStepSeconds: stepSeconds(b),
+    stepIncrementSeconds: b.decodeSequences * o.decodeSecondsPerCachedToken,
+  });
+  return { stepTime, stepSeconds, decodeRun };
 }

@@ -7,6 +7,7 @@ import { IntDeque } from './int-deque.ts';
 import { MinHeap } from './min-heap.ts';
 import type { PerformanceModel } from './performance-model.ts';
 import { QuantileSketch } from './quantile-sketch.ts';
+import { PendingDecodeRuns } from './pending-decode-runs.ts';
 import { Replica } from './replica.ts';
 import { FAILURE_REASONS, RequestState, RequestTable, type FailureReason } from './request-table.ts';
 import type { ReplicaLoad, Router } from './router.ts';
@@ -302,6 +303,10 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
   const series = new MultiSeries(['batchSize', 'runningRequests', 'waitingRequests', 'kvCacheUtilization'], settings.timeSeriesCapacity);
   const totalBlocks = P * settings.prefillPool.kvCacheBlocks + D * settings.decodePool.kvCacheBlocks;
   let eventsSinceProgress = 0;
+  // Closed-form decode runs (when the model prices them): extended once every instance has started at an instant.
+  const pendingRuns = new PendingDecodeRuns();
+  const nextEventSeconds = (): number => Math.min(gate.nextSeconds(), heap.peekKey());
+  const pushStepEnd = (r: number, endSeconds: number, tie: number): void => heap.push(endSeconds, tie, r * KINDS + STEP);
 
   for (;;) {
     const eventTime = heap.peekKey();
@@ -365,11 +370,13 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
       if (replica.isBusy) continue;
       const seconds = replica.startStep(now);
       if (seconds > 0) {
-        push(now + seconds, STEP, r);
+        if (replica.canExtendDecodeRun) pendingRuns.add(r, STEP * KIND_RANK + sequence++, now + seconds);
+        else push(now + seconds, STEP, r);
         if (series.willKeep()) keepClusterSample(series, now, replica, replicas, totalBlocks);
       }
     }
     dirtyList.length = 0;
+    if (pendingRuns.size > 0) pendingRuns.flush(replicas, nextEventSeconds, series, pushStepEnd);
     if (onProgress && ++eventsSinceProgress >= 4096) {
       eventsSinceProgress = 0;
       onProgress(done, n);

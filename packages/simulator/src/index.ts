@@ -1,5 +1,6 @@
 export type {
   Bound,
+  DecodeRun,
   OperatorName,
   OperatorTime,
   PerformanceModel,

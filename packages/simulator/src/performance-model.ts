@@ -69,6 +69,33 @@ export interface PerformanceModel {
    * implementations should not allocate. Equals stepTime(batch).totalSeconds.
    */
   stepSeconds(batch: StepBatch): number;
+  /**
+   * Optional: prices a run of consecutive decode-only steps of an unchanged batch at once. Between
+   * two events (an arrival, a finish, a preemption, a sample point) the simulator's steps differ only
+   * in context: from one step to the next every decoding sequence has one more cached token, so
+   * `decodeCachedTokens` grows by `decodeSequences` and nothing else changes. A model whose step time
+   * is affine in `decodeCachedTokens` over some range (a roofline within one regime: each operator
+   * stays compute- or memory-bound) answers with the longest such stretch from `batch`, up to
+   * `maxSteps`; the simulator sums it in closed form and asks again from where it stops, so a regime
+   * change simply ends one answer.
+   *
+   * How to implement it: return `steps` (1 <= steps <= maxSteps), the first step's time (equal to
+   * `stepSeconds(batch)`) and the constant difference between consecutive steps' times, such that step
+   * i (0-based) of the run takes `firstStepSeconds + i * stepIncrementSeconds` (to rounding) for every
+   * i < steps. Answering `steps: 1` is always correct. Models without this method are priced step by
+   * step, with the same results.
+   */
+  decodeRun?(batch: StepBatch, maxSteps: number): DecodeRun;
+}
+
+/** The answer of `PerformanceModel.decodeRun`: an affine stretch of decode-step times. */
+export interface DecodeRun {
+  /** Steps covered, 1 <= steps <= maxSteps. */
+  readonly steps: number;
+  /** Time of the first step (the batch as given), in seconds. */
+  readonly firstStepSeconds: number;
+  /** How much longer each step takes than the one before, in seconds (its context grew by one token a sequence). */
+  readonly stepIncrementSeconds: number;
 }
 
 /** One scheduled sequence, as a caller who thinks in lists of sequences describes it. */

@@ -49,6 +49,56 @@ export class QuantileSketch {
     this.counts[i] += weight;
   }
 
+  /**
+   * Adds the `count` values first, first + increment, ..., first + (count - 1) * increment, each with
+   * `weight`: the inter-token gaps of a run of decode steps whose time grows by a constant step. Count,
+   * sum and sum of squares come in closed form; the buckets are filled by walking the ones the values
+   * span, so the cost follows the buckets touched, not the count.
+   */
+  addArithmeticRun(first: number, increment: number, count: number, weight = 1): void {
+    if (count <= 0 || weight <= 0) return;
+    const last = first + increment * (count - 1);
+    const low = Math.min(first, last);
+    if (count === 1 || increment === 0 || !(low > 0)) {
+      for (let j = 0; j < count; j++) this.add(first + j * increment, weight);
+      return;
+    }
+    const n = count;
+    const s1 = (n * (n - 1)) / 2;
+    const s2 = ((n - 1) * n * (2 * n - 1)) / 6;
+    this.total += n * weight;
+    this.sum += weight * (n * first + increment * s1);
+    this.sumSquares += weight * (n * first * first + 2 * first * increment * s1 + increment * increment * s2);
+    const high = Math.max(first, last);
+    if (low < this.minValue) this.minValue = low;
+    if (high > this.maxValue) this.maxValue = high;
+    const step = Math.abs(increment);
+    let k = Math.ceil(Math.log(low) / this.logGamma);
+    const kHigh = Math.ceil(Math.log(high) / this.logGamma);
+    if (kHigh - k >= n) {
+      for (let j = 0; j < n; j++) this.counts[this.bucketOf(Math.ceil(Math.log(low + j * step) / this.logGamma))] += weight;
+      return;
+    }
+    // Bucket k holds (gamma^(k-1), gamma^k]: the values low + j * step up to gamma^k, bucket by bucket.
+    const gamma = Math.exp(this.logGamma);
+    let upper = Math.exp(k * this.logGamma);
+    let placed = 0;
+    while (placed < n) {
+      const upTo = k >= kHigh ? n : Math.min(n, Math.floor((upper - low) / step) + 1);
+      if (upTo > placed) {
+        this.counts[this.bucketOf(k)] += (upTo - placed) * weight;
+        placed = upTo;
+      }
+      k++;
+      upper *= gamma;
+    }
+  }
+
+  private bucketOf(k: number): number {
+    const i = k - this.minIndex;
+    return i < 0 ? 0 : i >= this.counts.length ? this.counts.length - 1 : i;
+  }
+
   mean(): number {
     return this.total > 0 ? this.sum / this.total : NaN;
   }

@@ -1,7 +1,7 @@
 import { SimulatorError } from './errors.ts';
 import { IntDeque } from './int-deque.ts';
 import { MinHeap } from './min-heap.ts';
-import type { OperatorName, PerformanceModel, StepBatch } from './performance-model.ts';
+import type { DecodeRun, OperatorName, PerformanceModel, StepBatch } from './performance-model.ts';
 import type { QuantileSketch } from './quantile-sketch.ts';
 import type { ReplicaLoad } from './router.ts';
 import { RequestState, type RequestTable } from './request-table.ts';
@@ -47,6 +47,21 @@ export interface ReplicaStats {
   readonly kvUtilization: TimeSeries;
   readonly waiting: TimeSeries;
 }
+
+/** What bounds a closed-form decode run from the engine's side (see `Replica.extendDecodeRun`). */
+export interface DecodeRunLimits {
+  /**
+   * The next instant at which anything outside this replica may change it or look at it: the next
+   * arrival, another replica's next event, a transfer. Every step of a run starts before it, so the
+   * step in flight at that instant is the run's last, with the state the step-by-step engine has then.
+   */
+  readonly horizonSeconds: number;
+  /** Steps after the first that the engine lets pass without a sample of its own (its cluster series). */
+  readonly maxExtraSteps: number;
+}
+
+/** Affine pieces one decode run may hold; a run that needs more simply ends early. */
+const MAX_RUN_PIECES = 8;
 
 export interface ReplicaContext {
   readonly index: number;
@@ -152,6 +167,17 @@ export class Replica implements ReplicaLoad {
   private readonly kvSeries: SampledSeries;
   private readonly waitingSeries: SampledSeries;
 
+  /** The model's `decodeRun`, when it has one and nothing in this replica's set-up rules runs out. */
+  private readonly decodeRun: ((batch: StepBatch, maxSteps: number) => DecodeRun) | undefined;
+  /** Whether the step just started may be extended into a run (decode only, nothing preempted). */
+  private runnable = false;
+  /** The run in flight after its first step: affine pieces (first step's time, increment, steps). */
+  private runPieces = 0;
+  private readonly runFirstSeconds = new Float64Array(MAX_RUN_PIECES);
+  private readonly runIncrementSeconds = new Float64Array(MAX_RUN_PIECES);
+  private readonly runPieceSteps = new Int32Array(MAX_RUN_PIECES);
+  private runExtra = 0;
+
   constructor(ctx: ReplicaContext) {
     this.ctx = ctx;
     this.index = ctx.index;
@@ -168,6 +194,12 @@ export class Replica implements ReplicaLoad {
     this.batchSizeSeries = new SampledSeries(ctx.seriesCapacity);
     this.kvSeries = new SampledSeries(ctx.seriesCapacity);
     this.waitingSeries = new SampledSeries(ctx.seriesCapacity);
+    const model = ctx.performanceModel;
+    // Closed-form runs assume one batch in flight whose steps differ only in context and blocks taken
+    // from a plain pool; a feature that breaks that (batches overlapping in a pipeline, drafted tokens,
+    // a prefix cache whose allocations evict) leaves this undefined, and the replica goes step by step.
+    const runsApply = ctx.prefixCache === undefined;
+    this.decodeRun = runsApply && typeof model.decodeRun === 'function' ? model.decodeRun.bind(model) : undefined;
   }
 
   get outstandingRequests(): number {
@@ -191,6 +223,14 @@ export class Replica implements ReplicaLoad {
   }
   get usedKvBlocks(): number {
     return this.totalBlocks - this.freeBlocks;
+  }
+  /** Steps after the first in the step (run) in flight: engine-side samples they skipped. */
+  get runExtraSteps(): number {
+    return this.runExtra;
+  }
+  /** Whether the step just started may become a run (`extendDecodeRun`). */
+  get canExtendDecodeRun(): boolean {
+    return this.runnable;
   }
   /** Sequences in the step in flight (0 when idle). */
   get stepSequences(): number {
@@ -248,9 +288,13 @@ export class Replica implements ReplicaLoad {
    * the scheduler runs again at once, as vLLM's engine loop would.
    */
   startStep(nowSeconds: number): number {
+    this.runPieces = 0;
+    this.runExtra = 0;
+    this.runnable = false;
+    let preempted = false;
     for (;;) {
       if (this.runningCount === 0 && this.waitingQueue.size === 0 && this.arrivedWithKv.size === 0) return 0;
-      const preempted = this.schedule(nowSeconds);
+      preempted = this.schedule(nowSeconds);
       if (this.stepPrefillCount > 0 || this.stepDecodeCount > 0) break;
       if (!preempted) {
         // Blocks held for transfers come back later; the replica waits for them, idle.
@@ -272,6 +316,8 @@ export class Replica implements ReplicaLoad {
     this.recordStep(nowSeconds, seconds);
     this.stepSeconds = seconds;
     this.busy = true;
+    // A step that preempted may admit the preempted request next time: only a clean one starts a run.
+    this.runnable = this.decodeRun !== undefined && !preempted && this.stepPrefillCount === 0;
     return seconds;
   }
 
@@ -281,6 +327,10 @@ export class Replica implements ReplicaLoad {
     const k = this.stepIndex;
     this.busy = false;
     if (this.stepDecodeCount > 0) this.ctx.itl.add(this.stepSeconds, this.stepDecodeCount);
+    for (let p = 0; p < this.runPieces; p++) {
+      this.ctx.itl.addArithmeticRun(this.runFirstSeconds[p], this.runIncrementSeconds[p], this.runPieceSteps[p], this.stepDecodeCount);
+    }
+    this.runPieces = 0;
     const heap = this.finishHeap;
     const cache = this.ctx.prefixCache;
     let finishing: number[] | undefined;
@@ -358,6 +408,138 @@ export class Replica implements ReplicaLoad {
       kvUtilization: this.kvSeries.toSeries(),
       waiting: this.waitingSeries.toSeries(),
     };
+  }
+
+  /**
+   * Extends the step just started (step k: decode only, nothing preempted) with the steps after it
+   * that schedule the same sequences, as one run; returns when the run ends (`startSeconds` when no
+   * step was added), and `runExtraSteps` says how many were. Call once all replicas have started
+   * their steps at this instant, with the first extra step's start (`startSeconds`, when step k ends). Nothing waiting can be
+   * admitted later in the run if it was not at k: the budget and running count stay the same and
+   * free blocks only shrink. So the run goes on until the first finish (its last step ends the run),
+   * a step whose blocks would not fit (it preempts), a sample point (the replica's series, the
+   * engine's), or the horizon; the operator split is sampled inside the run as step by step.
+   *
+   * Busy time, operator time and the inter-token gaps are summed in closed form per affine piece.
+   * The clock alone advances step by step (one addition a step), exactly as the step-by-step
+   * engine's does, so that event times agree to the last bit and ties between events fall the same.
+   */
+  extendDecodeRun(startSeconds: number, limits: DecodeRunLimits): number {
+    if (!this.runnable) return 0;
+    this.runnable = false;
+    const k = this.stepIndex;
+    const D = this.decodeCount;
+    const b = this.batch;
+    let extra = Math.min(limits.maxExtraSteps, this.finishHeap.peekKey() - k, this.batchSizeSeries.quietOffers());
+    extra = this.decodeStepsWithinFreeBlocks(k, Math.max(0, extra));
+    const horizon = limits.horizonSeconds;
+    const cachedAtK = b.decodeCachedTokens;
+    let steps = 0;
+    let clock = startSeconds;
+    while (steps < extra && this.runPieces < MAX_RUN_PIECES) {
+      b.decodeCachedTokens = cachedAtK + D * (steps + 1);
+      const asked = extra - steps;
+      const piece = this.decodeRun!(b, asked);
+      const first = piece.firstStepSeconds;
+      const increment = piece.stepIncrementSeconds;
+      const pieceSteps = piece.steps;
+      if (!Number.isInteger(pieceSteps) || pieceSteps < 1 || pieceSteps > asked) {
+        throw new SimulatorError('INVALID_STEP_TIME', `performance model's decodeRun returned ${pieceSteps} steps when asked for at most ${asked}; expected an integer from 1`);
+      }
+      const lastSeconds = first + increment * (pieceSteps - 1);
+      if (!(first > 0) || !Number.isFinite(first) || !(lastSeconds > 0) || !Number.isFinite(lastSeconds)) {
+        throw new SimulatorError(
+          'INVALID_STEP_TIME',
+          `performance model's decodeRun returned steps from ${first} s to ${lastSeconds} s for ${D} decodes; a step must take a finite positive time`,
+        );
+      }
+      let count = 0;
+      while (count < pieceSteps && clock < horizon) {
+        clock += first + count * increment;
+        count++;
+      }
+      if (count === 0) break;
+      const p = this.runPieces++;
+      this.runFirstSeconds[p] = first;
+      this.runIncrementSeconds[p] = increment;
+      this.runPieceSteps[p] = count;
+      steps += count;
+      if (count < pieceSteps) break;
+    }
+    b.decodeCachedTokens = cachedAtK;
+    if (steps > 0) this.recordRunTail(k, steps);
+    this.stepIndex = k + steps;
+    this.runExtra = steps;
+    return clock;
+  }
+
+  /** Accounts steps k+1 .. k+extra of the run in flight: their blocks, counts, busy and operator time. */
+  private recordRunTail(k: number, extra: number): void {
+    const D = this.decodeCount;
+    this.freeBlocks -= this.decodeBlocksDue(k, extra);
+    const used = this.totalBlocks - this.freeBlocks;
+    if (used > this.peakUsedBlocks) this.peakUsedBlocks = used;
+    this.steps += extra;
+    this.scheduledSequences += D * extra;
+    this.batchSizeSeries.skipOffers(extra);
+    this.kvSeries.skipOffers(extra);
+    this.waitingSeries.skipOffers(extra);
+    const b = this.batch;
+    const cached0 = b.decodeCachedTokens;
+    const interval = this.ctx.operatorSampleInterval;
+    for (let j = 1; j <= extra; ) {
+      if (this.stepsSinceOperatorSample === 0) {
+        b.decodeCachedTokens = cached0 + D * j;
+        this.sampleOperators();
+      }
+      const length = Math.min(extra + 1 - j, interval - this.stepsSinceOperatorSample);
+      const seconds = this.runSeconds(j - 1, j - 1 + length);
+      this.busySeconds += seconds;
+      for (let i = 0; i < this.operatorFractions.length; i++) this.operatorSeconds[i] += seconds * this.operatorFractions[i];
+      this.stepsSinceOperatorSample = (this.stepsSinceOperatorSample + length) % interval;
+      j += length;
+    }
+    b.decodeCachedTokens = cached0;
+  }
+
+  /** Summed time of steps [from, to) of the run in flight after its first step (0 is step k+1). */
+  private runSeconds(from: number, to: number): number {
+    let total = 0;
+    let start = 0;
+    for (let p = 0; p < this.runPieces; p++) {
+      const end = start + this.runPieceSteps[p];
+      const a = Math.max(from, start) - start;
+      const z = Math.min(to, end) - start;
+      if (z > a) total += (z - a) * this.runFirstSeconds[p] + (this.runIncrementSeconds[p] * (a + z - 1) * (z - a)) / 2;
+      start = end;
+    }
+    return total;
+  }
+
+  /** How many of the steps after k (at most `cap`) find the blocks their decodes need. */
+  private decodeStepsWithinFreeBlocks(k: number, cap: number): number {
+    const B = this.blockSize;
+    const D = this.decodeCount;
+    let free = this.freeBlocks;
+    // Every decoding request needs one block every B steps: a whole cycle takes D blocks.
+    const cycles = Math.min(Math.floor(free / D), Math.floor(cap / B));
+    let steps = cycles * B;
+    free -= cycles * D;
+    while (steps < cap) {
+      const need = this.blocksDueByPhase[(k + steps + 1) % B];
+      if (need > free) break;
+      free -= need;
+      steps++;
+    }
+    return steps;
+  }
+
+  /** Blocks the decodes of steps k+1 .. k+count allocate. */
+  private decodeBlocksDue(k: number, count: number): number {
+    const B = this.blockSize;
+    let blocks = Math.floor(count / B) * this.decodeCount;
+    for (let j = 1; j <= count % B; j++) blocks += this.blocksDueByPhase[(k + j) % B];
+    return blocks;
   }
 
   /** Fills the step in flight; returns whether anything was preempted. */

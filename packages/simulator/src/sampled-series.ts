@@ -41,7 +41,23 @@ export class SampledSeries {
     this.length++;
   }
 
+  /** Offers to come that will not be kept: that many can be skipped with `skipOffers`. */
+  quietOffers(): number {
+    return quietOffers(this.offered, this.stride);
+  }
+
+  /** Counts offers that are not kept (see `quietOffers`) without recording them. */
+  skipOffers(count: number): void {
+    this.offered += count;
+  }
+
   toSeries(): TimeSeries {
     return { timeSeconds: this.times.slice(0, this.length), values: this.values.slice(0, this.length) };
   }
+}
+
+/** With `offered` offers so far and every `stride`th kept: offers to come before the next kept one. */
+export function quietOffers(offered: number, stride: number): number {
+  const r = offered % stride;
+  return r === 0 ? 0 : stride - r;
 }

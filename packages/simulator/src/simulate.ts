@@ -4,8 +4,10 @@ import { SimulatorError, formatIssues } from './errors.ts';
 import { MinHeap } from './min-heap.ts';
 import type { OperatorName, PerformanceModel } from './performance-model.ts';
 import { QuantileSketch } from './quantile-sketch.ts';
+import { PendingDecodeRuns } from './pending-decode-runs.ts';
 import { PrefixCache, buildPrefixBlockKeys } from './prefix-cache.ts';
 import { Replica, type ReplicaStats } from './replica.ts';
+import { quietOffers } from './sampled-series.ts';
 import { FAILURE_REASONS, RequestState, RequestStatus, RequestTable, type FailureReason } from './request-table.ts';
 import type { Router } from './router.ts';
 import { createRouter, type RouterName } from './routers.ts';
@@ -223,6 +225,11 @@ export function simulate(options: SimulationOptions): SimulationResult {
     }
   };
   let eventsSinceProgress = 0;
+  // Closed-form decode runs (when the model prices them): extended once every replica has started at an instant.
+  const pendingRuns = new PendingDecodeRuns();
+  // With a concurrency cap the gate opens only at a finish, which ends a run (its own) or is an event (another replica's).
+  const nextEventSeconds = (): number => Math.min(gate.nextSeconds(), stepEvents.peekKey());
+  const pushStepEnd = (r: number, endSeconds: number, tie: number): void => stepEvents.push(endSeconds, tie, r);
 
   for (;;) {
     const stepTime = stepEvents.peekKey();
@@ -271,11 +278,14 @@ export function simulate(options: SimulationOptions): SimulationResult {
       if (replica.isBusy) continue;
       const seconds = replica.startStep(now);
       if (seconds > 0) {
-        stepEvents.push(now + seconds, eventSequence++, r);
+        const tie = eventSequence++;
+        if (replica.canExtendDecodeRun) pendingRuns.add(r, tie, now + seconds);
+        else stepEvents.push(now + seconds, tie, r);
         if (series.willKeep()) keepClusterSample(series, now, replica, replicas, totalBlocks);
       }
     }
     dirtyList.length = 0;
+    if (pendingRuns.size > 0) pendingRuns.flush(replicas, nextEventSeconds, series, pushStepEnd);
     if (onProgress && ++eventsSinceProgress >= 4096) {
       eventsSinceProgress = 0;
       onProgress(done, n);
@@ -308,6 +318,16 @@ export class MultiSeries {
     const keep = this.offered % this.stride === 0;
     this.offered++;
     return keep;
+  }
+
+  /** Offers to come that will not be kept: that many can be skipped with `skipOffers`. */
+  quietOffers(): number {
+    return quietOffers(this.offered, this.stride);
+  }
+
+  /** Counts offers that are not kept without recording them. */
+  skipOffers(count: number): void {
+    this.offered += count;
   }
 
   keep(timeSeconds: number, values: readonly number[]): void {
