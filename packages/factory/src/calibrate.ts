@@ -117,6 +117,7 @@ async function annotateMeasurements(request: Omit<CalibrationRequest, 'createdAt
 export async function calibrateFromFiles(request: CalibrationRequest): Promise<CalibrationOutcome> {
   const { points, annotated, roofline, modelName, xpuName, tp, dtype } = await annotateMeasurements(request);
   const peak = { peakFlopsPerSecond: roofline.figures.prefill.flopsPerSecond, peakBandwidthBytesPerSecond: roofline.figures.prefill.bandwidthBytesPerSecond };
+  refuseImplausiblePoints(annotated, peak, `${modelName} on ${xpuName} at tp=${tp}`);
   // Robust (Cauchy) loss at a 10% scale: a broken measurement is down-weighted and reported, not followed.
   const fit = fitRooflineParameters(annotated, peak, { robustScale: ROBUST_SCALE });
   const engineVersions = [...new Set(points.map((p) => p.engineVersion).filter((v): v is string => Boolean(v)))];
@@ -133,6 +134,36 @@ export async function calibrateFromFiles(request: CalibrationRequest): Promise<C
     description: `${points.length} measured steps (repeats aggregated) from ${[...new Set(points.map((p) => p.source))].join(', ')}`,
   });
   return { parameters, fit, points, roofline, annotated };
+}
+
+/**
+ * A step measured this many times slower than the roofline allows at the spec sheet's peaks is not a
+ * measurement of this deployment (wrong units, wrong model, a stalled server): the best real steps run
+ * at a few times the spec-peak time, so no fit could use it.
+ */
+export const MAX_SLOWDOWN_OVER_SPEC_PEAKS = 1000;
+
+function refuseImplausiblePoints(
+  points: ReturnType<typeof annotatePoints>,
+  peak: { peakFlopsPerSecond: number; peakBandwidthBytesPerSecond: number },
+  deployment: string,
+): void {
+  const implausible = points
+    .filter((p) => p.operators.length > 0)
+    .map((p) => {
+      const specSeconds =
+        p.operators.reduce((sum, o) => sum + Math.max(o.flops / peak.peakFlopsPerSecond, o.bytes / peak.peakBandwidthBytesPerSecond), 0) + (p.communicationSeconds ?? 0);
+      return { label: p.label, measuredSeconds: p.measuredSeconds, specSeconds };
+    })
+    .filter((p) => !(p.measuredSeconds <= MAX_SLOWDOWN_OVER_SPEC_PEAKS * p.specSeconds));
+  if (implausible.length === 0) return;
+  const worst = implausible.reduce((a, b) => (b.measuredSeconds / b.specSeconds > a.measuredSeconds / a.specSeconds ? b : a));
+  throw new FactoryError(
+    'FIT_TOO_POOR',
+    `${implausible.length} point(s) are more than ${MAX_SLOWDOWN_OVER_SPEC_PEAKS}x slower than ${deployment} can be at its spec peaks ` +
+      `(worst: ${worst.label} measured ${(worst.measuredSeconds * 1000).toPrecision(4)} ms, spec-peak roofline ${(worst.specSeconds * 1000).toPrecision(4)} ms): ` +
+      'not measurements of this deployment; no calibration written',
+  );
 }
 
 function toMeasuredStep(p: BenchmarkPoint) {

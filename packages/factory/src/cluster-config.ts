@@ -1,6 +1,10 @@
 import { ROUTER_NAMES, type RouterName } from '@llm-sim/simulator';
 import { z } from 'zod';
 
+/** Replicas of an aggregated cluster, instances of a disaggregated pool: each is simulated, so memory and time grow with them. */
+export const MAX_INSTANCES = 1024;
+const instances = z.number().int().positive().max(MAX_INSTANCES, { message: `must be at most ${MAX_INSTANCES} instances` });
+
 const routerName = z.enum(ROUTER_NAMES as [RouterName, ...RouterName[]]);
 
 /**
@@ -11,17 +15,17 @@ const routerName = z.enum(ROUTER_NAMES as [RouterName, ...RouterName[]]);
 export const ClusterConfigSchema = z.strictObject({
   type: z.enum(['aggregated', 'disaggregated']).default('aggregated'),
   /** Aggregated: identical replicas behind the router. */
-  num_replicas: z.number().int().positive().default(1),
+  num_replicas: instances.default(1),
   /** Both kinds: how requests are spread; in a disaggregated cluster, over each pool. */
   router: routerName.default('round-robin'),
   prefill_router: routerName.optional(),
   decode_router: routerName.optional(),
-  prefill_instances: z.number().int().positive().default(1),
-  decode_instances: z.number().int().positive().default(1),
-  prefill_tp: z.number().int().positive().optional(),
-  decode_tp: z.number().int().positive().optional(),
-  prefill_pp: z.number().int().positive().optional(),
-  decode_pp: z.number().int().positive().optional(),
+  prefill_instances: instances.default(1),
+  decode_instances: instances.default(1),
+  prefill_tp: z.number().int().positive().max(1024, { message: 'must be at most 1024 devices' }).optional(),
+  decode_tp: z.number().int().positive().max(1024, { message: 'must be at most 1024 devices' }).optional(),
+  prefill_pp: z.number().int().positive().max(1024, { message: 'must be at most 1024 devices' }).optional(),
+  decode_pp: z.number().int().positive().max(1024, { message: 'must be at most 1024 devices' }).optional(),
   /** Heterogeneous pools (Splitwise): a catalog name or xpu file per pool. */
   prefill_xpu: z.string().min(1).optional(),
   decode_xpu: z.string().min(1).optional(),
@@ -34,5 +38,8 @@ export const ClusterConfigSchema = z.strictObject({
   kv_transfer_latency_ms: z.number().nonnegative().default(0.5),
   kv_transfer_sharing: z.enum(['fair', 'fifo']).default('fair'),
   kv_transfer_links: z.enum(['per-pair', 'shared']).default('per-pair'),
+}).refine((c) => c.type !== 'disaggregated' || c.num_replicas === 1, {
+  message: 'num_replicas is for an aggregated cluster; size a disaggregated one with prefill_instances and decode_instances',
+  path: ['num_replicas'],
 });
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;

@@ -62,4 +62,9 @@ describe('compareLayouts', () => {
     expect(formatComparison(report)).toContain('1 layout skipped: do not fit in memory (8xTP1)');
     await expect(compareLayouts({ config, numDevices: 8, layouts: [parseLayout('1xtp4')] }, readTextFile)).rejects.toThrow(/uses 4 devices, not --num-devices 8/);
   });
+
+  it('refuses to enumerate every layout of more devices than it can simulate in reasonable time, naming the limit', async () => {
+    const config = parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100-sxm', workload: { num_requests: 20 } });
+    await expect(compareLayouts({ config, numDevices: 256 }, readTextFile)).rejects.toThrow(/num_devices 256: every layout is simulated only up to 64 devices.*--layouts/);
+  });
 });

@@ -51,6 +51,9 @@ function check(text: string, layout: Layout): Layout {
   return layout;
 }
 
+/** Enumerating every layout beyond this many devices gives hundreds of simulations: minutes, not seconds. */
+export const MAX_ENUMERATED_DEVICES = 64;
+
 /** TP degrees (powers of two up to `numDevices`) that split the model's heads. */
 export function validTps(model: ModelSpec, numDevices: number): number[] {
   const tps: number[] = [];
@@ -144,6 +147,12 @@ export async function compareLayouts(
   const { config, numDevices } = request;
   if (!Number.isInteger(numDevices) || numDevices < 1) {
     throw new FactoryError('INVALID_CONFIG', `num_devices must be a positive integer, got ${numDevices}`);
+  }
+  if (request.layouts === undefined && numDevices > MAX_ENUMERATED_DEVICES) {
+    throw new FactoryError(
+      'INVALID_CONFIG',
+      `num_devices ${numDevices}: every layout is simulated only up to ${MAX_ENUMERATED_DEVICES} devices (their number grows with the devices'); name the layouts to compare (--layouts)`,
+    );
   }
   const model = await resolveModel(config.model, readTextFile);
   const xpu = await resolveXpu(config.xpu, readTextFile);

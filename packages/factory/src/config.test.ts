@@ -44,3 +44,29 @@ describe('closestName', () => {
     expect(closestName('banana', ['model', 'xpu'])).toBeUndefined();
   });
 });
+
+describe('a config that cannot run is refused with the limit', () => {
+  test('lengths beyond what a request can hold do not wrap around', () => {
+    expect(messageOf({ ...base, workload: { input_len: 4294967396 } })).toContain('workload.input_len: must be at most 2,147,483,647 tokens');
+  });
+
+  test('requests, replicas, instances, sequences and parallel degrees have upper bounds', () => {
+    expect(messageOf({ ...base, workload: { num_requests: 1e12 } })).toContain('workload.num_requests: must be at most 10,000,000 requests');
+    expect(messageOf({ ...base, cluster: { num_replicas: 1e12 } })).toContain('cluster.num_replicas: must be at most 1024 instances');
+    expect(messageOf({ ...base, cluster: { type: 'disaggregated', prefill_instances: 1e9 } })).toContain('cluster.prefill_instances: must be at most 1024 instances');
+    expect(messageOf({ ...base, scheduler: { max_num_seqs: 1e9 } })).toContain('scheduler.max_num_seqs: must be at most 65,536 sequences');
+    expect(messageOf({ ...base, parallelism: { tp: 1e9 } })).toContain('parallelism.tp: must be at most 1,024 devices');
+  });
+});
+
+describe('settings that would be ignored are refused', () => {
+  test('a calibration file with the spec-sheet roofline', () => {
+    expect(messageOf({ ...base, performance_model: { calibration_data_path: 'cal.json' } })).toContain(
+      "performance_model.calibration_data_path: a calibration is read only by model_type 'vllm_roofline'",
+    );
+  });
+
+  test('replicas with a disaggregated cluster', () => {
+    expect(messageOf({ ...base, cluster: { type: 'disaggregated', num_replicas: 4 } })).toContain('cluster.num_replicas: num_replicas is for an aggregated cluster');
+  });
+});

@@ -1,18 +1,39 @@
 import { DtypeSchema } from '@llm-sim/roofline';
-import { LengthDistributionSchema } from '@llm-sim/simulator';
+import { LengthDistributionSchema, MAX_REQUEST_TOKENS } from '@llm-sim/simulator';
 import { z } from 'zod';
-import { ClusterConfigSchema } from './cluster-config.ts';
+import { ClusterConfigSchema, MAX_INSTANCES } from './cluster-config.ts';
 import { FactoryError, formatIssues, unknownKeyHints } from './errors.ts';
 
 export const PERFORMANCE_MODEL_TYPES = ['roofline', 'vllm_roofline'] as const;
 export const PerformanceModelTypeSchema = z.enum(PERFORMANCE_MODEL_TYPES);
 export type PerformanceModelType = z.infer<typeof PerformanceModelTypeSchema>;
 
-export const PerformanceModelConfigSchema = z.strictObject({
-  model_type: PerformanceModelTypeSchema.default('roofline'),
-  /** For vllm_roofline; without it the shipped calibration for the xpu is used (and named in every output). */
-  calibration_data_path: z.string().optional(),
-});
+export const PerformanceModelConfigSchema = z
+  .strictObject({
+    model_type: PerformanceModelTypeSchema.default('roofline'),
+    /** For vllm_roofline; without it the shipped calibration for the xpu is used (and named in every output). */
+    calibration_data_path: z.string().optional(),
+  })
+  .refine((c) => c.model_type !== 'roofline' || c.calibration_data_path === undefined, {
+    message: "a calibration is read only by model_type 'vllm_roofline' (--performance-model vllm_roofline); the spec-sheet 'roofline' would ignore it",
+    path: ['calibration_data_path'],
+  });
+
+/**
+ * The largest runs a config may ask for: beyond these the arrays a run allocates outgrow memory (or
+ * JavaScript's array limits) and the run hangs or dies instead of answering.
+ */
+export const CONFIG_LIMITS = {
+  requests: 10_000_000,
+  instances: MAX_INSTANCES,
+  /** tp, pp, ep. */
+  parallelDegree: 1024,
+  maxNumSeqs: 65_536,
+  blockSizeTokens: 4096,
+} as const;
+
+const atMost = (limit: number, what: string) => z.number().int().positive().max(limit, { message: `must be at most ${limit.toLocaleString('en-US')} ${what}` });
+const tokens = atMost(MAX_REQUEST_TOKENS, 'tokens');
 
 const requestRate = z.union([z.number().positive(), z.literal('inf')]).describe('requests per second, or "inf"');
 
@@ -25,9 +46,9 @@ export const SimulationConfigSchema = z.strictObject({
   xpu: z.string().min(1),
   parallelism: z
     .strictObject({
-      tp: z.number().int().positive().default(1),
-      pp: z.number().int().positive().default(1),
-      ep: z.number().int().positive().default(1),
+      tp: atMost(CONFIG_LIMITS.parallelDegree, 'devices').default(1),
+      pp: atMost(CONFIG_LIMITS.parallelDegree, 'devices').default(1),
+      ep: atMost(CONFIG_LIMITS.parallelDegree, 'devices').default(1),
     })
     .prefault({}),
   dtype: z
@@ -42,24 +63,24 @@ export const SimulationConfigSchema = z.strictObject({
   scheduler: z
     .strictObject({
       /** Left out: vLLM's default for the device (1024 on a GPU of at least 70 GiB that is not an A100, else 256). */
-      max_num_seqs: z.number().int().positive().optional(),
+      max_num_seqs: atMost(CONFIG_LIMITS.maxNumSeqs, 'sequences').optional(),
       /** Left out: vLLM's default for the device (8192 on a GPU of at least 70 GiB that is not an A100, else 2048). */
-      max_num_batched_tokens: z.number().int().positive().optional(),
-      block_size: z.number().int().positive().default(16),
+      max_num_batched_tokens: tokens.optional(),
+      block_size: atMost(CONFIG_LIMITS.blockSizeTokens, 'tokens').default(16),
       gpu_memory_utilization: z.number().gt(0).lte(1).default(0.9),
       enable_chunked_prefill: z.boolean().default(true),
       /** vLLM V1's automatic prefix caching, on by default as in vLLM (`--no-enable-prefix-caching` turns it off). */
       enable_prefix_caching: z.boolean().default(true),
-      max_model_len: z.number().int().positive().optional(),
+      max_model_len: tokens.optional(),
     })
     .prefault({}),
   workload: z
     .strictObject({
-      num_requests: z.number().int().positive().default(1000),
+      num_requests: atMost(CONFIG_LIMITS.requests, 'requests').default(1000),
       request_rate: requestRate.default('inf'),
       burstiness: z.number().positive().default(1),
-      input_len: z.union([z.number().int().positive(), LengthDistributionSchema]).default(1024),
-      output_len: z.union([z.number().int().positive(), LengthDistributionSchema]).default(128),
+      input_len: z.union([tokens, LengthDistributionSchema]).default(1024),
+      output_len: z.union([tokens, LengthDistributionSchema]).default(128),
       /** A trace CSV (arrived_at, num_prefill_tokens, num_decode_tokens): replaces arrivals and lengths. */
       trace: z.string().optional(),
       /** With a trace: keep its lengths but draw this many requests at request_rate instead of replaying. */

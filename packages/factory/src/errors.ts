@@ -6,7 +6,9 @@ export type FactoryErrorCode =
   | 'UNREADABLE_FILE'
   | 'CALIBRATION_MISMATCH'
   | 'UNKNOWN_PERFORMANCE_MODEL'
-  | 'VALIDATION_REGRESSED';
+  | 'VALIDATION_REGRESSED'
+  /** Measurements no fit could explain (exit code 5, as a fit worse than --max-mape). */
+  | 'FIT_TOO_POOR';
 
 export class FactoryError extends Error {
   readonly code: FactoryErrorCode;

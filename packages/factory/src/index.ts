@@ -3,6 +3,7 @@ export { closestName } from './closest-name.ts';
 export { looksLikePath, type ReadTextFile } from './file-access.ts';
 export { resolveModel, resolveXpu } from './specs.ts';
 export {
+  CONFIG_LIMITS,
   SimulationConfigSchema,
   PerformanceModelConfigSchema,
   PERFORMANCE_MODEL_TYPES,
@@ -36,6 +37,8 @@ export { calibrateFromFiles, checkCalibrationDrift, loadMeasurements, type Calib
 export {
   formatBenchmarkSummary,
   formatRequestResultsCsv,
+  formatRequestResultsJsonl,
+  formatSeriesCsv,
   FAILURE_REASONS,
   RequestStatus,
   type BenchmarkSummary,

@@ -20,6 +20,7 @@ export { createRandom, type Random } from './rng.ts';
 export {
   ArrivalProcessSchema,
   LengthDistributionSchema,
+  MAX_REQUEST_TOKENS,
   SyntheticWorkloadSchema,
   arrivalForRate,
   generateRequests,
@@ -71,7 +72,13 @@ export {
   type Distribution,
 } from './summarize-simulation.ts';
 export { formatBenchmarkSummary } from './format-benchmark-summary.ts';
-export { formatRequestResultsCsv } from './format-request-results-csv.ts';
+export {
+  REQUEST_RESULT_COLUMNS,
+  formatRequestResultsCsv,
+  formatRequestResultsJsonl,
+  formatSeriesCsv,
+  outputThroughputSeries,
+} from './format-request-results-csv.ts';
 export {
   DISAGGREGATED_EVENT_ORDER,
   DisaggregatedSettingsSchema,

@@ -87,10 +87,19 @@ describe('parseTraceCsv', () => {
 
   it('names the line and column of a bad cell', () => {
     expect(() => parseTraceCsv('arrived_at,num_prefill_tokens,num_decode_tokens\n0,10,5\n1,abc,5\n')).toThrow(
-      /line 3: num_prefill_tokens must be a positive integer, got 'abc'/,
+      /line 3: num_prefill_tokens must be a positive integer of at most 2147483647 tokens, got 'abc'/,
     );
     expect(() => parseTraceCsv('arrived_at,num_prefill_tokens\n0,10\n')).toThrow(/line 1: missing column\(s\) num_decode_tokens/);
     expect(() => parseTraceCsv('arrived_at,num_prefill_tokens,num_decode_tokens\n2,10,5\n1,10,5\n')).toThrow(/line 3: arrived_at goes back in time/);
+  });
+
+  it('refuses a token count an Int32Array cannot hold instead of wrapping it to a negative one', () => {
+    expect(() => parseTraceCsv('arrived_at,num_prefill_tokens,num_decode_tokens\n0,3000000000,5\n')).toThrow(
+      /line 2: num_prefill_tokens must be a positive integer of at most 2147483647 tokens, got '3000000000'/,
+    );
+    expect(() => generateRequests({ numRequests: 3, arrival: { kind: 'all-at-once' }, inputLength: { kind: 'fixed', value: 4294967396 }, outputLength: { kind: 'fixed', value: 1 } }, 0)).toThrow(
+      /inputLength.value: must be at most 2147483647 tokens/,
+    );
   });
 
   it('shifts arrivals to start at 0 and accepts columns in any order', () => {

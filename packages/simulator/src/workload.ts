@@ -14,12 +14,16 @@ export interface RequestSet {
 
 const positiveInt = z.number().int().positive();
 
+/** The most tokens one prompt or output may have: lengths are held in Int32Arrays. */
+export const MAX_REQUEST_TOKENS = 2 ** 31 - 1;
+const tokenCount = positiveInt.max(MAX_REQUEST_TOKENS, { message: `must be at most ${MAX_REQUEST_TOKENS} tokens (2^31 - 1)` });
+
 export const LengthDistributionSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('fixed'), value: positiveInt }),
-  z.strictObject({ kind: z.literal('uniform'), min: positiveInt, max: positiveInt }).refine((d) => d.min <= d.max, {
+  z.strictObject({ kind: z.literal('fixed'), value: tokenCount }),
+  z.strictObject({ kind: z.literal('uniform'), min: tokenCount, max: tokenCount }).refine((d) => d.min <= d.max, {
     message: 'min must not exceed max',
   }),
-  z.strictObject({ kind: z.literal('normal'), mean: z.number().positive(), std: z.number().nonnegative() }),
+  z.strictObject({ kind: z.literal('normal'), mean: z.number().positive().max(MAX_REQUEST_TOKENS), std: z.number().nonnegative().max(MAX_REQUEST_TOKENS) }),
 ]);
 export type LengthDistribution = z.infer<typeof LengthDistributionSchema>;
 
@@ -84,7 +88,7 @@ function drawLength(rng: Random, d: LengthDistribution): number {
     case 'uniform':
       return d.min + Math.floor(rng.next() * (d.max - d.min + 1));
     case 'normal':
-      return Math.max(1, Math.round(d.mean + d.std * standardNormal(rng)));
+      return Math.min(MAX_REQUEST_TOKENS, Math.max(1, Math.round(d.mean + d.std * standardNormal(rng))));
   }
 }
 
@@ -181,11 +185,11 @@ export function parseTraceCsv(text: string, source = 'trace'): RequestSet {
     const values = index.map((i) => Number(cells[i]));
     for (let c = 0; c < columns.length; c++) {
       const v = values[c];
-      const ok = c === 0 ? Number.isFinite(v) && v >= 0 : Number.isInteger(v) && v > 0;
+      const ok = c === 0 ? Number.isFinite(v) && v >= 0 : Number.isInteger(v) && v > 0 && v <= MAX_REQUEST_TOKENS;
       if (!ok) {
         throw new SimulatorError(
           'INVALID_TRACE',
-          `${source}: line ${li + 1}: ${columns[c]} must be ${c === 0 ? 'a non-negative number of seconds' : 'a positive integer'}, got '${cells[index[c]] ?? ''}'`,
+          `${source}: line ${li + 1}: ${columns[c]} must be ${c === 0 ? 'a non-negative number of seconds' : `a positive integer of at most ${MAX_REQUEST_TOKENS} tokens`}, got '${cells[index[c]] ?? ''}'`,
         );
       }
     }

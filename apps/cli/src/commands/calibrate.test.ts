@@ -1,3 +1,6 @@
+import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main.ts';
@@ -61,6 +64,17 @@ describe('llm-sim calibrate and --performance-model vllm_roofline', () => {
     h.written.set('drifted.json', JSON.stringify(drifted));
     expect(await main(['check-calibration', '--calibration-data', 'drifted.json', '--from', splitwise, '--max-mape', '5'], h.io)).toBe(6);
     expect(h.stderr).toMatch(/predictions drifted: MAPE/);
+  });
+
+  it('exits 5, writing nothing, when measurements are absurd (1e300 ms steps)', async () => {
+    const dir = await mkdtemp(join(tmpdir(), 'llm-sim-absurd-'));
+    const lines = (await readFile(splitwise, 'utf8')).trim().split('\n');
+    const absurd = lines.map((line, i) => (i > 0 && line.startsWith('llama2-70b,h100') ? line.replace(/,([0-9.]+),([0-9.]+),([0-9.]+),4$/, ',1e300,$2,$3,4') : line));
+    await writeFile(join(dir, 'absurd.csv'), `${absurd.join('\n')}\n`);
+    const t = createTestIo();
+    expect(await main(['calibrate', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--from', join(dir, 'absurd.csv'), '-o', 'absurd.json'], t.io)).toBe(5);
+    expect(t.stderr).toMatch(/^llm-sim: \d+ point\(s\) are more than 1000x slower than llama-2-70b on h100-sxm at tp=4 can be at its spec peaks \(worst: prefill b\d+ in\d+ measured 1\.000e\+300 ms/);
+    expect(t.written.has('absurd.json')).toBe(false);
   });
 
   it('calibrate --from-kernels regenerates the shipped L40S operator-level calibration, and names the checks it ran', async () => {

@@ -6,6 +6,9 @@ import {
   errorBandFor,
   expandSweep,
   formatBenchmarkSummary,
+  formatRequestResultsCsv,
+  formatRequestResultsJsonl,
+  formatSeriesCsv,
   formatSweepTable,
   formatTrafficHeader,
   renderSweepReport,
@@ -22,7 +25,6 @@ import {
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
-import { formatRequestsCsv, formatRequestsJsonl, formatTimeSeriesCsv } from '../exports.ts';
 import { runSweepTasks } from '../parallel-sweep.ts';
 import { UsageError, resultFileOptionsFromFlags, sharedFlagsToConfig, withModelAndXpu, withVllmResultFlags, withVllmTrafficFlags } from '../options.ts';
 
@@ -119,16 +121,23 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
       } finally {
         progress.stop();
       }
-      await writeExports(ctx, args, run);
+      const written = await writeExports(ctx, args, run);
       if (resultOptions) {
         const now = ctx.io.now();
         const path = resultPath(args, defaultVllmResultFilename(config, run.model.name, now, resultOptions.label as string | undefined));
         await ctx.io.writeTextFile(path, `${JSON.stringify(vllmResultOf(run, now, resultOptions))}\n`);
+        written.push(`wrote ${path} (vllm bench serve result)\n`);
       }
+      // Said after the results; on stderr under --json, so that stdout stays one JSON object.
+      const tellWritten = () => {
+        for (const line of written) (args.json ? ctx.io.stderr : ctx.io.stdout)(line);
+      };
       if (args.json) {
         ctx.io.stdout(`${JSON.stringify(describeRun(run), null, 2)}\n`);
+        tellWritten();
         return;
       }
+      ctx.io.stdout(`${describeWorkload(config)}\n`);
       if ('prefill' in run) {
         const s = run.summary;
         ctx.io.stdout(
@@ -148,6 +157,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
       ctx.io.stdout(formatBenchmarkSummary(run.summary));
       const xpus = 'prefill' in run ? [run.prefill.xpu.name, run.decode.xpu.name] : [run.xpu.name];
       for (const xpu of new Set(xpus)) ctx.io.stdout(`accuracy: ${errorBandFor(config.performance_model.model_type, xpu).text}\n`);
+      tellWritten();
     },
   };
 }
@@ -242,14 +252,35 @@ async function readConfigFile(ctx: CliContext, path: string): Promise<unknown> {
   }
 }
 
-async function writeExports(ctx: CliContext, args: SimulateArgs, run: SimulationRun | DisaggregatedRun): Promise<void> {
+/** How the traffic was sent and its lengths, said before the results: a TTFT means little without them. */
+export function describeWorkload(config: SimulationConfig): string {
+  const w = config.workload;
+  const length = (l: SimulationConfig['workload']['input_len']) =>
+    typeof l === 'number' ? `${l}` : l.kind === 'fixed' ? `${l.value}` : l.kind === 'uniform' ? `uniform ${l.min}-${l.max}` : `normal mean ${l.mean} std ${l.std}`;
+  const rate = w.request_rate === 'inf' ? 'all sent at once (request rate inf)' : `${w.request_rate} req/s, ${w.burstiness === 1 ? 'Poisson arrivals' : `gamma arrivals, burstiness ${w.burstiness}`}`;
+  if (w.trace && !w.trace_sample) return `workload: trace ${w.trace} replayed at its own arrival times`;
+  const lengths = w.trace ? `lengths drawn from trace ${w.trace}` : `${length(w.input_len)} input / ${length(w.output_len)} output tokens`;
+  return `workload: ${w.num_requests.toLocaleString('en-US')} requests of ${lengths}, ${rate}, seed ${config.seed}`;
+}
+
+/** Writes the requested files; returns the lines that tell the user so. */
+async function writeExports(ctx: CliContext, args: SimulateArgs, run: SimulationRun | DisaggregatedRun): Promise<string[]> {
+  const written: string[] = [];
   const requestsPath = args['output-requests'] as string | undefined;
   if (requestsPath) {
-    const text = requestsPath.endsWith('.jsonl') ? formatRequestsJsonl(run.result) : formatRequestsCsv(run.result);
+    const text = requestsPath.endsWith('.jsonl') ? formatRequestResultsJsonl(run.result.requests) : formatRequestResultsCsv(run.result.requests);
     await ctx.io.writeTextFile(requestsPath, text);
+    written.push(`wrote ${requestsPath} (one row per request)\n`);
   }
   const reportPath = args.report as string | undefined;
-  if (reportPath) await ctx.io.writeTextFile(reportPath, renderSimulationRunReport(run));
+  if (reportPath) {
+    await ctx.io.writeTextFile(reportPath, renderSimulationRunReport(run));
+    written.push(`wrote ${reportPath} (HTML report)\n`);
+  }
   const seriesPath = args['output-timeseries'] as string | undefined;
-  if (seriesPath) await ctx.io.writeTextFile(seriesPath, formatTimeSeriesCsv(run.result));
+  if (seriesPath) {
+    await ctx.io.writeTextFile(seriesPath, formatSeriesCsv(run.result.series, run.result.requests));
+    written.push(`wrote ${seriesPath} (time series)\n`);
+  }
+  return written;
 }
