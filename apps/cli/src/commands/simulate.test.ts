@@ -33,7 +33,7 @@ describe('llm-sim simulate', () => {
     const r = await run(['--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-requests', '20', '--output-requests', 'r.jsonl', '--output-timeseries', 's.csv', '--report', 'r.html']);
     expect(r.code, r.stderr).toBe(0);
     expect(r.stdout.split('\n')[0]).toBe('workload: 20 requests of 1024 input / 128 output tokens, all sent at once (request rate inf), seed 0');
-    expect(r.stdout).toMatch(/=+\nwrote r\.jsonl \(one row per request\)\nwrote r\.html \(HTML report\)\nwrote s\.csv \(time series\)\n$/);
+    expect(r.stdout).toMatch(/\nwrote r\.jsonl \(one row per request\)\nwrote r\.html \(HTML report\)\nwrote s\.csv \(time series\)\n$/);
     expect(r.written.get('s.csv')!.split('\n')[0]).toBe('time_s,batch_size,running_requests,waiting_requests,kv_cache_utilization,output_throughput_tok_s');
     const json = await run(['--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-requests', '20', '--request-rate', '4', '--report', 'r.html', '--json']);
     expect(JSON.parse(json.stdout).completed).toBe(20);
