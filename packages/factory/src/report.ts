@@ -197,7 +197,8 @@ export function renderSearchReportHtml(report: SearchReport, options: { readonly
         ? []
         : [
             {
-              label: p.label,
+              // The chart names the layout, xpu and dtype; the table below has the scheduler limits too.
+              label: p.label.replace(/ seqs=.*$/, ''),
               tokensPerSecondPerUser: p.output_throughput_per_user,
               tokensPerSecondPerDevice: p.output_throughput_per_device,
               onFront: front.has(p.id),

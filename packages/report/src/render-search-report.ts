@@ -63,8 +63,9 @@ function paretoOption(report: SearchReportInput): EChartsOption {
   const groups = [...new Set(report.points.map((p) => p.group))];
   const front = report.points.filter((p) => p.onFront).sort((a, b) => a.tokensPerSecondPerUser - b.tokensPerSecondPerUser);
   return {
-    grid: { left: 80, right: 30, top: 50, bottom: 60 },
-    legend: { top: 8, textStyle: { color: COLORS.axis } },
+    // A vertical legend beside the plot: a row of long group names would run into the points.
+    grid: { left: 80, right: 250, top: 30, bottom: 60 },
+    legend: { orient: 'vertical', right: 10, top: 30, itemGap: 8, textStyle: { color: COLORS.axis, fontSize: 11 } },
     xAxis: { type: 'value', ...axisStyle('output tokens/s per user (1000 / mean TPOT)'), nameGap: 32, scale: true },
     yAxis: { type: 'value', ...axisStyle('output tokens/s per device'), nameGap: 56 },
     series: [
@@ -85,7 +86,7 @@ function paretoOption(report: SearchReportInput): EChartsOption {
         lineStyle: { color: COLORS.peak, width: 2 },
         itemStyle: { color: COLORS.peak },
         data: front.map((p) => [p.tokensPerSecondPerUser, p.tokensPerSecondPerDevice]),
-        label: { show: front.length <= 8, position: 'top', fontSize: 10, color: COLORS.peak, formatter: (x: { dataIndex: number }) => front[x.dataIndex].label },
+        label: { show: front.length <= 8, position: 'left', distance: 8, fontSize: 10, color: COLORS.peak, formatter: (x: { dataIndex: number }) => front[x.dataIndex].label },
       },
     ],
   };

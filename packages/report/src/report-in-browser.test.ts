@@ -5,9 +5,11 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import { chromium, type Browser } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { buildCalibrationInput } from './__fixtures__/calibration-input.ts';
+import { searchInput } from './__fixtures__/search-input.ts';
 import { buildSimulationInput } from './__fixtures__/simulation-input.ts';
 import { renderCalibrationReport } from './render-calibration-report.ts';
 import { COLORS } from './render-chart.ts';
+import { renderSearchReport } from './render-search-report.ts';
 import { renderSimulationReport } from './render-simulation-report.ts';
 
 const CHROMIUM = '/usr/bin/chromium';
@@ -36,6 +38,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
   const cases = [
     { name: 'simulation', render: () => renderSimulationReport(buildSimulationInput()), charts: 9 },
     { name: 'calibration', render: () => renderCalibrationReport(buildCalibrationInput()), charts: 3 },
+    { name: 'search', render: () => renderSearchReport(searchInput), charts: 1 },
   ];
 
   for (const { name, render, charts } of cases) {
