@@ -18,14 +18,22 @@ describe('prefillFromPilot', () => {
     // Sent at 133 during the step 130-140; scheduled in the next step (140-215): a 75 ms prefill.
     const pilot = [...solo, 140, 215, 225];
     const batch = [oneToken(133, 215), oneToken(133.5, 216)];
-    expect(prefillFromPilot(pilot, batch, { promptTokens: 256 })).toEqual({ prefilledTogether: true, prefillMs: 76 });
+    expect(prefillFromPilot(pilot, batch, { promptTokens: 256 })).toEqual({ prefilledTogether: true, prefillMs: 75 });
+  });
+
+  it('takes the earliest reading of each mark: a busy client reads tokens late, never early', () => {
+    // The marker 140 was read 7 ms late; the batch's two first tokens 3 and 4 ms late, the pilot's of that step
+    // on time. The pilot's steady 10 ms cadence and the step's three readings give the true 140 and 215.
+    const pilot = [...solo, 147, 215, 225];
+    const batch = [oneToken(133, 218), oneToken(133.5, 219)];
+    expect(prefillFromPilot(pilot, batch, { promptTokens: 256 })).toEqual({ prefilledTogether: true, prefillMs: 75 });
   });
 
   it('skips the short pilot-only steps of a batch that arrived late, and keeps the long chunks of a batch over the budget', () => {
     // Sent at 131; the steps 140-150 and 150-160 decode the pilot alone (the batch was still in transit); the
     // batch's prompts then take a 300 ms chunk (160-460) and a 120 ms last chunk (460-580).
     const pilot = [...solo, 140, 150, 160, 460, 580, 590];
-    expect(prefillFromPilot(pilot, [oneToken(131, 580), oneToken(131, 581)], { promptTokens: 2 * 8192 })).toEqual({ prefilledTogether: true, prefillMs: 421 });
+    expect(prefillFromPilot(pilot, [oneToken(131, 580), oneToken(131, 581)], { promptTokens: 2 * 8192 })).toEqual({ prefilledTogether: true, prefillMs: 420 });
   });
 
   it('tells a batch whose first tokens came from two steps', () => {

@@ -46,7 +46,7 @@ export function prefillFromPilot(
   const firstMs = Math.min(...firstTokens);
   const lastMs = Math.max(...firstTokens);
   const before = pilotTokenMs.filter((p) => p <= sentMs);
-  const soloGaps = before.slice(1).map((p, i) => p - before[i]).slice(-3).sort((a, b) => a - b);
+  const soloGaps = before.slice(1).map((p, i) => p - before[i]).slice(-5).sort((a, b) => a - b);
   if (soloGaps.length === 0) return { prefilledTogether: false };
   const soloStepMs = percentileOfSorted(soloGaps, 50);
   // Tokens of one step reach the client within jitter; tokens of two steps at least one step apart.
@@ -58,9 +58,19 @@ export function prefillFromPilot(
   // The step running when the batch was sent had started before it, so the batch's first step starts at the
   // pilot's first token after the send at the earliest; later, if the steps after it decoded the pilot alone
   // (short) because the batch had not arrived yet. A step that takes a chunk of the batch's prompts is long.
-  const after = pilotTokenMs.filter((p) => p > sentMs && p < firstMs - halfStepMs);
-  if (after.length === 0) return { prefilledTogether };
-  let startMs = after[0];
-  for (let i = 1; i < after.length; i++) if (after[i] - after[i - 1] < 1.5 * soloStepMs) startMs = after[i];
-  return { prefilledTogether, prefillMs: lastMs - startMs };
+  let startIndex = pilotTokenMs.findIndex((p) => p > sentMs);
+  if (startIndex < 0 || pilotTokenMs[startIndex] >= firstMs - halfStepMs) return { prefilledTogether };
+  for (let i = startIndex + 1; i < pilotTokenMs.length && pilotTokenMs[i] < firstMs - halfStepMs; i++) {
+    if (pilotTokenMs[i] - pilotTokenMs[i - 1] < 1.5 * soloStepMs) startIndex = i;
+  }
+  // Every read is late by what the client's event loop owed, never early. The pilot's solo steps keep a steady
+  // cadence, so the marker is its earliest reading: each of the last few solo tokens, carried forward by whole
+  // steps. Likewise the batch's last step ended at the earliest reading of any token it emitted (each request's
+  // first token and the pilot's).
+  let startMs = pilotTokenMs[startIndex];
+  for (let k = startIndex - 1; k >= Math.max(0, startIndex - 3); k--) {
+    startMs = Math.min(startMs, pilotTokenMs[k] + (startIndex - k) * soloStepMs);
+  }
+  const endMs = Math.min(...[...firstTokens, ...pilotTokenMs].filter((p) => p >= lastMs - halfStepMs));
+  return { prefilledTogether, prefillMs: endMs - startMs };
 }
