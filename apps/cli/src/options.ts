@@ -110,7 +110,16 @@ export function withModelAndXpu<T>(y: Argv<T>) {
     })
     .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline (default: the shipped one for the model, xpu and tp, else for the xpu)' })
     .option('weight-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'mxfp4'], describe: "weights dtype (default: the model's published precision, e.g. fp8 for deepseek-v3, MXFP4 experts for gpt-oss, else bf16)" })
-    .option('kv-cache-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8'], describe: 'KV-cache dtype (default bf16)' })
+    .option('quantization', {
+      type: 'string',
+      alias: 'q',
+      choices: ['none', 'fp8', 'awq', 'gptq'],
+      describe: "vLLM's --quantization: fp8 is W8A8 on fp8 tensor cores (H100, L40S, B200, MI300X; weight-only on A100), lm_head and embeddings kept in bf16; awq/gptq are 4-bit weights",
+    })
+    .option('kv-cache-dtype', {
+      type: 'string',
+      describe: "vLLM's --kv-cache-dtype: auto (the model's, default), fp8, fp8_e4m3, fp8_e5m2 (1 byte), or bf16/fp16; vLLM has no int8 KV cache",
+    })
     .option('json', { type: 'boolean', describe: 'print one JSON object and nothing else on stdout' });
 }
 
@@ -185,6 +194,7 @@ export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, 
     model: a.model,
     xpu: a.xpu,
     dtype: { weights: a['weight-dtype'], kv_cache: a['kv-cache-dtype'] },
+    quantization: a.quantization,
     scheduler: {
       max_num_seqs: a['max-num-seqs'],
       max_num_batched_tokens: a['max-num-batched-tokens'],

@@ -1,4 +1,4 @@
-import { DtypeSchema } from '@llm-sim/roofline';
+import { DtypeSchema, QUANTIZATIONS, kvCacheDtype } from '@llm-sim/roofline';
 import { LengthDistributionSchema, MAX_REQUEST_TOKENS } from '@llm-sim/simulator';
 import { z } from 'zod';
 import { ClusterConfigSchema, MAX_INSTANCES } from './cluster-config.ts';
@@ -56,9 +56,25 @@ export const SimulationConfigSchema = z.strictObject({
       /** Unset: the precision the model is published in (fp8 for DeepSeek-V3 and Kimi-K2, MXFP4 experts for gpt-oss, else bf16). */
       weights: DtypeSchema.optional(),
       activations: DtypeSchema.default('bf16'),
-      kv_cache: DtypeSchema.default('bf16'),
+      /** vLLM's --kv-cache-dtype: auto (the model's), fp8, fp8_e4m3, fp8_e5m2, or bf16/fp16; int8 is refused. */
+      kv_cache: z
+        .string()
+        .default('bf16')
+        .transform((name, ctx) => {
+          try {
+            return kvCacheDtype(name);
+          } catch (error) {
+            ctx.addIssue({ code: 'custom', message: (error as Error).message });
+            return z.NEVER;
+          }
+        }),
     })
     .prefault({}),
+  /**
+   * vLLM's --quantization: fp8 is W8A8 on fp8 tensor cores (weight-only on GPUs without them), awq and
+   * gptq 4-bit weights; it sets the weights and activations dtypes for each pool's xpu.
+   */
+  quantization: z.enum(QUANTIZATIONS).optional(),
   cluster: ClusterConfigSchema.prefault({}),
   scheduler: z
     .strictObject({

@@ -1,4 +1,4 @@
-import { assertFits, planMemory, type MemoryPlan, type ModelSpec, type RooflinePerformanceModel, type XpuSpec } from '@llm-sim/roofline';
+import { assertFits, planMemory, quantizationDtypes, type DtypeConfig, type MemoryPlan, type ModelSpec, type RooflinePerformanceModel, type XpuSpec } from '@llm-sim/roofline';
 import { vllmBatchDefaults, type SchedulerConfig } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
@@ -46,11 +46,17 @@ export function resolveScheduler(config: SimulationConfig, model: ModelSpec, xpu
   };
 }
 
+/** The config's dtypes on `xpu`: its --quantization, when given, sets the weights and activations. */
+export function poolDtypes(config: SimulationConfig, xpu: XpuSpec): DtypeConfig {
+  const base: DtypeConfig = { weights: config.dtype.weights, activations: config.dtype.activations, kvCache: config.dtype.kv_cache };
+  return config.quantization === undefined ? base : { ...base, ...quantizationDtypes(config.quantization, xpu) };
+}
+
 /** A pool's performance model and KV-cache size from its memory plan; throws DOES_NOT_FIT when the model does not fit. */
 export async function setUpPool(config: SimulationConfig, model: ModelSpec, layout: PoolLayout, readTextFile: ReadTextFile): Promise<PoolSetup> {
   const xpu = await resolveXpu(layout.xpu, readTextFile);
   const parallelism = { tp: layout.tp, pp: layout.pp, ep: config.parallelism.ep };
-  const dtypes = { weights: config.dtype.weights, activations: config.dtype.activations, kvCache: config.dtype.kv_cache };
+  const dtypes = poolDtypes(config, xpu);
   const performanceModel = await createPerformanceModel(config.performance_model.model_type, {
     model,
     xpu,

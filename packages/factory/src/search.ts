@@ -241,12 +241,15 @@ export function formatDeployment(d: Deployment): string {
 export function deploymentConfig(base: SimulationConfig, d: Deployment, cluster: SearchRequest['cluster'] = {}): SimulationConfig {
   const scheduler = { ...base.scheduler, max_num_seqs: d.max_num_seqs, max_num_batched_tokens: d.max_num_batched_tokens };
   const dtype = { ...base.dtype, weights: d.quantization };
+  // fp8 is vLLM's --quantization fp8: W8A8 where the xpu has fp8 tensor cores.
+  const quantization = d.quantization === 'fp8' ? ('fp8' as const) : base.quantization;
   const link = Object.fromEntries(Object.entries(cluster).filter(([, v]) => v !== undefined));
   if (d.kind === 'aggregated') {
     return {
       ...base,
       xpu: d.xpu,
       dtype,
+      quantization,
       scheduler,
       parallelism: { ...base.parallelism, tp: d.tp, pp: d.pp },
       cluster: { ...base.cluster, ...link, type: 'aggregated', num_replicas: d.replicas },
@@ -256,6 +259,7 @@ export function deploymentConfig(base: SimulationConfig, d: Deployment, cluster:
     ...base,
     xpu: d.xpu,
     dtype,
+    quantization,
     scheduler,
     parallelism: { ...base.parallelism, tp: d.decode_tp, pp: 1 },
     cluster: {

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import type { DtypeConfig } from '@llm-sim/roofline';
+import type { DtypeConfig, Quantization } from '@llm-sim/roofline';
 import { createEmulatorServer, createSystemClock, type Clock, type EmulatorServer } from '@llm-sim/emulator';
 import type { PerformanceModelType } from './config.ts';
 import { parseSimulationConfig } from './config.ts';
@@ -12,6 +12,8 @@ export interface StartEmulatorOptions {
   readonly tp?: number;
   readonly pp?: number;
   readonly dtypes?: Partial<DtypeConfig>;
+  /** vLLM's --quantization (fp8: W8A8 on fp8 tensor cores). */
+  readonly quantization?: Quantization;
   readonly performanceModelType?: PerformanceModelType;
   readonly calibrationDataPath?: string;
   /** 0 picks a free port. */
@@ -61,6 +63,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
         max_model_len: options.maxModelLen,
         gpu_memory_utilization: options.gpuMemoryUtilization,
       },
+      quantization: options.quantization,
       performance_model: { model_type: options.performanceModelType, calibration_data_path: options.calibrationDataPath },
       // setUpSimulation also builds a workload; one request is the cheapest it accepts, and it is unused.
       workload: { num_requests: 1, input_len: 1, output_len: 1 },

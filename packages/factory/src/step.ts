@@ -9,8 +9,11 @@ import {
   planMemory,
   prefillBatch,
   stepTotals,
+  kvCacheDtype,
+  quantizationDtypes,
   type DtypeConfig,
   type ModelSpec,
+  type Quantization,
   type StepTime,
 } from '@llm-sim/roofline';
 import type { PerformanceModelType } from './config.ts';
@@ -32,6 +35,10 @@ export interface StepRequest {
   /** Cached tokens per sequence (decode). */
   readonly contextLen?: number;
   readonly dtypes?: Partial<DtypeConfig>;
+  /** vLLM's --quantization: sets the weights and activations dtypes for the xpu (fp8 is W8A8 on Hopper). */
+  readonly quantization?: Quantization;
+  /** vLLM's --kv-cache-dtype name (auto, fp8, fp8_e4m3, fp8_e5m2, bf16, fp16); refused when vLLM has no such cache. */
+  readonly kvCacheDtype?: string;
   readonly performanceModel?: PerformanceModelType;
   readonly calibrationDataPath?: string;
   readonly gpuMemoryUtilization?: number;
@@ -71,6 +78,8 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
   const model = await resolveModel(request.model, readTextFile);
   const xpu = await resolveXpu(request.xpu, readTextFile);
   const parallelism = { tp: request.tp ?? 1, pp: request.pp ?? 1 };
+  const kv = request.kvCacheDtype === undefined ? {} : { kvCache: kvCacheDtype(request.kvCacheDtype) };
+  const dtypes = { ...request.dtypes, ...kv, ...(request.quantization === undefined ? {} : quantizationDtypes(request.quantization, xpu)) };
   const batchSize = positiveInteger('--batch-size', request.batchSize);
   let step: StepTime;
   const type = request.performanceModel ?? 'roofline';
@@ -78,11 +87,11 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
     model,
     xpu,
     parallelism,
-    dtypes: request.dtypes,
+    dtypes,
     calibrationDataPath: request.calibrationDataPath,
     readTextFile,
   });
-  const plan = assertFits(planMemory({ model, xpu, parallelism, dtypes: request.dtypes, gpuMemoryUtilization: request.gpuMemoryUtilization }));
+  const plan = assertFits(planMemory({ model, xpu, parallelism, dtypes, gpuMemoryUtilization: request.gpuMemoryUtilization }));
   if (request.phase === 'prefill') {
     const inputLen = positiveInteger('--input-len', request.inputLen);
     const tokens = batchSize * inputLen;

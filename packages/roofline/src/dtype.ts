@@ -42,6 +42,14 @@ export function computeDtype(dtypes: DtypeConfig): Dtype {
   return rank(dtypes.weights) < rank(dtypes.activations) ? dtypes.weights : dtypes.activations;
 }
 
+/**
+ * The dtype the operators quantisation leaves alone compute in (attention, embeddings, norms, lm_head):
+ * vLLM's W8A8 fp8 quantises the linear layers' inputs, not these, which stay in the 16-bit model dtype.
+ */
+export function unquantizedComputeDtype(dtypes: DtypeConfig): Dtype {
+  return dtypes.activations === 'fp16' || dtypes.activations === 'fp32' ? dtypes.activations : 'bf16';
+}
+
 /** The routed experts' weight dtype: their own when set, else the weights'. */
 export function expertWeightDtype(dtypes: DtypeConfig): Dtype {
   return dtypes.experts ?? dtypes.weights;

@@ -8,6 +8,7 @@ export {
   computeDtype,
   expertWeightDtype,
   unquantizedWeightBytes,
+  unquantizedComputeDtype,
   type Dtype,
   type DtypeConfig,
 } from './dtype.ts';
@@ -35,6 +36,7 @@ export {
   type XpuSpec,
   type XpuFile,
 } from './xpu-spec.ts';
+export { QUANTIZATIONS, KV_CACHE_DTYPES, quantizationDtypes, kvCacheDtype, type Quantization, type KvCacheDtypeName } from './quantization.ts';
 export { XPU_CATALOG, getXpu, findXpu, listXpus, type CatalogXpuName, type CatalogXpuAlias, type XpuNameOrAlias } from './xpu-catalog.ts';
 export {
   ParallelismSpecSchema,

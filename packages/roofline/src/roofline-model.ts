@@ -1,5 +1,5 @@
 import { z } from 'zod';
-import { computeDtype, type DtypeConfig } from './dtype.ts';
+import { computeDtype, unquantizedComputeDtype, type DtypeConfig } from './dtype.ts';
 import { RooflineError, formatIssues } from './errors.ts';
 import { modelDtypes, type ModelSpec } from './model-spec.ts';
 import { SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
@@ -11,7 +11,7 @@ import {
   type StepBatch,
   type StepTime,
 } from './step-batch.ts';
-import { COMPUTE_OPERATORS, StepWorkCounter, type StepWork } from './step-work.ts';
+import { COMPUTE_OPERATORS, OP_INDEX, StepWorkCounter, type StepWork } from './step-work.ts';
 import { peakFlopsFor, type XpuSpec } from './xpu-spec.ts';
 
 /** The figures one phase is priced with: peak ones from the spec sheet, or effective ones from calibration. */
@@ -63,6 +63,9 @@ export interface RooflineModelOptions {
  * With pp > 1 a step crosses every stage in turn (see StepWorkCounter): its time is that of one step through
  * the whole pipeline, not the steady-state interval between steps when pp batches are in flight.
  */
+/** Operators that compute in 16 bits whatever the linear layers are quantised to. */
+const UNQUANTIZED_OPERATORS = ['embedding', 'attention', 'norm', 'lm_head'] as const;
+
 export class RooflinePerformanceModel {
   readonly model: ModelSpec;
   readonly xpu: XpuSpec;
@@ -73,6 +76,12 @@ export class RooflinePerformanceModel {
   readonly calibrationSource: string | undefined;
   private readonly counter: StepWorkCounter;
   private readonly flops = new Float64Array(COMPUTE_OPERATORS.length);
+  /**
+   * Per operator, how many times slower than F its FLOPs run: 1 for the quantised linear layers, and the
+   * spec sheet's ratio of the matmul dtype's peak to the 16-bit peak for attention, embeddings, norms and
+   * lm_head, which W8A8 leaves in 16 bits (2 for fp8 on Hopper). 1 everywhere without quantised activations.
+   */
+  private readonly flopsScale = new Float64Array(COMPUTE_OPERATORS.length).fill(1);
   private readonly bytes = new Float64Array(COMPUTE_OPERATORS.length);
   private readonly flopsGrowth = new Float64Array(COMPUTE_OPERATORS.length);
   private readonly bytesGrowth = new Float64Array(COMPUTE_OPERATORS.length);
@@ -100,6 +109,12 @@ export class RooflinePerformanceModel {
     }
     this.calibrationSource = options.calibrationSource;
     this.counter = new StepWorkCounter(this.model, this.parallelism, this.dtypes, this.xpu);
+    const matmul = computeDtype(this.dtypes);
+    const sixteen = unquantizedComputeDtype(this.dtypes);
+    if (matmul !== sixteen) {
+      const ratio = peakFlopsFor(options.xpu, matmul) / peakFlopsFor(options.xpu, sixteen);
+      for (const op of UNQUANTIZED_OPERATORS) this.flopsScale[OP_INDEX[op]] = ratio;
+    }
   }
 
   /** The step's wall time alone: allocation-free, the simulator's hot path. */
@@ -113,7 +128,7 @@ export class RooflinePerformanceModel {
     const secondsPerByte = w / prefill.bandwidthBytesPerSecond + (1 - w) / decode.bandwidthBytesPerSecond;
     let total = extraSeconds + w * prefill.overheadSeconds + (1 - w) * decode.overheadSeconds;
     for (let i = 0; i < COMPUTE_OPERATORS.length; i++) {
-      const compute = this.flops[i] * secondsPerFlop;
+      const compute = this.flops[i] * this.flopsScale[i] * secondsPerFlop;
       const memory = this.bytes[i] * secondsPerByte;
       total += compute > memory ? compute : memory;
     }
@@ -168,7 +183,7 @@ export class RooflinePerformanceModel {
     let total = 0;
     for (const { op, flops, bytes } of work.operators) {
       if (flops === 0 && bytes === 0) continue;
-      const compute = flops * secondsPerFlop;
+      const compute = flops * this.flopsScale[OP_INDEX[op]] * secondsPerFlop;
       const memory = bytes * secondsPerByte;
       const bound: Bound = compute > memory ? 'compute' : 'memory';
       const seconds = Math.max(compute, memory);

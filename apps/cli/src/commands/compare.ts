@@ -40,7 +40,15 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
         .option('performance-model', { type: 'string', choices: ['roofline', 'vllm_roofline'], describe: 'roofline (default) or vllm_roofline with --calibration-data' })
         .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline' })
         .option('weight-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'mxfp4'], describe: "weights dtype (default: the model's published precision, e.g. fp8 for deepseek-v3, MXFP4 experts for gpt-oss, else bf16)" })
-        .option('kv-cache-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8'], describe: 'KV-cache dtype (default bf16)' })
+        .option('kv-cache-dtype', {
+          type: 'string',
+          describe: "vLLM's --kv-cache-dtype: auto (the model's, default), fp8, fp8_e4m3, fp8_e5m2 (1 byte), or bf16/fp16; vLLM has no int8 KV cache",
+        })
+        .option('quantization', {
+          type: 'string',
+          choices: ['none', 'fp8', 'awq', 'gptq'],
+          describe: "vLLM's --quantization: fp8 is W8A8 on fp8 tensor cores (weight-only on A100), lm_head and embeddings kept in bf16; awq/gptq are 4-bit weights",
+        })
         .option('num-requests', { type: 'number', describe: 'requests to send (default 1000)' })
         .option('request-rate', { type: 'string', describe: 'requests per second, or inf (default inf)' })
         .option('burstiness', { type: 'number', describe: "gamma arrivals' shape as vLLM's --burstiness (default 1: Poisson)" })

@@ -138,7 +138,10 @@ export function searchCommand(ctx: CliContext): CommandModule<object, SearchArgs
         .option('slo-percentile', { type: 'number', describe: 'percent of requests that must meet every SLO at the rate found (default 90)' })
         .option('performance-model', { type: 'string', choices: ['roofline', 'vllm_roofline'], describe: 'roofline (default) or vllm_roofline with --calibration-data' })
         .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline' })
-        .option('kv-cache-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8'], describe: 'KV-cache dtype (default bf16)' })
+        .option('kv-cache-dtype', {
+          type: 'string',
+          describe: "vLLM's --kv-cache-dtype: auto (the model's, default), fp8, fp8_e4m3, fp8_e5m2 (1 byte), or bf16/fp16; vLLM has no int8 KV cache",
+        })
         .option('num-requests', { type: 'number', describe: 'requests per simulation (default 1000)' })
         .option('burstiness', { type: 'number', describe: "gamma arrivals' shape as vLLM's --burstiness (default 1: Poisson)" })
         .option('input-len', { type: 'string', describe: 'prompt tokens: N, uniform:MIN:MAX or normal:MEAN:STD (default 1024)' })
@@ -168,7 +171,7 @@ export function searchCommand(ctx: CliContext): CommandModule<object, SearchArgs
       const jobs = (args.jobs as number | undefined) ?? ctx.io.threads;
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got '${String(args.jobs)}'`);
       const xpus = list(args.xpu)!;
-      const flags = sharedFlagsToConfig({ ...args, xpu: xpus[0], 'max-num-seqs': undefined, 'max-num-batched-tokens': undefined, 'weight-dtype': undefined });
+      const flags = sharedFlagsToConfig({ ...args, xpu: xpus[0], 'max-num-seqs': undefined, 'max-num-batched-tokens': undefined, 'weight-dtype': undefined, quantization: undefined });
       const config = parseSimulationConfig(
         mergeConfig(flags, { workload: { trace_sample: args.trace === undefined ? undefined : true, request_rate: undefined } }),
         'flags',

@@ -12,6 +12,7 @@ interface ServeArgs {
   'calibration-data'?: string;
   'weight-dtype'?: string;
   'kv-cache-dtype'?: string;
+  quantization?: string;
   port?: number;
   host?: string;
   'served-model-name'?: string;
@@ -79,6 +80,7 @@ export function serveCommand(ctx: CliContext, options: ServeCommandOptions = {})
           ...(args['weight-dtype'] ? { weights: args['weight-dtype'] as 'bf16' } : {}),
           ...(args['kv-cache-dtype'] ? { kvCache: args['kv-cache-dtype'] as 'bf16' } : {}),
         },
+        quantization: args.quantization as 'fp8' | undefined,
         performanceModelType: args['performance-model'] as 'roofline' | 'vllm_roofline' | undefined,
         calibrationDataPath: args['calibration-data'],
         port: port(args.port),

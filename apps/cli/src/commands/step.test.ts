@@ -78,3 +78,33 @@ describe('llm-sim models and xpus', () => {
     expect(t.stderr).toContain("unknown option --colour");
   });
 });
+
+describe("llm-sim step: vLLM's quantisation names", () => {
+  const run = async (args: string[]) => {
+    const t = createTestIo();
+    const code = await main(args, t.io);
+    return { code, stdout: t.stdout, stderr: t.stderr };
+  };
+  it('prices --quantization fp8 as W8A8 on an H100: a 2048-token prefill of Llama-3.1-8B in about 16.5 ms, not 31 ms', async () => {
+    const base = ['step', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--phase', 'prefill', '--input-len', '2048', '--json'];
+    const bf16 = JSON.parse((await run(base)).stdout);
+    const fp8 = await run([...base, '--quantization', 'fp8', '--kv-cache-dtype', 'fp8_e4m3']);
+    expect(fp8.code, fp8.stderr).toBe(0);
+    const w8a8 = JSON.parse(fp8.stdout);
+    expect(bf16.total_ms).toBeCloseTo(31.0, 0);
+    expect(w8a8.total_ms).toBeGreaterThan(15.5);
+    expect(w8a8.total_ms).toBeLessThan(17.5);
+    // lm_head stays bf16: the same time as without quantisation.
+    const lmHead = (r: { breakdown: { op: string; ms: number }[] }) => r.breakdown.find((o) => o.op === 'lm_head')!.ms;
+    expect(lmHead(w8a8) / lmHead(bf16)).toBeCloseTo(1, 2);
+  });
+  it('refuses an int8 KV cache, which vLLM does not run, naming the flag and the values it takes (exit 2)', async () => {
+    const r = await run(['step', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--kv-cache-dtype', 'int8', '--context-len', '100']);
+    expect(r.code).toBe(2);
+    expect(r.stderr).toMatch(/kv_cache_dtype 'int8' is not one vLLM runs; it takes auto, fp8, fp8_e4m3, fp8_e5m2, bf16, fp16/);
+    expect(r.stderr).not.toMatch(/\n\s+at /);
+    const sim = await run(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--kv-cache-dtype', 'int8', '--num-requests', '5']);
+    expect(sim.code).toBe(2);
+    expect(sim.stderr).toMatch(/dtype\.kv_cache.*kv_cache_dtype 'int8' is not one vLLM runs/);
+  });
+});

@@ -17,6 +17,7 @@ interface StepArgs {
   'calibration-data'?: string;
   'weight-dtype'?: string;
   'kv-cache-dtype'?: string;
+  quantization?: string;
   'gpu-memory-utilization'?: number;
   json?: boolean;
 }
@@ -55,8 +56,9 @@ export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
           calibrationDataPath: args['calibration-data'],
           dtypes: {
             ...(args['weight-dtype'] ? { weights: args['weight-dtype'] as 'bf16' } : {}),
-            ...(args['kv-cache-dtype'] ? { kvCache: args['kv-cache-dtype'] as 'bf16' } : {}),
           },
+          kvCacheDtype: args['kv-cache-dtype'],
+          quantization: args.quantization as 'fp8' | undefined,
           gpuMemoryUtilization: args['gpu-memory-utilization'],
         },
         ctx.io.readTextFile,
