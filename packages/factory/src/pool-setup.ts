@@ -47,8 +47,8 @@ export function resolveScheduler(config: SimulationConfig, model: ModelSpec, xpu
 }
 
 /** The config's dtypes on `xpu`: its --quantization, when given, sets the weights and activations. */
-export function poolDtypes(config: SimulationConfig, xpu: XpuSpec): DtypeConfig {
-  const base: DtypeConfig = { weights: config.dtype.weights, activations: config.dtype.activations, kvCache: config.dtype.kv_cache };
+export function poolDtypes(config: SimulationConfig, xpu: XpuSpec): Partial<DtypeConfig> {
+  const base: Partial<DtypeConfig> = { weights: config.dtype.weights, activations: config.dtype.activations, kvCache: config.dtype.kv_cache };
   return config.quantization === undefined ? base : { ...base, ...quantizationDtypes(config.quantization, xpu) };
 }
 
