@@ -42,6 +42,16 @@ export function parseList(value: unknown): string[] | undefined {
   return (Array.isArray(value) ? value : [value]).flatMap((v) => String(v).split(',')).map((v) => v.trim()).filter(Boolean);
 }
 
+/** A flag whose value is a JSON object (vLLM's `--speculative-config`). */
+export function parseJsonFlag(flag: string, value: unknown): unknown {
+  if (value === undefined) return undefined;
+  try {
+    return JSON.parse(String(value));
+  } catch (error) {
+    throw new UsageError(`${flag} must be a JSON object: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
 /** vLLM's `--metadata KEY=VALUE ...`. */
 export function parseMetadata(values: unknown): Record<string, string> | undefined {
   if (values === undefined) return undefined;
@@ -138,6 +148,10 @@ export function withVllmTrafficFlags<T>(y: Argv<T>) {
     .option('prefix-len', { type: 'number', alias: 'prefix-repetition-prefix-len', describe: 'each prompt starts with a shared prefix of this many tokens, then its --input-len own tokens' })
     .option('num-prefixes', { type: 'number', alias: 'prefix-repetition-num-prefixes', describe: 'with --prefix-len: how many different prefixes, drawn uniformly (default 1)' })
     .option('enable-prefix-caching', { type: 'boolean', describe: "vLLM V1's automatic prefix caching (default on; --no-enable-prefix-caching)" })
+    .option('speculative-config', {
+      type: 'string',
+      describe: 'vLLM\'s --speculative-config JSON plus how often drafts are accepted, e.g. \'{"method": "ngram", "num_speculative_tokens": 3, "acceptance_rate": 0.7}\'',
+    })
     .alias('num-requests', 'num-prompts')
     .alias('input-len', 'random-input-len')
     .alias('output-len', 'random-output-len');
@@ -219,6 +233,7 @@ export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, 
     },
     performance_model: { model_type: a['performance-model'], calibration_data_path: a['calibration-data'] },
     goodput: parseGoodput(a.goodput),
+    speculative_config: parseJsonFlag('--speculative-config', a['speculative-config']),
     seed: a.seed,
   };
 }

@@ -3,6 +3,7 @@ import { LengthDistributionSchema, MAX_REQUEST_TOKENS } from '@llm-sim/simulator
 import { z } from 'zod';
 import { ClusterConfigSchema, MAX_INSTANCES } from './cluster-config.ts';
 import { FactoryError, formatIssues, unknownKeyHints } from './errors.ts';
+import { SpeculativeConfigSchema } from './speculative.ts';
 
 export const PERFORMANCE_MODEL_TYPES = ['roofline', 'vllm_roofline'] as const;
 export const PerformanceModelTypeSchema = z.enum(PERFORMANCE_MODEL_TYPES);
@@ -135,6 +136,8 @@ export const SimulationConfigSchema = z.strictObject({
     .strictObject({ ttft: z.number().positive().optional(), tpot: z.number().positive().optional(), e2el: z.number().positive().optional() })
     .optional(),
   seed: z.number().int().default(0),
+  /** vLLM's `--speculative-config`, plus how often drafts are accepted (see `SpeculativeConfigSchema`). */
+  speculative_config: SpeculativeConfigSchema.optional(),
 });
 export type SimulationConfig = z.infer<typeof SimulationConfigSchema>;
 export type SimulationConfigInput = z.input<typeof SimulationConfigSchema>;

@@ -8,6 +8,7 @@ import {
   type RequestSet,
 } from '@llm-sim/simulator';
 import type { ClusterConfig } from './cluster-config.ts';
+import { FactoryError } from './errors.ts';
 import type { SimulationConfig } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { setUpPool, type PoolSetup } from './pool-setup.ts';
@@ -49,6 +50,9 @@ export async function runDisaggregatedSimulation(
   readTextFile: ReadTextFile,
   options: { readonly onProgress?: (done: number, total: number) => void; readonly requests?: RequestSet } = {},
 ): Promise<DisaggregatedRun> {
+  if (config.speculative_config !== undefined) {
+    throw new FactoryError('INVALID_CONFIG', 'speculative_config: speculative decoding is simulated on aggregated clusters only; drop it or use --cluster aggregated');
+  }
   const model = await resolveModel(config.model, readTextFile);
   const prefill = await setUpPool(
     config,

@@ -1,5 +1,5 @@
 import type { MemoryPlan, ModelSpec, RooflinePerformanceModel, XpuSpec } from '@llm-sim/roofline';
-import type { SchedulerConfig } from '@llm-sim/simulator';
+import type { PerformanceModel, SchedulerConfig, SchedulerConfigInput } from '@llm-sim/simulator';
 import {
   simulate,
   summarizeSimulation,
@@ -13,6 +13,7 @@ import { setUpPool } from './pool-setup.ts';
 import { buildWorkloadRequests } from './workload-requests.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { resolveModel } from './specs.ts';
+import { resolveSpeculation } from './speculative.ts';
 
 export interface SimulationSetup {
   readonly config: SimulationConfig;
@@ -30,6 +31,8 @@ export interface SimulationSetup {
 export interface SimulationRun extends SimulationSetup {
   readonly result: SimulationResult;
   readonly summary: BenchmarkSummary;
+  /** With `speculative_config`: the same run without speculation, for the speed-up. */
+  readonly withoutSpeculation?: BenchmarkSummary;
 }
 
 /** Resolves every name and file of a config into wired objects, checking that the model fits. */
@@ -57,15 +60,25 @@ export async function runSimulation(
   onProgress?: (done: number, total: number) => void,
 ): Promise<SimulationRun> {
   const setup = await setUpSimulation(config, readTextFile);
-  const result = simulate({
-    performanceModel: setup.performanceModel,
-    requests: setup.requests,
-    numReplicas: config.cluster.num_replicas,
-    kvCacheBlocksPerReplica: setup.kvCacheBlocksPerReplica,
-    scheduler: setup.scheduler,
-    router: config.cluster.router as RouterName,
-    maxConcurrency: config.workload.max_concurrency,
-    onProgress,
-  });
-  return { ...setup, result, summary: summarizeSimulation(result, config.goodput) };
+  const run = (scheduler: SchedulerConfigInput, proposer?: PerformanceModel, progress?: typeof onProgress) =>
+    simulate({
+      performanceModel: setup.performanceModel,
+      requests: setup.requests,
+      numReplicas: config.cluster.num_replicas,
+      kvCacheBlocksPerReplica: setup.kvCacheBlocksPerReplica,
+      scheduler,
+      router: config.cluster.router as RouterName,
+      maxConcurrency: config.workload.max_concurrency,
+      proposer,
+      onProgress: progress,
+    });
+  const spec = config.speculative_config;
+  if (spec === undefined) {
+    const result = run(setup.scheduler, undefined, onProgress);
+    return { ...setup, result, summary: summarizeSimulation(result, config.goodput) };
+  }
+  const speculation = await resolveSpeculation(spec, setup.model, setup.xpu, { tp: config.parallelism.tp, seed: config.seed, readTextFile });
+  const result = run({ ...setup.scheduler, speculative: speculation.speculative }, speculation.proposer, onProgress);
+  const without = run(setup.scheduler);
+  return { ...setup, result, summary: summarizeSimulation(result, config.goodput), withoutSpeculation: summarizeSimulation(without, config.goodput) };
 }

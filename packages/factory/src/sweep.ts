@@ -62,6 +62,20 @@ export function describeRun(run: SimulationRun | DisaggregatedRun): Record<strin
     output_throughput_per_device: summary.output_throughput / devices,
     output_throughput_per_user: summary.mean_tpot_ms > 0 ? 1000 / summary.mean_tpot_ms : 0,
     ...bands,
+    ...speculationFigures(run),
+  };
+}
+
+/** With speculative decoding: the method, and the speed-up against the same run without it (mean TPOT and output throughput). */
+function speculationFigures(run: SimulationRun | DisaggregatedRun): Record<string, unknown> {
+  const spec = run.config.speculative_config;
+  if (spec === undefined || !('withoutSpeculation' in run) || run.withoutSpeculation === undefined) return {};
+  const base = run.withoutSpeculation;
+  return {
+    speculative_method: spec.method ?? 'draft_model',
+    num_speculative_tokens: spec.num_speculative_tokens,
+    spec_decode_tpot_speedup: run.summary.mean_tpot_ms > 0 ? base.mean_tpot_ms / run.summary.mean_tpot_ms : 0,
+    spec_decode_throughput_speedup: base.output_throughput > 0 ? run.summary.output_throughput / base.output_throughput : 0,
   };
 }
 

@@ -7,6 +7,7 @@ import type { ReplicaLoad } from './router.ts';
 import { RequestState, type RequestTable } from './request-table.ts';
 import { SampledSeries, type TimeSeries } from './sampled-series.ts';
 import type { PrefixCache } from './prefix-cache.ts';
+import { createRandom, type Random } from './rng.ts';
 import type { SchedulerConfig } from './scheduler-config.ts';
 
 
@@ -40,6 +41,9 @@ export interface ReplicaStats {
   readonly prefixCacheHitTokens: number;
   /** Sum over admissions with hits of (a lone prefill of the whole prompt - one of the part not found), in seconds. */
   readonly prefillSecondsSaved: number;
+  /** Speculative decoding: verify passes of a request, and tokens they emitted (accepted drafts + 1). */
+  readonly speculativeVerifications: number;
+  readonly speculativeTokensEmitted: number;
   /** Seconds of busy time by operator (see `operatorSampleInterval`). */
   readonly timeByOperatorSeconds: Partial<Record<OperatorName, number>>;
   /** At the start of each step: sequences scheduled, KV blocks in use / capacity, requests waiting. */
@@ -85,6 +89,26 @@ export interface ReplicaContext {
    * prefixes; without it, every prompt is computed in full (vLLM with caching off, or no hit possible).
    */
   readonly prefixCache?: PrefixCache;
+  /**
+   * With `options.speculative`: prices the drafting of one token for a batch of decoding requests (a
+   * draft model, or an EAGLE/MTP head); the proposer drafts k tokens one after another per step.
+   * Absent: drafting is free (n-gram lookup runs on the CPU).
+   */
+  readonly proposer?: PerformanceModel;
+}
+
+/** The speculative-decoding state of a replica: per-request KV slots allocated ahead, the draws, the counters. */
+interface Speculation {
+  readonly k: number;
+  readonly acceptance: readonly number[];
+  readonly rng: Random;
+  /** KV slots allocated per request (its KV plus the lookahead of the last step), in tokens. */
+  readonly allocatedTokens: Int32Array;
+  readonly ids: Int32Array;
+  readonly tokens: Int32Array;
+  count: number;
+  verifications: number;
+  emitted: number;
 }
 
 /**
@@ -160,6 +184,7 @@ export class Replica implements ReplicaLoad {
   private prefixQueryTokens = 0;
   private prefixHitTokens = 0;
   private prefillSecondsSaved = 0;
+  private readonly spec?: Speculation;
   private readonly operatorSeconds = new Float64Array(OPERATOR_NAMES.length);
   private readonly operatorFractions = new Float64Array(OPERATOR_NAMES.length);
   private stepsSinceOperatorSample = 0;
@@ -194,11 +219,25 @@ export class Replica implements ReplicaLoad {
     this.batchSizeSeries = new SampledSeries(ctx.seriesCapacity);
     this.kvSeries = new SampledSeries(ctx.seriesCapacity);
     this.waitingSeries = new SampledSeries(ctx.seriesCapacity);
+    const sp = ctx.options.speculative;
+    if (sp !== undefined) {
+      this.spec = {
+        k: sp.numSpeculativeTokens,
+        acceptance: sp.acceptanceProbabilities,
+        rng: createRandom(sp.seed ^ Math.imul(ctx.index + 1, 0x9e3779b1)),
+        allocatedTokens: new Int32Array(ctx.requests.count),
+        ids: new Int32Array(this.maxNumSeqs + 1),
+        tokens: new Int32Array(this.maxNumSeqs + 1),
+        count: 0,
+        verifications: 0,
+        emitted: 0,
+      };
+    }
     const model = ctx.performanceModel;
     // Closed-form runs assume one batch in flight whose steps differ only in context and blocks taken
     // from a plain pool; a feature that breaks that (batches overlapping in a pipeline, drafted tokens,
     // a prefix cache whose allocations evict) leaves this undefined, and the replica goes step by step.
-    const runsApply = ctx.prefixCache === undefined;
+    const runsApply = ctx.prefixCache === undefined && ctx.options.speculative === undefined;
     this.decodeRun = runsApply && typeof model.decodeRun === 'function' ? model.decodeRun.bind(model) : undefined;
   }
 
@@ -234,7 +273,7 @@ export class Replica implements ReplicaLoad {
   }
   /** Sequences in the step in flight (0 when idle). */
   get stepSequences(): number {
-    return this.busy ? this.stepPrefillCount + this.stepDecodeCount : 0;
+    return this.busy ? this.stepPrefillCount + this.stepDecodeCount + (this.spec?.count ?? 0) : 0;
   }
   get isBusy(): boolean {
     return this.busy;
@@ -295,7 +334,7 @@ export class Replica implements ReplicaLoad {
     for (;;) {
       if (this.runningCount === 0 && this.waitingQueue.size === 0 && this.arrivedWithKv.size === 0) return 0;
       preempted = this.schedule(nowSeconds);
-      if (this.stepPrefillCount > 0 || this.stepDecodeCount > 0) break;
+      if (this.stepPrefillCount > 0 || this.stepDecodeCount > 0 || (this.spec !== undefined && this.spec.count > 0)) break;
       if (!preempted) {
         // Blocks held for transfers come back later; the replica waits for them, idle.
         if (this.blocksHeldOutside > 0) return 0;
@@ -306,7 +345,14 @@ export class Replica implements ReplicaLoad {
       }
     }
     const b = this.batch;
-    const seconds = this.ctx.performanceModel.stepSeconds(b);
+    let seconds = this.ctx.performanceModel.stepSeconds(b);
+    const proposer = this.ctx.proposer;
+    if (this.spec !== undefined && this.spec.count > 0 && proposer !== undefined) {
+      // The drafts are proposed one after another, each a decode step of the proposer over the batch.
+      let context = 0;
+      for (let i = 0; i < this.spec.count; i++) context += this.ctx.requests.decodeStartContextTokens[this.spec.ids[i]];
+      seconds += this.spec.k * proposer.stepSeconds({ prefillSequences: 0, prefillTokens: 0, prefillCachedTokens: 0, prefillAttentionPairs: 0, decodeSequences: this.spec.count, decodeCachedTokens: context });
+    }
     if (!(seconds > 0) || !Number.isFinite(seconds)) {
       throw new SimulatorError(
         'INVALID_STEP_TIME',
@@ -331,6 +377,7 @@ export class Replica implements ReplicaLoad {
       this.ctx.itl.addArithmeticRun(this.runFirstSeconds[p], this.runIncrementSeconds[p], this.runPieceSteps[p], this.stepDecodeCount);
     }
     this.runPieces = 0;
+    if (this.spec !== undefined && this.spec.count > 0) this.completeSpeculativeDecodes(nowSeconds);
     const heap = this.finishHeap;
     const cache = this.ctx.prefixCache;
     let finishing: number[] | undefined;
@@ -403,6 +450,8 @@ export class Replica implements ReplicaLoad {
       prefixCacheQueryTokens: this.prefixQueryTokens,
       prefixCacheHitTokens: this.prefixHitTokens,
       prefillSecondsSaved: this.prefillSecondsSaved,
+      speculativeVerifications: this.spec?.verifications ?? 0,
+      speculativeTokensEmitted: this.spec?.emitted ?? 0,
       timeByOperatorSeconds,
       batchSize: this.batchSizeSeries.toSeries(),
       kvUtilization: this.kvSeries.toSeries(),
@@ -551,6 +600,14 @@ export class Replica implements ReplicaLoad {
     let budget = this.maxNumBatchedTokens;
     let preempted = false;
 
+    if (this.spec !== undefined) {
+      this.spec.count = 0;
+      this.stepDecodeCount = 0;
+      const walked = this.runningLoop(k, nowSeconds);
+      if (!this.walkPreempted) this.admitWaiting(nowSeconds, walked);
+      this.fillBatch(k);
+      return this.walkPreempted;
+    }
     const partial = this.lastRunning();
     const hasPartial = partial >= 0 && t.state[partial] === RequestState.prefilling;
     let partialChunk = 0;
@@ -571,13 +628,19 @@ export class Replica implements ReplicaLoad {
       budget -= this.decodeCount + partialChunk;
       if (hasPartial) this.addPrefill(partial, partialChunk);
     } else {
-      budget = this.scheduleRunningUnderPressure(k, nowSeconds);
+      budget = this.runningLoop(k, nowSeconds);
       preempted = true;
     }
     this.stepDecodeCount = this.decodeCount;
 
     if (!preempted) this.admitWaiting(nowSeconds, budget);
+    this.fillBatch(k);
+    return preempted;
+  }
 
+  /** The batch of the step in flight, from its prefill entries, its decodes, and its verifications. */
+  private fillBatch(k: number): void {
+    const t = this.ctx.requests;
     const b = this.batch;
     b.prefillSequences = this.stepPrefillCount;
     b.prefillTokens = 0;
@@ -592,28 +655,48 @@ export class Replica implements ReplicaLoad {
     }
     b.decodeSequences = this.decodeCount;
     b.decodeCachedTokens = this.decodeContextOffset + this.decodeCount * k;
-    return preempted;
+    const sp = this.spec;
+    if (sp !== undefined) {
+      // A verification feeds the last token and the drafts against the request's KV: a chunk of k + 1 tokens.
+      for (let i = 0; i < sp.count; i++) {
+        const n = sp.tokens[i];
+        const cached = t.decodeStartContextTokens[sp.ids[i]];
+        b.prefillSequences++;
+        b.prefillTokens += n;
+        b.prefillCachedTokens += cached;
+        b.prefillAttentionPairs += n * cached + (n * (n + 1)) / 2;
+      }
+    }
   }
 
   /**
-   * The running loop of vLLM's scheduler, request by request, for a step where blocks run short.
-   * Returns the token budget left.
+   * The running loop of vLLM's scheduler, request by request: for a step where blocks run short, and
+   * every step with speculative decoding (a decode then asks for its last token and k drafts, within
+   * the budget, and the KV slots for them). Returns the token budget left; sets `walkPreempted`.
    */
-  private scheduleRunningUnderPressure(k: number, nowSeconds: number): number {
+  private runningLoop(k: number, nowSeconds: number): number {
     const t = this.ctx.requests;
     const B = this.blockSize;
+    const sp = this.spec;
     let budget = this.maxNumBatchedTokens;
+    this.walkPreempted = false;
     for (let i = 0; i < this.runningLength; i++) {
       const id = this.running[i];
       if (t.replica[id] !== this.index) continue;
       const state = t.state[id];
       let tokens: number;
       let blocks: number;
-      if (state === RequestState.decoding) {
+      if (state === RequestState.decoding && sp !== undefined) {
+        if (budget <= 0) break;
+        tokens = Math.min(1 + sp.k, budget);
+        const context = t.decodeStartContextTokens[id];
+        blocks = Math.max(0, ceilDiv(context + tokens, B) - ceilDiv(Math.max(context, sp.allocatedTokens[id]), B));
+      } else if (state === RequestState.decoding) {
         tokens = 1;
         const context = t.decodeStartContextTokens[id] + (k - t.decodeStartStep[id]);
         blocks = context % B === 0 ? 1 : 0;
       } else if (state === RequestState.prefilling) {
+        if (sp !== undefined && budget <= 0) break;
         const computed = t.computedTokens[id];
         tokens = Math.min(t.prefillTargetTokens[id] - computed, budget);
         blocks = ceilDiv(computed + tokens, B) - ceilDiv(computed, B);
@@ -624,6 +707,7 @@ export class Replica implements ReplicaLoad {
       while (blocks > this.freeBlocks) {
         const victim = this.popLastRunning();
         this.preempt(victim, k, nowSeconds);
+        this.walkPreempted = true;
         if (victim === id) {
           selfPreempted = true;
           break;
@@ -639,8 +723,41 @@ export class Replica implements ReplicaLoad {
       }
       budget -= tokens;
       if (state === RequestState.prefilling) this.addPrefill(id, tokens);
+      else if (sp !== undefined) {
+        const context = t.decodeStartContextTokens[id];
+        sp.allocatedTokens[id] = Math.max(sp.allocatedTokens[id], context + tokens);
+        sp.ids[sp.count] = id;
+        sp.tokens[sp.count] = tokens;
+        sp.count++;
+      }
     }
     return budget;
+  }
+
+  /** Whether the last `runningLoop` preempted anything. */
+  private walkPreempted = false;
+
+  /**
+   * Ends the verifications of the step: each request accepts its drafts in order while each passes
+   * its acceptance draw, emits the accepted drafts and one more token, and its KV grows by as many.
+   */
+  private completeSpeculativeDecodes(nowSeconds: number): void {
+    const t = this.ctx.requests;
+    const sp = this.spec!;
+    // One gap per verification: the accepted tokens stream out together.
+    this.ctx.itl.add(this.stepSeconds, sp.count);
+    for (let i = 0; i < sp.count; i++) {
+      const id = sp.ids[i];
+      let accepted = 0;
+      while (accepted < sp.tokens[i] - 1 && sp.rng.next() < sp.acceptance[accepted]) accepted++;
+      const emitted = Math.min(accepted + 1, t.outputTokens[id] - t.generatedTokens[id]);
+      sp.verifications++;
+      sp.emitted += emitted;
+      t.generatedTokens[id] += emitted;
+      t.decodeStartContextTokens[id] += emitted;
+      t.lastTokenSeconds[id] = nowSeconds;
+      if (t.generatedTokens[id] >= t.outputTokens[id]) this.finish(id, t.decodeStartContextTokens[id], nowSeconds);
+    }
   }
 
   private admitWaiting(nowSeconds: number, budgetTokens: number): void {
@@ -727,6 +844,8 @@ export class Replica implements ReplicaLoad {
     t.decodeStartStep[id] = startStep;
     t.decodeStartContextTokens[id] = context;
     t.generatedTokens[id] = generated;
+    // With speculation, decodes are stepped one by one (`runningLoop`): decodeStartContextTokens is the KV length.
+    if (this.spec !== undefined) return;
     this.decodeCount++;
     this.decodeContextOffset += context - startStep;
     this.blocksDueByPhase[mod(startStep - context, this.blockSize)]++;
@@ -758,7 +877,7 @@ export class Replica implements ReplicaLoad {
     t.state[id] = RequestState.finished;
     t.finishSeconds[id] = nowSeconds;
     const cache = this.ctx.prefixCache;
-    const blocks = ceilDiv(contextTokens, this.blockSize);
+    const blocks = ceilDiv(this.heldTokens(id, contextTokens), this.blockSize);
     if (cache === undefined) {
       this.freeBlocks += blocks;
     } else {
@@ -770,11 +889,23 @@ export class Replica implements ReplicaLoad {
     this.ctx.onFinish(id, nowSeconds);
   }
 
+  /** KV slots a request holds: its KV, or more when speculation allocated lookahead slots. */
+  private heldTokens(id: number, contextTokens: number): number {
+    const sp = this.spec;
+    if (sp === undefined) return contextTokens;
+    const held = Math.max(contextTokens, sp.allocatedTokens[id]);
+    sp.allocatedTokens[id] = 0;
+    return held;
+  }
+
   /** Recompute preemption at the start of step k (before the step's allocation). */
   private preempt(id: number, k: number, nowSeconds: number): void {
     const t = this.ctx.requests;
     let context: number;
-    if (t.state[id] === RequestState.decoding) {
+    if (t.state[id] === RequestState.decoding && this.spec !== undefined) {
+      context = t.decodeStartContextTokens[id];
+      t.lastTokenSeconds[id] = nowSeconds;
+    } else if (t.state[id] === RequestState.decoding) {
       const advanced = k - t.decodeStartStep[id];
       context = t.decodeStartContextTokens[id] + advanced;
       t.generatedTokens[id] += advanced;
@@ -785,7 +916,8 @@ export class Replica implements ReplicaLoad {
     }
     // Its cached blocks stay cached while free: the recompute finds those not evicted meanwhile.
     const cache = this.ctx.prefixCache;
-    this.freeBlocks += cache === undefined ? ceilDiv(context, this.blockSize) : cache.release(id, ceilDiv(context, this.blockSize));
+    const held = ceilDiv(this.heldTokens(id, context), this.blockSize);
+    this.freeBlocks += cache === undefined ? held : cache.release(id, held);
     t.state[id] = RequestState.waiting;
     t.computedTokens[id] = 0;
     t.generation[id]++;
@@ -837,7 +969,7 @@ export class Replica implements ReplicaLoad {
   }
 
   private recordStep(nowSeconds: number, seconds: number): void {
-    const sequences = this.stepPrefillCount + this.stepDecodeCount;
+    const sequences = this.stepPrefillCount + this.stepDecodeCount + (this.spec?.count ?? 0);
     const used = this.totalBlocks - this.freeBlocks;
     this.steps++;
     this.busySeconds += seconds;

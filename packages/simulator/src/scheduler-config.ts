@@ -24,6 +24,22 @@ export const SchedulerConfigSchema = z
      * `RequestSet.promptSegments` share prefixes; without them the run is the same either way.
      */
     enablePrefixCaching: z.boolean().default(true),
+    /**
+     * Speculative decoding (vLLM `--speculative-config`): each decode step verifies the last token and
+     * `numSpeculativeTokens` drafts; draft i is accepted with `acceptanceProbabilities[i]` given the
+     * ones before it were, sampled per step per request from `seed`. Off when absent.
+     */
+    speculative: z
+      .object({
+        numSpeculativeTokens: z.number().int().positive().max(32),
+        acceptanceProbabilities: z.array(z.number().min(0).max(1)).min(1),
+        seed: z.number().int().default(0),
+      })
+      .refine((s) => s.acceptanceProbabilities.length === s.numSpeculativeTokens, {
+        message: 'give one acceptance probability per speculative token',
+        path: ['acceptanceProbabilities'],
+      })
+      .optional(),
   })
   .refine((o) => o.maxNumBatchedTokens >= o.maxNumSeqs, {
     // vLLM's SchedulerConfig rejects this too: every running decode must fit one step's budget.

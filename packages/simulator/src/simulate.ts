@@ -55,6 +55,8 @@ export interface SimulationOptions {
   readonly breakdownSampleInterval?: number;
   readonly itlRelativeAccuracy?: number;
   readonly maxConcurrency?: number;
+  /** With `scheduler.speculative`: prices drafting one token for a batch (a draft model, an EAGLE/MTP head); free when absent (n-gram). */
+  readonly proposer?: PerformanceModel;
   /** Called every few thousand events, and at the end, with requests done (completed or failed) and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -118,6 +120,9 @@ export interface SimulationResult {
   readonly prefixCacheHits: number;
   /** Prefill time the hits saved, priced as lone prefills (see `ReplicaStats.prefillSecondsSaved`). */
   readonly prefillSecondsSaved: number;
+  /** Speculative decoding: verification passes (one per decoding request per step) and the tokens they emitted. */
+  readonly speculativeVerifications: number;
+  readonly speculativeTokensEmitted: number;
   readonly busySecondsPerReplica: readonly number[];
   /** Busy time by operator, summed over replicas (a 1-in-N sample of steps sets the split; the total is exact). */
   readonly operatorSeconds: Partial<Record<OperatorName, number>>;
@@ -152,7 +157,7 @@ export function keepClusterSample(series: MultiSeries, now: number, replica: Rep
 
 /** Runs one discrete-event simulation. Deterministic: the same options give the same result. */
 export function simulate(options: SimulationOptions): SimulationResult {
-  const { performanceModel, requests: requestSet, router: routerOption, onProgress, ...rest } = options;
+  const { performanceModel, requests: requestSet, router: routerOption, onProgress, proposer, ...rest } = options;
   const parsed = SimulationSettingsSchema.safeParse(rest);
   if (!parsed.success) {
     throw new SimulatorError('INVALID_CONFIG', `invalid simulation options: ${formatIssues(parsed.error.issues)}`);
@@ -206,6 +211,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
         operatorSampleInterval: settings.breakdownSampleInterval,
         seriesCapacity: settings.timeSeriesCapacity,
         prefixCache: prefixKeys && prefixKeys.keyCount > 0 ? new PrefixCache(prefixKeys, n, settings.kvCacheBlocksPerReplica) : undefined,
+        proposer,
       }),
     );
   }
@@ -423,6 +429,8 @@ export function collectResult(
   let prefixCacheQueries = 0;
   let prefixCacheHits = 0;
   let prefillSecondsSaved = 0;
+  let speculativeVerifications = 0;
+  let speculativeTokensEmitted = 0;
   const operatorSeconds: Partial<Record<OperatorName, number>> = {};
   for (const s of stats) {
     steps += s.steps;
@@ -432,6 +440,8 @@ export function collectResult(
     prefixCacheQueries += s.prefixCacheQueryTokens;
     prefixCacheHits += s.prefixCacheHitTokens;
     prefillSecondsSaved += s.prefillSecondsSaved;
+    speculativeVerifications += s.speculativeVerifications;
+    speculativeTokensEmitted += s.speculativeTokensEmitted;
     for (const [op, seconds] of Object.entries(s.timeByOperatorSeconds) as [OperatorName, number][]) {
       operatorSeconds[op] = (operatorSeconds[op] ?? 0) + seconds;
     }
@@ -468,6 +478,8 @@ export function collectResult(
     prefixCacheQueries,
     prefixCacheHits,
     prefillSecondsSaved,
+    speculativeVerifications,
+    speculativeTokensEmitted,
     busySecondsPerReplica: stats.map((s) => s.busySeconds),
     operatorSeconds,
     meanConcurrentRequests: durationSeconds > 0 ? inSystemIntegral / durationSeconds : 0,

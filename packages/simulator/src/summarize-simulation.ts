@@ -36,6 +36,8 @@ export const BenchmarkSummarySchema = z.object({
   prefix_cache_hit_rate: z.number(),
   /** Prefill time the cache hits saved, in seconds (each priced as a lone prefill with and without the hit). */
   prefill_time_saved_s: z.number(),
+  /** Speculative decoding: tokens emitted per verification (accepted drafts + 1), as vLLM's mean acceptance length; 0 without. */
+  mean_acceptance_length: z.number(),
   failure_reasons: z.record(z.string(), z.number()),
   /** Busy seconds by operator, summed over replicas. */
   time_by_operator: z.record(z.string(), z.number()),
@@ -177,6 +179,7 @@ export function summarizeSimulation(result: SimulationResult, goodput?: GoodputS
     num_replicas: result.numReplicas,
     prefix_cache_hit_rate: result.prefixCacheQueries > 0 ? result.prefixCacheHits / result.prefixCacheQueries : 0,
     prefill_time_saved_s: result.prefillSecondsSaved,
+    mean_acceptance_length: result.speculativeVerifications > 0 ? result.speculativeTokensEmitted / result.speculativeVerifications : 0,
     failure_reasons: { ...result.failures } as Record<string, number>,
     time_by_operator: { ...result.operatorSeconds } as Record<string, number>,
   };

@@ -103,3 +103,18 @@ describe('prefix caching flags', () => {
     expect(off.mean_ttft_ms).toBeGreaterThan(json.mean_ttft_ms);
   });
 });
+
+describe('--speculative-config', () => {
+  it("takes vLLM's JSON with an acceptance rate and reports the acceptance length and the speed-up", async () => {
+    const args = [...base, '--num-prompts', '32', '--max-concurrency', '8', '--input-len', '512', '--output-len', '128'];
+    const r = await run([...args, '--speculative-config', '{"method": "ngram", "num_speculative_tokens": 3, "acceptance_rate": 0.7, "prompt_lookup_max": 4}']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/speculative decoding \(ngram, 3 tokens\): mean acceptance length 2\.\d\d, TPOT speed-up \d\.\d\dx/);
+    const bad = await run([...args, '--speculative-config', '{"method": "ngram", "num_speculative_tokens": 3}']);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr).toContain('speculative_config.acceptance_rate');
+    const broken = await run([...args, '--speculative-config', '{method: ngram}']);
+    expect(broken.code).toBe(2);
+    expect(broken.stderr).toContain('--speculative-config must be a JSON object');
+  });
+});

@@ -155,6 +155,13 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
       }
       ctx.io.stdout(formatTrafficHeader(config));
       ctx.io.stdout(formatBenchmarkSummary(run.summary));
+      const d = describeRun(run);
+      if (d.speculative_method !== undefined) {
+        ctx.io.stdout(
+          `speculative decoding (${String(d.speculative_method)}, ${String(d.num_speculative_tokens)} tokens): mean acceptance length ${run.summary.mean_acceptance_length.toFixed(2)}, ` +
+            `TPOT speed-up ${(d.spec_decode_tpot_speedup as number).toFixed(2)}x, output throughput speed-up ${(d.spec_decode_throughput_speedup as number).toFixed(2)}x against no speculation\n`,
+        );
+      }
       const xpus = 'prefill' in run ? [run.prefill.xpu.name, run.decode.xpu.name] : [run.xpu.name];
       for (const xpu of new Set(xpus)) ctx.io.stdout(`accuracy: ${errorBandFor(config.performance_model.model_type, xpu).text}\n`);
       tellWritten();
