@@ -3,7 +3,7 @@ import type { AddressInfo } from 'node:net';
 import { createConstantPerformanceModel, type PerformanceModel } from '@llm-sim/simulator';
 import { afterEach, describe, expect, it } from 'vitest';
 import { createSystemClock } from './clock.ts';
-import { EMULATOR_VERSION, createEmulatorServer, type EmulatorServer, type EmulatorServerOptions } from './emulator-server.ts';
+import { EMULATOR_VERSION, createEmulatorServer, maxBodyBytesFor, type EmulatorServer, type EmulatorServerOptions } from './emulator-server.ts';
 
 const servers: EmulatorServer[] = [];
 
@@ -287,5 +287,21 @@ describe('emulator server: endpoints and metrics', () => {
     expect(server.engine.usedKvBlocks).toBe(0);
     const m = parsePrometheus(await (await fetch(`${url}/metrics`)).text());
     expect(m.get('vllm:request_success_total{model_name="llama-3.1-8b",finished_reason="length"}')).toBe(0);
+    expect(m.get('vllm:request_success_total{model_name="llama-3.1-8b",finished_reason="abort"}')).toBe(1);
+  });
+
+  it('refuses a body longer than any prompt within the context needs, before parsing it', async () => {
+    // A 4096-token context: 16 bytes a token + 1 MiB is the most a request can need.
+    const { url } = await start();
+    expect(maxBodyBytesFor(4096)).toBe(16 * 4096 + 2 ** 20);
+    const ids = Array.from({ length: 300_000 }, (_, i) => i % 32000);
+    const res = await post(`${url}/v1/completions`, { prompt: ids, max_tokens: 1 });
+    expect(res.status).toBe(413);
+    const body = (await res.json()) as { error: { message: string; code: string } };
+    expect(body.error.code).toBe('request_too_large');
+    expect(body.error.message).toMatch(/request body over 1114112 bytes: more than any prompt within this model's maximum context length of 4096 tokens needs/);
+    // A prompt that fits in the context is still served.
+    const ok = await post(`${url}/v1/completions`, { prompt: ids.slice(0, 4000), max_tokens: 1 });
+    expect(ok.status).toBe(200);
   });
 });

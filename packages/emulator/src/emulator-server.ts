@@ -21,6 +21,16 @@ export const EMULATOR_VERSION = '0.1.0';
 /** Largest request body read; vLLM has no such limit, but an emulator need not hold gigabytes. */
 const MAX_BODY_BYTES = 64 * 2 ** 20;
 
+/**
+ * The body a request within the context can need: a text prompt is counted as a token per 4 characters
+ * (at most 4 bytes each in UTF-8), a token id takes at most 11 bytes with its comma; 1 MiB more for the
+ * other fields. A longer body cannot hold a prompt that fits, so it is refused as it arrives, before
+ * parsing megabytes of JSON blocks the event loop for every stream in flight.
+ */
+export function maxBodyBytesFor(maxModelLen: number): number {
+  return Math.min(MAX_BODY_BYTES, 16 * maxModelLen + 2 ** 20);
+}
+
 export interface EmulatorServerOptions {
   readonly performanceModel: PerformanceModel;
   /** The served model name: what `/v1/models` lists and requests must name (vLLM `--served-model-name`). */
@@ -68,6 +78,7 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
   const metrics = new ServerMetrics(modelName);
   const version = options.version ?? EMULATOR_VERSION;
   const startedSeconds = Math.floor(clock.nowSeconds());
+  const maxBodyBytes = maxBodyBytesFor(maxModelLen);
   let nextRequest = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -113,7 +124,7 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
         });
     }
     const chat = path === '/v1/chat/completions';
-    const body = parseJson(await readBody(req));
+    const body = parseJson(await readBody(req, maxBodyBytes, maxModelLen));
     const request = chat ? readChatRequest(body) : readCompletionRequest(body);
     if (request.model != null && request.model !== modelName) {
       throw new HttpError(404, openAiError(`The model \`${request.model}\` does not exist; served: ${modelName}`, 'model', 'model_not_found'));
@@ -190,7 +201,10 @@ export function createEmulatorServer(options: EmulatorServerOptions): EmulatorSe
     }
     // A client that goes away mid-request: abort it, so its KV blocks serve the others.
     res.on('close', () => {
-      if (!done) engine.abort(engineId);
+      if (done) return;
+      engine.abort(engineId);
+      // As vLLM counts a request its client dropped: finished, with reason abort.
+      metrics.recordSuccess('abort', clock.nowSeconds() - arrivalSeconds);
     });
   };
 
@@ -266,13 +280,24 @@ function sendJson(res: ServerResponse, status: number, body: unknown): void {
   res.end(JSON.stringify(body));
 }
 
-async function readBody(req: IncomingMessage): Promise<string> {
+async function readBody(req: IncomingMessage, maxBytes: number, maxModelLen: number): Promise<string> {
   const chunks: Buffer[] = [];
   let size = 0;
+  const declared = Number(req.headers['content-length']);
+  const tooLarge = () =>
+    new HttpError(
+      413,
+      openAiError(`request body over ${maxBytes} bytes: more than any prompt within this model's maximum context length of ${maxModelLen} tokens needs`, null, 'request_too_large'),
+    );
+  if (declared > maxBytes) {
+    // Refused before reading; the connection closes after the answer, so the rest is never parsed.
+    req.resume();
+    throw tooLarge();
+  }
   for await (const part of req) {
     const buffer = part as Buffer;
     size += buffer.length;
-    if (size > MAX_BODY_BYTES) throw new HttpError(413, openAiError(`request body over ${MAX_BODY_BYTES} bytes`, null, 'request_too_large'));
+    if (size > maxBytes) throw tooLarge();
     chunks.push(buffer);
   }
   return Buffer.concat(chunks).toString('utf8');
