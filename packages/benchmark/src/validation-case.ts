@@ -55,6 +55,8 @@ const RequestLengthsSchema = z.strictObject({ inputLen: positiveInt, outputLen: 
  * - `burst`: these exact requests sent at once (`vllm bench serve --request-rate inf` with a small
  *   `--num-prompts`), lengths as the result file lists them; a request that returned 0 tokens was still prefilled.
  * - `poisson`: `numPrompts` requests at `requestRate` per second, Poisson arrivals, fixed lengths.
+ * - `closed-loop`: `numPrompts` requests, at most `maxConcurrency` in flight, the next sent when one finishes
+ *   (`vllm bench serve --max-concurrency N --request-rate inf`), fixed lengths.
  */
 export const ValidationWorkloadSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('static-batch'), batchSize: positiveInt, inputLen: positiveInt, outputLen: positiveInt }),
@@ -63,6 +65,13 @@ export const ValidationWorkloadSchema = z.discriminatedUnion('kind', [
     requests: z.array(RequestLengthsSchema).min(1),
     /** Totals the source reports, to check the listed lengths against. */
     reportedTotals: z.strictObject({ inputTokens: positiveInt, outputTokens: positiveInt }).optional(),
+  }),
+  z.strictObject({
+    kind: z.literal('closed-loop'),
+    maxConcurrency: positiveInt,
+    numPrompts: positiveInt,
+    inputLen: positiveInt,
+    outputLen: positiveInt,
   }),
   z.strictObject({
     kind: z.literal('poisson'),

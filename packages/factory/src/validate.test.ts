@@ -57,6 +57,32 @@ describe('validateCases on the shipped validation set', () => {
 
 const baseline = parseValidationBaseline(await readTextFile(path('benchmark_data/validation/baseline.json')), 'baseline.json');
 
+describe('a closed-loop case (vllm bench serve --max-concurrency)', () => {
+  const base = cases.find((c) => c.id === 'lambda-h100-sxm-llama-3.1-8b-bf16-tp1-burst10-sharegpt') as (typeof cases)[number];
+  const closedLoop = (maxConcurrency: number, metric: 'e2el' | 'request_throughput'): (typeof cases)[number] => ({
+    ...base,
+    id: `closed-loop-c${maxConcurrency}-${metric}`,
+    engineConfig: undefined,
+    workload: { kind: 'closed-loop', maxConcurrency, numPrompts: 8, inputLen: 512, outputLen: 64 },
+    metric: { name: metric, statistic: 'mean' },
+    measured: { value: 1, unit: metric === 'e2el' ? 'ms' : 'req/s' },
+  });
+
+  it('keeps at most maxConcurrency requests in flight: one at a time, requests finish back to back', async () => {
+    const run = await validateCases({
+      cases: [closedLoop(1, 'e2el'), closedLoop(1, 'request_throughput'), closedLoop(8, 'request_throughput')],
+      split: 'all',
+      performanceModels: ['roofline'],
+      readTextFile,
+    });
+    const [e2elMs, sequential, concurrent] = run.cases.map((c) => c.predicted.roofline as number);
+    // One in flight: the run lasts num_prompts x the mean end-to-end latency.
+    expect(sequential * (e2elMs / 1000)).toBeCloseTo(1, 2);
+    // Eight in flight share each decode step's weight reads: several times the throughput.
+    expect(concurrent).toBeGreaterThan(4 * sequential);
+  });
+});
+
 describe('the committed baseline (benchmark_data/validation/baseline.json)', () => {
   it('has not regressed by more than 1 percentage point of MAPE for any performance model', () => {
     const comparison = compareWithBaseline(report, baseline, 1);

@@ -70,7 +70,8 @@ function simulationConfigFor(c: ValidationCase, type: PerformanceModelType): Sim
     parallelism: { tp: c.parallelism.tp, pp: c.parallelism.pp },
     dtype: { weights: c.precision.weights, activations: c.precision.activations, kv_cache: c.precision.kvCache },
     scheduler: {
-      max_num_seqs: Math.max(e.maxNumSeqs ?? 256, w.kind === 'static-batch' ? w.batchSize : 1),
+      // Left out, the engine's own default for the device, as the run had.
+      ...(e.maxNumSeqs !== undefined ? { max_num_seqs: e.maxNumSeqs } : {}),
       ...(batchedTokens !== undefined ? { max_num_batched_tokens: batchedTokens } : {}),
       ...(e.enableChunkedPrefill !== undefined ? { enable_chunked_prefill: e.enableChunkedPrefill } : {}),
       ...(e.gpuMemoryUtilization !== undefined ? { gpu_memory_utilization: e.gpuMemoryUtilization } : {}),
@@ -79,7 +80,13 @@ function simulationConfigFor(c: ValidationCase, type: PerformanceModelType): Sim
     workload:
       w.kind === 'burst'
         ? { num_requests: requests, request_rate: 'inf', trace: BURST_TRACE }
-        : { num_requests: requests, request_rate: w.kind === 'poisson' ? w.requestRate : 'inf', input_len: w.inputLen, output_len: w.outputLen },
+        : {
+            num_requests: requests,
+            request_rate: w.kind === 'poisson' ? w.requestRate : 'inf',
+            ...(w.kind === 'closed-loop' ? { max_concurrency: w.maxConcurrency } : {}),
+            input_len: w.inputLen,
+            output_len: w.outputLen,
+          },
     performance_model: { model_type: type },
     seed: 0,
   };
