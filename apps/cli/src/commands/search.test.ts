@@ -54,6 +54,21 @@ describe('llm-sim search', () => {
     expect(r.stdout).not.toMatch(/^skipped /m);
   });
 
+  it("takes vLLM bench's traffic flags and writes the engine flags the search assumed", async () => {
+    const r = await run([
+      'search', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-devices', '1', '--max-num-seqs', '256', '--max-num-batched-tokens', '8192',
+      '--goodput', 'ttft:400', 'tpot:25', '--num-prompts', '300', '--prefix-len', '512', '--num-prefixes', '4', '--input-len', '256', '--output-len', '64',
+      '--no-enable-prefix-caching', '--jobs', '1', '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.search.workload).toMatchObject({ num_requests: 300, prefix_len: 512, num_prefixes: 4 });
+    expect(report.points[0].vllm_serve[0]).toContain('--no-enable-prefix-caching');
+    const sweep = await run(['search', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-devices', '1', '--goodput', 'ttft:400', '--max-concurrency', '4,8']);
+    expect(sweep.code).toBe(2);
+    expect(sweep.stderr).toContain('search bisects the request rate itself');
+  });
+
   it('refuses bad flags with one line naming the flag', async () => {
     const noSlo = await run(['search', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-devices', '2']);
     expect(noSlo.code).toBe(2);

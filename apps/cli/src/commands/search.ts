@@ -12,7 +12,7 @@ import {
 import type { Argv, CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
-import { UsageError, sharedFlagsToConfig } from '../options.ts';
+import { UsageError, sharedFlagsToConfig, withVllmTrafficFlags } from '../options.ts';
 import { createSearchPool } from '../search-pool.ts';
 
 type SearchArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean };
@@ -121,7 +121,7 @@ export function searchCommand(ctx: CliContext): CommandModule<object, SearchArgs
     command: 'search',
     describe: 'Find the deployments that serve a workload within SLOs at the highest rate per device (or lowest cost)',
     builder: (y) =>
-      outputOptions(y)
+      withVllmTrafficFlags(outputOptions(y))
         .command(mergeCommand(ctx))
         .option('model', { type: 'string', describe: 'catalog model name or alias, or a path to a config.json' })
         .option('xpu', { type: 'string', array: true, describe: 'xpus to consider, e.g. h100,h200,b200' })
@@ -172,6 +172,7 @@ export function searchCommand(ctx: CliContext): CommandModule<object, SearchArgs
       if (!Number.isInteger(jobs) || jobs < 1) throw new UsageError(`--jobs must be a positive integer, got '${String(args.jobs)}'`);
       const xpus = list(args.xpu)!;
       const flags = sharedFlagsToConfig({ ...args, xpu: xpus[0], 'max-num-seqs': undefined, 'max-num-batched-tokens': undefined, 'weight-dtype': undefined, quantization: undefined });
+      if (flags.sweep !== undefined) throw new UsageError('search bisects the request rate itself: give at most one --max-concurrency value');
       const config = parseSimulationConfig(
         mergeConfig(flags, { workload: { trace_sample: args.trace === undefined ? undefined : true, request_rate: undefined } }),
         'flags',
