@@ -130,7 +130,9 @@ export function checkCalibrationMatch(params: RooflineParameters, expected: Cali
   if (params.xpu !== expected.xpu) mismatches.push(`xpu '${params.xpu}' (requested '${expected.xpu}')`);
   if (params.tp !== expected.tp) mismatches.push(`tp ${params.tp} (requested ${expected.tp})`);
   if (expected.pp !== undefined && params.pp !== expected.pp) mismatches.push(`pp ${params.pp} (requested ${expected.pp})`);
-  if (expected.dtype !== undefined && params.dtype !== expected.dtype) mismatches.push(`dtype '${params.dtype}' (requested '${expected.dtype}')`);
+  // fp16 and bf16 run on the same tensor cores at the same rate: a fit in one prices the other.
+  const family = (dtype: string) => (dtype === 'fp16' ? 'bf16' : dtype);
+  if (expected.dtype !== undefined && family(params.dtype) !== family(expected.dtype)) mismatches.push(`dtype '${params.dtype}' (requested '${expected.dtype}')`);
   if (mismatches.length > 0) {
     throw new CalibrationError('CALIBRATION_MISMATCH', `${path} was fitted for ${mismatches.join(', ')}; calibrate this configuration or pick the matching file`);
   }

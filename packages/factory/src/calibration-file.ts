@@ -16,13 +16,14 @@ export type LoadedCalibration =
   | { readonly kind: 'xpu-kernels'; readonly calibration: KernelCalibration };
 
 /**
- * Reads a calibration file: format 1 (one deployment: checked to be this model, xpu and tp) or format 2 (one
- * xpu's measured kernels: checked to be this xpu).
+ * Reads a calibration file: format 1 (one deployment: checked to be this model, xpu, tp, pp and weights
+ * dtype, so a pp=1 bf16 fit never silently prices pp=2 fp8) or format 2 (one xpu's measured kernels: checked
+ * to be this xpu).
  */
 export async function loadCalibration(
   path: string,
   readTextFile: ReadTextFile,
-  expected: { model: string; xpu: string; tp: number },
+  expected: { model: string; xpu: string; tp: number; pp?: number; dtype?: string },
 ): Promise<LoadedCalibration> {
   const text = await readText(readTextFile, path, 'calibration file');
   let version: unknown;

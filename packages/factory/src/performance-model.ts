@@ -1,6 +1,7 @@
 import { toEffectiveRoofline, toKernelProfile } from '@llm-sim/calibration';
 import {
   KernelCalibratedModel,
+  modelDtypes,
   RooflinePerformanceModel,
   VLLMRooflineModel,
   type DtypeConfig,
@@ -50,7 +51,8 @@ export async function createPerformanceModel(
         return new KernelCalibratedModel({ model, xpu, parallelism, dtypes, ...toKernelProfile(shipped.calibration), calibrationSource: shipped.label });
       }
       const path = options.calibrationDataPath;
-      const loaded = await loadCalibration(path, options.readTextFile, { model: model.name, xpu: xpu.name, tp });
+      const weights = modelDtypes(model, dtypes).weights;
+      const loaded = await loadCalibration(path, options.readTextFile, { model: model.name, xpu: xpu.name, tp, pp, dtype: weights });
       if (loaded.kind === 'xpu-kernels') {
         return new KernelCalibratedModel({ model, xpu, parallelism, dtypes, ...toKernelProfile(loaded.calibration), calibrationSource: path });
       }
