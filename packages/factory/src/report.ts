@@ -1,8 +1,10 @@
 import type { CalibrationOutcome } from './calibrate.ts';
 import type { DisaggregatedRun } from './disaggregated.ts';
 import type { SimulationRun } from './simulation.ts';
-import { renderCalibrationReport, renderSearchReport, renderSimulationReport, renderSweepReport as renderSweepPage } from '@llm-sim/report';
 import { SEARCH_TABLE_LEGEND, describeSearch, searchTable, skippedLines, topCommands, type SearchReport } from './search.ts';
+
+// The report package renders with ECharts, the largest module we have: loaded when a report is written, not at start-up.
+const loadReport = () => import('@llm-sim/report');
 
 const finiteMs = (seconds: Float64Array): number[] => {
   const out: number[] = [];
@@ -72,7 +74,8 @@ function describeLayout(run: SimulationRun | DisaggregatedRun) {
 }
 
 /** The simulation report: latency CDFs with SLOs, series over time, where the step time goes. */
-export function renderSimulationRunReport(run: SimulationRun | DisaggregatedRun): string {
+export async function renderSimulationRunReport(run: SimulationRun | DisaggregatedRun): Promise<string> {
+  const { renderSimulationReport } = await loadReport();
   const { config, result, summary } = run;
   const layout = describeLayout(run);
   const itl = result.itlSeconds;
@@ -112,7 +115,8 @@ export function renderSimulationRunReport(run: SimulationRun | DisaggregatedRun)
 }
 
 /** The calibration report: the roofline plot with the fitted roofs, predicted against measured. */
-export function renderCalibrationOutcomeReport(outcome: CalibrationOutcome): string {
+export async function renderCalibrationOutcomeReport(outcome: CalibrationOutcome): Promise<string> {
+  const { renderCalibrationReport } = await loadReport();
   const { fit, parameters, roofline, annotated } = outcome;
   const excluded = new Set(fit.excluded.map((e) => e.index));
   // The estimator keeps each phase's points in input order, less the excluded ones.
@@ -154,7 +158,8 @@ export function renderCalibrationOutcomeReport(outcome: CalibrationOutcome): str
 }
 
 /** The sweep report from the records `describeRun` gives, one per simulation, in sweep order. */
-export function renderSweepReport(records: readonly Record<string, unknown>[]): string {
+export async function renderSweepReport(records: readonly Record<string, unknown>[]): Promise<string> {
+  const { renderSweepReport: renderSweepPage } = await loadReport();
   const n = (r: Record<string, unknown>, k: string) => (typeof r[k] === 'number' ? (r[k] as number) : 0);
   const rates = new Set(records.map((r) => String(r.request_rate)));
   const caps = new Set(records.map((r) => String(r.max_concurrency)));
@@ -184,7 +189,8 @@ export function renderSweepReport(records: readonly Record<string, unknown>[]): 
 }
 
 /** The search report: the Pareto chart, the ranked table and the `vllm serve` lines of the best deployments. */
-export function renderSearchReportHtml(report: SearchReport, options: { readonly top?: number } = {}): string {
+export async function renderSearchReportHtml(report: SearchReport, options: { readonly top?: number } = {}): Promise<string> {
+  const { renderSearchReport } = await loadReport();
   const front = new Set(report.pareto);
   const s = report.search;
   const workload = s.workload;

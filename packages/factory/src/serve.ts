@@ -1,6 +1,6 @@
 import type { AddressInfo } from 'node:net';
 import type { DtypeConfig, Quantization } from '@llm-sim/roofline';
-import { createEmulatorServer, createSystemClock, type Clock, type EmulatorServer } from '@llm-sim/emulator';
+import type { Clock, EmulatorServer } from '@llm-sim/emulator';
 import type { PerformanceModelType } from './config.ts';
 import { parseSimulationConfig } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
@@ -72,6 +72,8 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
   );
   const setup = await setUpSimulation(config, options.readTextFile);
   const servedModelName = options.servedModelName ?? setup.model.huggingFaceId ?? setup.model.name;
+  // Loaded here, not at start-up: only `llm-sim serve` needs the HTTP server.
+  const { createEmulatorServer, createSystemClock } = await import('@llm-sim/emulator');
   const server = createEmulatorServer({
     performanceModel: setup.performanceModel,
     modelName: servedModelName,

@@ -117,7 +117,7 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
       });
       const text = serializeCalibration(outcome.parameters);
       if (args.output) await ctx.io.writeTextFile(args.output, text);
-      if (args.report) await ctx.io.writeTextFile(args.report, renderCalibrationOutcomeReport(outcome));
+      if (args.report) await ctx.io.writeTextFile(args.report, await renderCalibrationOutcomeReport(outcome));
       if (args.json) ctx.io.stdout(text);
       else {
         ctx.io.stdout(formatFitReport(outcome.fit));

@@ -80,7 +80,7 @@ function outputOptions<T>(y: Argv<T>) {
 
 async function printReport(ctx: CliContext, args: SearchArgs, report: SearchReport): Promise<void> {
   const reportPath = args.report as string | undefined;
-  if (reportPath) await ctx.io.writeTextFile(reportPath, renderSearchReportHtml(report));
+  if (reportPath) await ctx.io.writeTextFile(reportPath, await renderSearchReportHtml(report));
   const json = `${JSON.stringify(report, null, 2)}\n`;
   const output = args.output as string | undefined;
   if (output) await ctx.io.writeTextFile(output, json);

@@ -232,7 +232,7 @@ async function runSweep(ctx: CliContext, args: SimulateArgs, config: SimulationC
     }
   }
   const reportPath = args.report as string | undefined;
-  if (reportPath) await ctx.io.writeTextFile(reportPath, renderSweepReport(records));
+  if (reportPath) await ctx.io.writeTextFile(reportPath, await renderSweepReport(records));
   if (args.json) {
     ctx.io.stdout(`${JSON.stringify(records, null, 2)}\n`);
     return;
@@ -281,7 +281,7 @@ async function writeExports(ctx: CliContext, args: SimulateArgs, run: Simulation
   }
   const reportPath = args.report as string | undefined;
   if (reportPath) {
-    await ctx.io.writeTextFile(reportPath, renderSimulationRunReport(run));
+    await ctx.io.writeTextFile(reportPath, await renderSimulationRunReport(run));
     written.push(`wrote ${reportPath} (HTML report)\n`);
   }
   const seriesPath = args['output-timeseries'] as string | undefined;
