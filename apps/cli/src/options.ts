@@ -152,6 +152,7 @@ export function withVllmTrafficFlags<T>(y: Argv<T>) {
       type: 'string',
       describe: 'vLLM\'s --speculative-config JSON plus how often drafts are accepted, e.g. \'{"method": "ngram", "num_speculative_tokens": 3, "acceptance_rate": 0.7}\'',
     })
+    .option('trace-scale', { type: 'number', describe: 'multiply a replayed trace\'s arrival times: 2 halves its load, 0.5 doubles it (default 1)' })
     .alias('num-requests', 'num-prompts')
     .alias('input-len', 'random-input-len')
     .alias('output-len', 'random-output-len');
@@ -230,6 +231,9 @@ export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, 
       output_len: parseLength('--output-len', a['output-len']),
       trace: a.trace,
       trace_sample: a['trace-sample'],
+      // --num-requests with a trace replayed: its first N requests.
+      trace_requests: a.trace !== undefined ? a['num-requests'] : undefined,
+      trace_scale: a['trace-scale'],
     },
     performance_model: { model_type: a['performance-model'], calibration_data_path: a['calibration-data'] },
     goodput: parseGoodput(a.goodput),

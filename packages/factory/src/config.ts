@@ -102,6 +102,10 @@ export const SimulationConfigSchema = z.strictObject({
       trace: z.string().optional(),
       /** With a trace: keep its lengths but draw this many requests at request_rate instead of replaying. */
       trace_sample: z.boolean().default(false),
+      /** With a trace replayed: only its first N requests (all by default). */
+      trace_requests: z.number().int().positive().optional(),
+      /** With a trace replayed: arrival times multiplied by this (2 stretches the trace to half the load, 0.5 doubles it). */
+      trace_scale: z.number().positive().default(1),
       /**
        * At most this many requests outstanding (vLLM bench's `--max-concurrency`); with request_rate
        * "inf" a closed loop. None by default.

@@ -1,4 +1,4 @@
-import { arrivalForRate, generateRequests, parseTraceCsv, sampleRequestsFrom, type LengthDistribution, type RequestSet } from '@llm-sim/simulator';
+import { arrivalForRate, generateRequests, parseTrace, sampleRequestsFrom, takeRequests, type LengthDistribution, type RequestSet } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
 import { readText, type ReadTextFile } from './file-access.ts';
 
@@ -14,8 +14,9 @@ export async function buildWorkloadRequests(config: SimulationConfig, readTextFi
   const w = config.workload;
   const arrival = arrivalForRate(w.request_rate === 'inf' ? Infinity : w.request_rate, w.burstiness);
   if (w.trace) {
-    const trace = parseTraceCsv(await readText(readTextFile, w.trace, 'trace'), w.trace);
-    return w.trace_sample ? sampleRequestsFrom(trace, w.num_requests, arrival, config.seed) : trace;
+    const trace = parseTrace(await readText(readTextFile, w.trace, 'trace'), w.trace);
+    if (w.trace_sample) return sampleRequestsFrom(trace, w.num_requests, arrival, config.seed);
+    return takeRequests(trace, w.trace_requests ?? trace.arrivalSeconds.length, w.trace_scale);
   }
   return generateRequests(
     {

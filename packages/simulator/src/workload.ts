@@ -208,3 +208,117 @@ export function parseTraceCsv(text: string, source = 'trace'): RequestSet {
     outputTokens: Int32Array.from(outputs),
   };
 }
+
+/** Mooncake's traces count prompt blocks of this many tokens in `hash_ids` (FAST'25 release README). */
+export const MOONCAKE_BLOCK_TOKENS = 512;
+
+/**
+ * Parses a Mooncake trace (kvcache-ai/Mooncake `FAST25-release/traces/*.jsonl`): one JSON object per
+ * line with `timestamp` (milliseconds), `input_length`, `output_length` and `hash_ids`, one id per
+ * 512-token block of the prompt, equal ids for equal blocks (their prefixes included). The ids become
+ * the requests' prompt segments, so the prefix cache sees what the trace's requests share.
+ */
+export function parseMooncakeTrace(text: string, source = 'trace'): RequestSet {
+  const arrivals: number[] = [];
+  const inputs: number[] = [];
+  const outputs: number[] = [];
+  const offsets = [0];
+  const ids: number[] = [];
+  const tokens: number[] = [];
+  const lines = text.split(/\r?\n/);
+  for (let li = 0; li < lines.length; li++) {
+    const line = lines[li].trim();
+    if (line === '') continue;
+    const fail = (what: string): never => {
+      throw new SimulatorError('INVALID_TRACE', `${source}: line ${li + 1}: ${what}`);
+    };
+    let row: Record<string, unknown>;
+    try {
+      row = JSON.parse(line) as Record<string, unknown>;
+    } catch {
+      return fail('not a JSON object (a Mooncake trace has one per line)');
+    }
+    const { timestamp, input_length: input, output_length: output, hash_ids: hashes } = row;
+    if (typeof timestamp !== 'number' || !(timestamp >= 0)) fail(`timestamp must be a non-negative number of milliseconds, got ${JSON.stringify(timestamp)}`);
+    if (!Number.isInteger(input) || (input as number) < 1) fail(`input_length must be a positive integer, got ${JSON.stringify(input)}`);
+    if (!Number.isInteger(output) || (output as number) < 1) fail(`output_length must be a positive integer, got ${JSON.stringify(output)}`);
+    if (!Array.isArray(hashes) || !hashes.every((h) => Number.isInteger(h) && h >= 0)) fail('hash_ids must be a list of non-negative integers');
+    const blocks = hashes as number[];
+    if (blocks.length !== Math.ceil((input as number) / MOONCAKE_BLOCK_TOKENS)) {
+      fail(`hash_ids has ${blocks.length} ids for ${String(input)} prompt tokens; expected one per ${MOONCAKE_BLOCK_TOKENS}-token block (${Math.ceil((input as number) / MOONCAKE_BLOCK_TOKENS)})`);
+    }
+    const seconds = (timestamp as number) / 1000;
+    if (arrivals.length > 0 && seconds < arrivals[arrivals.length - 1]) fail(`timestamp goes back in time (${String(timestamp)} ms)`);
+    arrivals.push(seconds);
+    inputs.push(input as number);
+    outputs.push(output as number);
+    blocks.forEach((h, j) => {
+      ids.push(h);
+      tokens.push(Math.min(MOONCAKE_BLOCK_TOKENS, (input as number) - j * MOONCAKE_BLOCK_TOKENS));
+    });
+    offsets.push(ids.length);
+  }
+  if (arrivals.length === 0) throw new SimulatorError('INVALID_TRACE', `${source}: no requests`);
+  const first = arrivals[0];
+  return {
+    arrivalSeconds: Float64Array.from(arrivals, (a) => a - first),
+    inputTokens: Int32Array.from(inputs),
+    outputTokens: Int32Array.from(outputs),
+    promptSegments: { offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), tokens: Int32Array.from(tokens) },
+  };
+}
+
+/**
+ * Parses the raw Azure LLM inference traces (Azure/AzurePublicDataset `AzureLLMInferenceTrace_*.csv`,
+ * 2023 and 2024): `TIMESTAMP` (a date-time with up to 7 fractional digits), `ContextTokens`,
+ * `GeneratedTokens`. Arrivals count from the first request.
+ */
+export function parseAzureTraceCsv(text: string, source = 'trace'): RequestSet {
+  const lines = text.split(/\r?\n/);
+  const header = lines[0]?.split(',').map((h) => h.trim()) ?? [];
+  const columns = ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'];
+  const index = columns.map((c) => header.indexOf(c));
+  if (index.some((i) => i < 0)) throw new SimulatorError('INVALID_TRACE', `${source}: line 1: expected the Azure header with ${columns.join(',')}`);
+  const csv: string[] = ['arrived_at,num_prefill_tokens,num_decode_tokens'];
+  let first: [number, number] | undefined;
+  for (let li = 1; li < lines.length; li++) {
+    if (lines[li].trim() === '') continue;
+    const cells = lines[li].split(',');
+    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec((cells[index[0]] ?? '').trim());
+    if (!m) throw new SimulatorError('INVALID_TRACE', `${source}: line ${li + 1}: TIMESTAMP must be a date-time like 2023-11-16 18:15:46.6805900, got '${cells[index[0]] ?? ''}'`);
+    // Whole seconds and the fraction apart: milliseconds since 1970 as one double would round the 7th digit.
+    const whole = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
+    const fraction = Number(`0.${m[7] ?? '0'}`);
+    first ??= [whole, fraction];
+    csv.push(`${whole - first[0] + (fraction - first[1])},${cells[index[1]]},${cells[index[2]]}`);
+  }
+  return parseTraceCsv(csv.join('\n'), source);
+}
+
+/**
+ * A trace in any format llm-sim reads, told apart by its first line: Mooncake JSONL (a JSON object
+ * with `hash_ids`), the raw Azure CSV (`TIMESTAMP,ContextTokens,GeneratedTokens`), or Vidur's CSV
+ * (`arrived_at,num_prefill_tokens,num_decode_tokens`).
+ */
+export function parseTrace(text: string, source = 'trace'): RequestSet {
+  const first = text.slice(0, 4096).split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  if (first.trim().startsWith('{')) return parseMooncakeTrace(text, source);
+  if (first.includes('TIMESTAMP') && first.includes('ContextTokens')) return parseAzureTraceCsv(text, source);
+  if (first.includes('arrived_at')) return parseTraceCsv(text, source);
+  throw new SimulatorError(
+    'INVALID_TRACE',
+    `${source}: line 1: not a known trace format; expected Mooncake JSONL ({"timestamp", "input_length", "output_length", "hash_ids"}), the Azure CSV (TIMESTAMP,ContextTokens,GeneratedTokens) or arrived_at,num_prefill_tokens,num_decode_tokens`,
+  );
+}
+
+/** The first `count` requests of a set (all when it has fewer), arrival times multiplied by `timeScale`. */
+export function takeRequests(set: RequestSet, count: number, timeScale = 1): RequestSet {
+  const n = Math.min(count, set.arrivalSeconds.length);
+  const seg = set.promptSegments;
+  return {
+    arrivalSeconds: Float64Array.from(set.arrivalSeconds.subarray(0, n), (a) => a * timeScale),
+    inputTokens: set.inputTokens.slice(0, n),
+    outputTokens: set.outputTokens.slice(0, n),
+    promptSegments: seg && { offsets: seg.offsets.slice(0, n + 1), ids: seg.ids.slice(0, seg.offsets[n]), tokens: seg.tokens.slice(0, seg.offsets[n]) },
+  };
+}

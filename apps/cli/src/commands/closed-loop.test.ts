@@ -118,3 +118,23 @@ describe('--speculative-config', () => {
     expect(broken.stderr).toContain('--speculative-config must be a JSON object');
   });
 });
+
+describe('traces', () => {
+  const trace = fileURLToPath(new URL('../../../../benchmark_data/traces/azure2023_conv_trace_vidur.csv', import.meta.url));
+  const mooncake = fileURLToPath(new URL('../../../../packages/simulator/src/__fixtures__/mooncake-conversation-head.jsonl', import.meta.url));
+
+  it('--trace with --num-requests replays the first N requests; --trace-scale stretches their arrivals', async () => {
+    const r = JSON.parse((await run([...base, '--trace', trace, '--num-requests', '300', '--json'])).stdout);
+    expect(r.completed + r.failed).toBe(300);
+    const slow = JSON.parse((await run([...base, '--trace', trace, '--num-requests', '300', '--trace-scale', '2', '--json'])).stdout);
+    expect(slow.duration).toBeGreaterThan(r.duration * 1.8);
+  });
+
+  it('replays a Mooncake trace, its shared blocks found in the prefix cache', async () => {
+    const r = await run([...base, '--trace', mooncake, '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout);
+    expect(s.completed).toBe(16);
+    expect(s.prefix_cache_hit_rate).toBeGreaterThan(0);
+  });
+});

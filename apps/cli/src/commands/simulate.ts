@@ -76,7 +76,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         .option('burstiness', { type: 'number', describe: "gamma arrivals' shape as vLLM's --burstiness: 1 is Poisson, lower is burstier (default 1)" })
         .option('input-len', { type: 'string', describe: 'prompt tokens: N, uniform:MIN:MAX or normal:MEAN:STD (default 1024)' })
         .option('output-len', { type: 'string', describe: 'output tokens: N, uniform:MIN:MAX or normal:MEAN:STD (default 128)' })
-        .option('trace', { type: 'string', describe: 'replay a CSV trace (arrived_at, num_prefill_tokens, num_decode_tokens)' })
+        .option('trace', { type: 'string', describe: 'replay a trace: Vidur CSV (arrived_at, num_prefill_tokens, num_decode_tokens), the raw Azure CSV, or Mooncake JSONL (with hash_ids for prefix caching); --num-requests N replays its first N' })
         .option('trace-sample', { type: 'boolean', describe: "draw --num-requests requests with the trace's lengths at --request-rate instead of replaying it" })
         .option('seed', { type: 'number', describe: 'random seed: the same seed gives the same result (default 0)' })
         .option('max-num-seqs', { type: 'number', describe: "vLLM's --max-num-seqs (default: vLLM's for the xpu, 1024 on GPUs of at least 70 GiB other than A100, else 256)" })
