@@ -46,8 +46,8 @@ describe('compareLayouts', () => {
     const goodputs = report.rows.map((r) => r.goodput_per_device);
     expect(goodputs).toEqual([...goodputs].sort((a, b) => b - a));
     const oneToOne = report.rows.find((r) => r.layout === '1P1D TP4/TP4')!;
-    // 2048 prompt tokens x 327,680 bytes over 50 GB/s, plus 0.5 ms: the least a transfer takes.
-    expect(oneToOne.mean_kv_transfer_ms!).toBeGreaterThanOrEqual((2048 * 327_680) / 50e9 * 1000 + 0.5 - 1e-9);
+    // 2048 prompt tokens x 327,680 bytes over four TP ranks' 50 GB/s links, plus 0.5 ms: the least a transfer takes.
+    expect(oneToOne.mean_kv_transfer_ms!).toBeGreaterThanOrEqual((2048 * 327_680) / (4 * 50e9) * 1000 + 0.5 - 1e-9);
     expect(report.rows.find((r) => r.layout === '2xTP4')!.mean_kv_transfer_ms).toBeNull();
     const table = formatComparison(report);
     expect(table).toMatch(/llama-3.1-70b on 8 x h100-sxm/);

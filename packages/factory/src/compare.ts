@@ -212,7 +212,7 @@ export async function compareLayouts(
       const result = simulateDisaggregated({
         prefillPool: { performanceModel: pp.performanceModel, instances: layout.prefillInstances, kvCacheBlocks: pp.kvCacheBlocks, scheduler: pp.scheduler },
         decodePool: { performanceModel: dp.performanceModel, instances: layout.decodeInstances, kvCacheBlocks: dp.kvCacheBlocks, scheduler: dp.scheduler },
-        kvTransfer: kvTransferSettings(cluster, kvBytesPerToken),
+        kvTransfer: kvTransferSettings(cluster, kvBytesPerToken, Math.min(pp.tp, dp.tp)),
         router: cluster.router as RouterName,
         requests,
         maxConcurrency: config.workload.max_concurrency,

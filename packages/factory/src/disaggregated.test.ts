@@ -23,14 +23,23 @@ describe('runDisaggregatedSimulation', () => {
     expect(kvTransferSettings(cluster, 327_680).bandwidthBytesPerSecond).toBe(50e9);
   });
 
-  it('at low load, Llama-3.1-70B 1P1D TP4 finishes later than one TP4 replica by the KV transfer of 1024 x 327,680 bytes, plus the decode side’s first step', async () => {
+  it('moves each TP rank\'s shard over its own link: a TP4 70B transfer of 1024 tokens takes 1.68 ms + latency, not 6.71 ms; 32k tokens 54 ms, not 215 ms', () => {
+    const cluster = ClusterConfigSchema.parse({ type: 'disaggregated', kv_transfer_bandwidth_gbps: 400, kv_transfer_latency_ms: 0 });
+    const link = kvTransferSettings(cluster, 327_680, 4);
+    expect(link.bandwidthBytesPerSecond).toBe(200e9);
+    expect(((1024 * 327_680) / link.bandwidthBytesPerSecond) * 1e3).toBeCloseTo(1.68, 2);
+    expect(((32_768 * 327_680) / link.bandwidthBytesPerSecond) * 1e3).toBeCloseTo(53.7, 1);
+  });
+
+  it('at low load, Llama-3.1-70B 1P1D TP4 finishes later than one TP4 replica by the KV transfer of 1024 x 327,680 bytes over 4 links, plus the decode side’s first step', async () => {
     const config = parseSimulationConfig(lowLoad);
     const aggregated = await runSimulation(config, readTextFile);
     const cluster = ClusterConfigSchema.parse({ type: 'disaggregated', kv_transfer_bandwidth_gbps: 400, kv_transfer_latency_ms: 0.5 });
     const run = await runDisaggregatedSimulation(config, cluster, readTextFile);
     // Llama-3.1-70B's config.json: 80 layers x 8 KV heads x 128 head_dim x K and V x 2 bytes (bf16).
     expect(run.kvBytesPerToken).toBe(327_680);
-    const transferMs = ((1024 * 327_680) / 50e9) * 1000 + 0.5;
+    // Four TP ranks, four NICs of 50 GB/s each: 1.68 ms, not the 6.71 ms of one link.
+    const transferMs = ((1024 * 327_680) / (4 * 50e9)) * 1000 + 0.5;
     expect(run.summary.mean_kv_transfer_ms).toBeCloseTo(transferMs, 6);
     const recomputeMs =
       run.decode.performanceModel.stepSeconds({

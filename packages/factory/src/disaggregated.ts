@@ -27,11 +27,16 @@ export interface DisaggregatedRun {
   readonly summary: DisaggregatedSummary;
 }
 
-/** The link settings of a cluster config in SI units, with the model's KV bytes per prompt token. */
-export function kvTransferSettings(cluster: ClusterConfig, kvBytesPerToken: number): KvTransferSettingsInput {
+/**
+ * The link settings of a cluster config in SI units, with the model's KV bytes per prompt token.
+ * `parallelRanks` is how many ranks move their own shard at once: each TP rank of the prefill instance
+ * sends its heads' KV over its own NIC to its peer (vLLM's NIXL connector), so a transfer between TP4
+ * pools runs at 4 links' bandwidth; between pools of different TP, the smaller TP bounds it.
+ */
+export function kvTransferSettings(cluster: ClusterConfig, kvBytesPerToken: number, parallelRanks = 1): KvTransferSettingsInput {
   return {
     bytesPerToken: kvBytesPerToken,
-    bandwidthBytesPerSecond: (cluster.kv_transfer_bandwidth_gbps * 1e9) / 8,
+    bandwidthBytesPerSecond: ((cluster.kv_transfer_bandwidth_gbps * 1e9) / 8) * parallelRanks,
     latencySeconds: cluster.kv_transfer_latency_ms / 1000,
     sharing: cluster.kv_transfer_sharing,
     links: cluster.kv_transfer_links,
@@ -71,7 +76,7 @@ export async function runDisaggregatedSimulation(
   const result = simulateDisaggregated({
     prefillPool: { performanceModel: prefill.performanceModel, instances: cluster.prefill_instances, kvCacheBlocks: prefill.kvCacheBlocks, scheduler: prefill.scheduler },
     decodePool: { performanceModel: decode.performanceModel, instances: cluster.decode_instances, kvCacheBlocks: decode.kvCacheBlocks, scheduler: decode.scheduler },
-    kvTransfer: kvTransferSettings(cluster, kvBytesPerToken),
+    kvTransfer: kvTransferSettings(cluster, kvBytesPerToken, Math.min(prefill.tp, decode.tp)),
     router: { prefill: cluster.prefill_router ?? cluster.router, decode: cluster.decode_router ?? cluster.router },
     requests,
     maxConcurrency: config.workload.max_concurrency,

@@ -116,7 +116,8 @@ describe('llm-sim simulate --cluster disaggregated', () => {
     const a = JSON.parse(agg.stdout);
     const d = JSON.parse(dis.stdout);
     // 2000 prompt tokens x 327,680 bytes of KV over 100 Gb/s (12.5 GB/s), plus 1 ms.
-    const transferMs = (2000 * 327_680) / 12.5e9 * 1000 + 1;
+    // Each of the four TP ranks moves its shard over its own 100 Gb/s link.
+    const transferMs = (2000 * 327_680) / (4 * 12.5e9) * 1000 + 1;
     expect(d.mean_kv_transfer_ms).toBeCloseTo(transferMs, 1);
     // The client's first token comes from the decode side, after the transfer.
     expect(d.mean_ttft_ms - a.mean_ttft_ms).toBeGreaterThan(transferMs);
