@@ -199,3 +199,21 @@ describe('fine-grained MoE and windowed attention', () => {
     expect(op(scout, 'attention').flops).toBe(4 * 40 * 128 * (12 * full + 36 * chunked));
   });
 });
+
+describe('multi-node tensor and pipeline parallelism', () => {
+  it('rings tp=16 through the 400 Gb/s NICs of two 8-GPU H800 nodes, and hands pipeline stages over them', () => {
+    const h800 = getXpu('h800');
+    expect(h800.network).toMatchObject({ bandwidthBytesPerSecond: 50e9, devicesPerNode: 8 });
+    const batch = decodeBatch(8, 512);
+    const llama405b = getModel('llama-3.1-405b');
+    const tp16 = countStepWork(llama405b, { tp: 16 }, {}, batch, h800);
+    const perAllReduce = 8 * 16384 * 2;
+    const logits = 8 * 128256 * 2;
+    expect(tp16.communicationSeconds).toBeCloseTo(253 * ((30 / 16) * perAllReduce / 50e9 + 8e-6) + ((15 / 16) * logits) / 50e9 + 8e-6, 12);
+    // Within a node the same collectives run on NVLink (200 GB/s each way on the H800).
+    const tp8 = countStepWork(llama405b, { tp: 8 }, {}, batch, h800);
+    expect(tp8.communicationSeconds).toBeCloseTo(253 * ((14 / 8) * perAllReduce / 200e9 + 8e-6) + ((7 / 8) * logits) / 200e9 + 8e-6, 12);
+    const pp2 = countStepWork(llama405b, { tp: 8, pp: 2 }, {}, batch, h800);
+    expect(pp2.pipelineSeconds).toBeCloseTo((2 * 8 * 16384 * 2) / 50e9 + 8e-6, 12);
+  });
+});

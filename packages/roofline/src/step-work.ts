@@ -92,6 +92,8 @@ export function windowedPairs(n: number, c: number, w: number): number {
  *   after the vocabulary-parallel embedding (each rank looks up only its slice of the vocabulary), each a ring
  *   all-reduce: 2(tp-1)/tp of the bytes at the per-direction link bandwidth plus a fixed latency; and a gather
  *   of the vocabulary-parallel logits;
+ * - multi-node: where the xpu says how many devices a node joins and its per-device NIC, a tensor-parallel group
+ *   larger than a node runs its collectives at the NIC's bandwidth, and a pipeline spanning nodes hands over on it;
  * - pipeline parallel: layers split over stages that a step crosses one after the other, plus (pp - 1)
  *   hand-offs of the hidden states and the residual (vLLM's IntermediateTensors), tokens x hidden each.
  *   This is the latency of one step, the sum over stages: vLLM keeps pp batches in flight so that every
@@ -116,6 +118,7 @@ export class StepWorkCounter {
   private readonly allReduceFactor: number;
   private readonly linkBandwidth: number;
   private readonly linkLatency: number;
+  private readonly pipelineBandwidth: number;
 
   constructor(model: ModelSpec, parallelism: ParallelismSpec, dtypes: DtypeConfig, xpu: XpuSpec) {
     this.model = model;
@@ -141,7 +144,13 @@ export class StepWorkCounter {
     }
     this.normWidthPerLayer = model.normsPerLayer * model.hiddenSize + (this.mla ? model.qLoraRank + model.kvLoraRank : 0);
     this.allReduceFactor = tp > 1 ? (2 * (tp - 1)) / tp : 0;
-    this.linkBandwidth = xpu.interconnect.bandwidthBytesPerSecond;
+    // A tensor-parallel group larger than a node rings through the nodes' NICs: its slowest hop sets the pace. A
+    // pipeline that spans nodes hands activations over the network (stages are placed node by node).
+    const network = xpu.network;
+    const perNode = network?.devicesPerNode ?? Number.POSITIVE_INFINITY;
+    const intra = xpu.interconnect.bandwidthBytesPerSecond;
+    this.linkBandwidth = network && tp > perNode ? Math.min(intra, network.bandwidthBytesPerSecond) : intra;
+    this.pipelineBandwidth = network && tp * parallelism.pp > perNode ? Math.min(intra, network.bandwidthBytesPerSecond) : intra;
     this.linkLatency = xpu.interconnect.latencySeconds;
   }
 
@@ -239,7 +248,7 @@ export class StepWorkCounter {
     let pipelineBytes = 0;
     if (handOffs > 0 && T > 0) {
       pipelineBytes = handOffs * 2 * T * H * ab;
-      pipelineSeconds = pipelineBytes / this.linkBandwidth + handOffs * this.linkLatency;
+      pipelineSeconds = pipelineBytes / this.pipelineBandwidth + handOffs * this.linkLatency;
     }
     this.lastCommunicationSeconds = communicationSeconds;
     this.lastPipelineSeconds = pipelineSeconds;

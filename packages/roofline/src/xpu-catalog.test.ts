@@ -42,7 +42,10 @@ describe('xpu catalog', () => {
 
   it('lists every promised xpu, each with a spec-sheet URL', () => {
     const names = listXpus().map((x) => x.name);
-    expect(names).toEqual(['gb10', 'h100-sxm', 'h100-pcie', 'h200', 'b200', 'gb200', 'a100-40gb', 'a100-80gb', 'l40s', 'l4', 'mi300x']);
+    expect(names).toEqual([
+      'gb10', 'h100-sxm', 'h100-pcie', 'h200', 'b200', 'gb200', 'a100-40gb', 'a100-80gb', 'l40s', 'l4', 'mi300x',
+      'b300', 'gb300', 'h20', 'h800', 'rtx-pro-6000', 'mi325x', 'mi355x', 'gaudi3', 'tpu-v5e', 'tpu-v6e',
+    ]);
     for (const xpu of listXpus()) {
       expect(xpu.source.length).toBeGreaterThan(0);
       expect(xpu.source.every((url) => url.startsWith('https://'))).toBe(true);
@@ -111,5 +114,24 @@ describe('parseXpuSpec', () => {
     );
     expect(() => parseXpuSpec({ name: 'x', memory_gb: 80, memory_bandwidth_gbps: 1000, peak_tflops: { bf15: 100 } })).toThrow(/peak_tflops/);
     expect(() => parseXpuSpec({ name: 'x', memory_gb: -1, memory_bandwidth_gbps: 1000, peak_tflops: { bf16: 1 } })).toThrow(/memory_gb/);
+  });
+});
+
+describe('accelerators people buy now', () => {
+  it('lists b300, gb300, h20, h800, rtx-pro-6000, mi325x, mi355x, gaudi3, tpu-v5e and tpu-v6e with spec sheets, dense peaks and a per-device NIC', () => {
+    for (const name of ['b300', 'gb300', 'h20', 'h800', 'rtx-pro-6000', 'mi325x', 'mi355x', 'gaudi3', 'tpu-v5e', 'tpu-v6e']) {
+      const xpu = getXpu(name);
+      expect(xpu.source[0], name).toMatch(/^https:\/\/(www\.nvidia\.com|www\.amd\.com|www\.intel\.com|cloud\.google\.com)\//);
+      expect(xpu.peakFlopsPerSecond.bf16, name).toBeGreaterThan(0);
+      expect(xpu.network?.bandwidthBytesPerSecond, name).toBeGreaterThan(0);
+    }
+    // fp4 where the silicon has it (Blackwell, CDNA 4), fp8 where it has that.
+    expect(getXpu('b300').peakFlopsPerSecond.fp4).toBe(13_500e12);
+    expect(getXpu('mi355x').peakFlopsPerSecond.fp4).toBeCloseTo(10_066.3e12, -9);
+    expect(getXpu('h20').peakFlopsPerSecond.fp8).toBe(296e12);
+    expect(getXpu('tpu-v5e').peakFlopsPerSecond.fp8).toBeUndefined();
+    // The H20 trades compute for bandwidth: its ridge point is 37 FLOP/byte against the H100's 295.
+    expect(getXpu('h20').peakFlopsPerSecond.bf16! / getXpu('h20').memoryBandwidthBytesPerSecond).toBeCloseTo(37, 0);
+    expect(getXpu('gb300').network?.devicesPerNode).toBe(72);
   });
 });

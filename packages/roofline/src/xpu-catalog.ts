@@ -10,6 +10,16 @@ const NVIDIA_L40S = 'https://www.nvidia.com/en-us/data-center/l40s/';
 const NVIDIA_L4 = 'https://www.nvidia.com/en-us/data-center/l4/';
 const NVIDIA_SPARK = 'https://www.nvidia.com/en-us/products/workstations/dgx-spark/';
 const AMD_MI300X = 'https://www.amd.com/en/products/accelerators/instinct/mi300/mi300x.html';
+const NVIDIA_HGX = 'https://www.nvidia.com/en-us/data-center/hgx/';
+const NVIDIA_GB300 = 'https://www.nvidia.com/en-us/data-center/gb300-nvl72/';
+const NVIDIA_H20 = 'https://www.nvidia.com/content/dam/en-zz/Solutions/Data-Center/hgx/nvidia-hgx-h20-datasheet.pdf';
+const NVIDIA_H800 = 'https://www.nvidia.com/en-us/data-center/h800/';
+const NVIDIA_RTX_PRO_6000 = 'https://www.nvidia.com/en-us/data-center/rtx-pro-6000-blackwell-server-edition/';
+const AMD_MI325X = 'https://www.amd.com/en/products/accelerators/instinct/mi300/mi325x.html';
+const AMD_MI355X = 'https://www.amd.com/en/products/accelerators/instinct/mi350/mi355x.html';
+const INTEL_GAUDI3 = 'https://www.intel.com/content/www/us/en/content-details/817486/intel-gaudi-3-ai-accelerator-white-paper.html';
+const GOOGLE_TPU_V5E = 'https://cloud.google.com/tpu/docs/v5e';
+const GOOGLE_TPU_V6E = 'https://cloud.google.com/tpu/docs/v6e';
 
 /**
  * Built-in accelerators, from vendor spec sheets. Tensor figures are DENSE: the sheets print the
@@ -113,6 +123,106 @@ export const XPU_CATALOG = {
     interconnect: 'Infinity Fabric (7 x 64 GB/s per direction)', interconnect_bandwidth_gbps: 448, interconnect_latency_us: 10,
     source: [AMD_MI300X],
     notes: 'Memory: spec-sheet 192e9 bytes; no cited device-reported total yet.',
+  },
+  b300: {
+    name: 'b300', aliases: ['hgx-b300', 'b300-sxm'], vendor: 'nvidia',
+    memory_gb: 288, memory_bandwidth_gbps: 8000,
+    // HGX B300 (8 GPUs): 108 PFLOPS dense FP4 (NVFP4), 72 PFLOPS FP8 and 36 PFLOPS FP16/BF16 with sparsity. Blackwell
+    // Ultra cuts INT8 and FP64 tensor rates, so int8 is not listed.
+    peak_tflops: { fp4: 13500, fp8: 4500, bf16: 2250, fp16: 2250, fp32: 75 },
+    interconnect: 'NVLink 5 (1.8 TB/s bidirectional)', interconnect_bandwidth_gbps: 900, interconnect_latency_us: 8,
+    network: 'ConnectX-8 SuperNIC (800 Gb/s per GPU)', network_gbit_per_s: 800, devices_per_node: 8,
+    source: [NVIDIA_HGX],
+    notes: 'Per GPU of an HGX B300 board (2.3 TB HBM3e over 8 GPUs). Memory: spec-sheet 288e9 bytes; no device-reported total found.',
+  },
+  gb300: {
+    name: 'gb300', aliases: ['gb300-nvl72'], vendor: 'nvidia',
+    memory_gb: 279, memory_bandwidth_gbps: 8000,
+    // GB300 NVL72: 1,080 PFLOPS dense FP4, 720 PFLOPS FP8 and 360 PFLOPS BF16 with sparsity, over 72 GPUs.
+    peak_tflops: { fp4: 15000, fp8: 5000, bf16: 2500, fp16: 2500, fp32: 80 },
+    interconnect: 'NVLink 5 (1.8 TB/s bidirectional), 72 GPUs in one domain', interconnect_bandwidth_gbps: 900, interconnect_latency_us: 8,
+    network: 'ConnectX-8 SuperNIC (800 Gb/s per GPU)', network_gbit_per_s: 800, devices_per_node: 72,
+    source: [NVIDIA_GB300],
+    notes: 'Per Blackwell Ultra GPU of a GB300 NVL72 rack (up to 20.1 TB HBM3e, 576 TB/s over 72 GPUs). Memory: spec-sheet 20.1 TB / 72; no device-reported total found.',
+  },
+  h20: {
+    name: 'h20', aliases: ['hgx-h20'], vendor: 'nvidia',
+    memory_gb: 96, memory_bandwidth_gbps: 4000,
+    // The export-compliant Hopper: 148 TFLOPS dense BF16, 296 FP8/INT8.
+    peak_tflops: { bf16: 148, fp16: 148, fp8: 296, int8: 296, fp32: 44 },
+    interconnect: 'NVLink 4 (900 GB/s bidirectional)', interconnect_bandwidth_gbps: 450, interconnect_latency_us: 8,
+    network: 'ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
+    source: [NVIDIA_H20],
+    notes: 'Memory: spec-sheet 96e9 bytes; no device-reported total found.',
+  },
+  h800: {
+    name: 'h800', aliases: ['h800-sxm'], vendor: 'nvidia',
+    memory_gb: 80, memory_bandwidth_gbps: 3350,
+    // H100 SXM's compute with NVLink cut to 400 GB/s (bidirectional).
+    peak_tflops: { bf16: 989.4, fp16: 989.4, fp8: 1978.9, int8: 1978.9, fp32: 66.9 },
+    interconnect: 'NVLink (400 GB/s bidirectional)', interconnect_bandwidth_gbps: 200, interconnect_latency_us: 8,
+    network: 'ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
+    source: [NVIDIA_H800],
+    notes: 'Memory: spec-sheet 80e9 bytes; no device-reported total found.',
+  },
+  'rtx-pro-6000': {
+    name: 'rtx-pro-6000', aliases: ['rtx-pro-6000-blackwell', 'rtx-pro-6000-server'], vendor: 'nvidia',
+    memory_gb: 96, memory_bandwidth_gbps: 1597,
+    // NVIDIA quotes 4 PFLOPS FP4 with sparsity (about 4,000 "AI TOPS"); dense FP4 is half, each wider dtype halves again.
+    peak_tflops: { fp4: 2000, fp8: 1000, int8: 1000, bf16: 500, fp16: 500, fp32: 120 },
+    interconnect: 'PCIe Gen5 x16', interconnect_bandwidth_gbps: 64, interconnect_latency_us: 15,
+    network: 'ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
+    source: [NVIDIA_RTX_PRO_6000],
+    notes: 'Server Edition (96 GB GDDR7, 1,597 GB/s; the Workstation Edition runs its memory at 1,792 GB/s). Tensor figures derived from the sparse FP4 headline. Memory: spec-sheet 96e9 bytes; no device-reported total found.',
+  },
+  mi325x: {
+    name: 'mi325x', aliases: ['amd-mi325x'], vendor: 'amd',
+    memory_gb: 256, memory_bandwidth_gbps: 6000,
+    peak_tflops: { bf16: 1307.4, fp16: 1307.4, fp8: 2614.9, int8: 2614.9, fp32: 163.4 },
+    interconnect: 'Infinity Fabric (7 x 64 GB/s per direction)', interconnect_bandwidth_gbps: 448, interconnect_latency_us: 10,
+    network: 'Pollara / ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
+    source: [AMD_MI325X],
+    notes: 'Memory: spec-sheet 256e9 bytes; no device-reported total found.',
+  },
+  mi355x: {
+    name: 'mi355x', aliases: ['amd-mi355x'], vendor: 'amd',
+    memory_gb: 288, memory_bandwidth_gbps: 8000,
+    // CDNA 4: dense 2.5 PF FP16/BF16, 5.0 PF FP8, 10.1 PF MXFP4/MXFP6.
+    peak_tflops: { bf16: 2516.6, fp16: 2516.6, fp8: 5033.2, int8: 5033.2, fp4: 10066.3, fp32: 157.3 },
+    interconnect: 'Infinity Fabric (7 x 76.8 GB/s per direction)', interconnect_bandwidth_gbps: 537.6, interconnect_latency_us: 10,
+    network: 'Pollara 400 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
+    source: [AMD_MI355X],
+    notes: 'Memory: spec-sheet 288e9 bytes; no device-reported total found.',
+  },
+  gaudi3: {
+    name: 'gaudi3', aliases: ['intel-gaudi3', 'hl-325l'], vendor: 'intel',
+    memory_gb: 128, memory_bandwidth_gbps: 3700,
+    // Matrix engines: 1,835 TFLOPS dense BF16 and FP8.
+    peak_tflops: { bf16: 1835, fp16: 1835, fp8: 1835, fp32: 229 },
+    interconnect: '24 x 200 GbE RoCE on die (21 for scale-up in an 8-card node)', interconnect_bandwidth_gbps: 525, interconnect_latency_us: 15,
+    network: '3 x 200 GbE per card for scale-out', network_gbit_per_s: 600, devices_per_node: 8,
+    source: [INTEL_GAUDI3],
+    notes: 'OAM HL-325L. Memory: spec-sheet 128e9 bytes; no device-reported total found.',
+  },
+  'tpu-v5e': {
+    name: 'tpu-v5e', aliases: ['v5e', 'v5litepod'], vendor: 'google',
+    memory_gb: 16, memory_bandwidth_gbps: 819,
+    peak_tflops: { bf16: 197, int8: 394 },
+    // ICI: 1,600 Gbps per chip over 4 links, about 100 GB/s each way.
+    interconnect: 'ICI (1,600 Gbps per chip, 2D torus)', interconnect_bandwidth_gbps: 100, interconnect_latency_us: 10,
+    network: 'data-center network (DCN) per host', network_gbit_per_s: 50, devices_per_node: 256,
+    source: [GOOGLE_TPU_V5E],
+    notes: 'Per chip; a v5e pod slice joins up to 256 chips on ICI. Memory: spec-sheet 16e9 bytes; no device-reported total found.',
+  },
+  'tpu-v6e': {
+    name: 'tpu-v6e', aliases: ['v6e', 'trillium'], vendor: 'google',
+    memory_gb: 32, memory_bandwidth_gbps: 1640,
+    peak_tflops: { bf16: 918, int8: 1836 },
+    // ICI: 3,584 Gbps per chip, about 224 GB/s each way.
+    interconnect: 'ICI (3,584 Gbps per chip, 2D torus)', interconnect_bandwidth_gbps: 224, interconnect_latency_us: 10,
+    network: 'data-center network (DCN) per host', network_gbit_per_s: 100, devices_per_node: 256,
+    source: [GOOGLE_TPU_V6E],
+    notes: 'Per chip; a v6e pod slice joins up to 256 chips on ICI. Memory: spec-sheet 32e9 bytes; no device-reported total found.',
   },
 } as const satisfies Record<string, XpuFile>;
 

@@ -28,6 +28,13 @@ export const XpuSpecSchema = z.object({
     latencySeconds: z.number().nonnegative(),
     kind: z.string().default('custom'),
   }),
+  /**
+   * The scale-out network of a node (per-device NIC, e.g. one 400 Gb/s ConnectX-7 per GPU) and how many devices a
+   * node holds on the interconnect above: a tensor- or pipeline-parallel group larger than a node crosses it.
+   */
+  network: z
+    .object({ bandwidthBytesPerSecond: positive, devicesPerNode: z.number().int().positive(), kind: z.string().default('custom') })
+    .optional(),
   /** Spec sheets the figures come from. */
   source: z.array(z.string()).default([]),
   notes: z.string().optional(),
@@ -62,6 +69,11 @@ export const XpuFileSchema = z.object({
   interconnect_bandwidth_gbps: positive.describe('GB/s per direction').optional(),
   interconnect_latency_us: z.number().nonnegative().optional(),
   interconnect: z.string().optional(),
+  /** Scale-out NIC bandwidth per device, Gbit/s per direction (400 for a ConnectX-7 per GPU). */
+  network_gbit_per_s: positive.optional(),
+  /** Devices one node joins on `interconnect` (8 in an HGX board, 72 in an NVL72 rack); default 8. */
+  devices_per_node: z.number().int().positive().optional(),
+  network: z.string().optional(),
   source: z.union([z.string(), z.array(z.string())]).optional(),
   notes: z.string().optional(),
 });
@@ -94,6 +106,10 @@ export function fromXpuFile(f: XpuFile): XpuSpec {
       latencySeconds: (f.interconnect_latency_us ?? 10) * 1e-6,
       kind: f.interconnect ?? 'custom',
     },
+    network:
+      f.network_gbit_per_s === undefined
+        ? undefined
+        : { bandwidthBytesPerSecond: (f.network_gbit_per_s * 1e9) / 8, devicesPerNode: f.devices_per_node ?? 8, kind: f.network ?? 'custom' },
     source: [
       ...(f.source === undefined ? [] : Array.isArray(f.source) ? f.source : [f.source]),
       ...(f.memory_gib_source === undefined ? [] : [f.memory_gib_source]),
