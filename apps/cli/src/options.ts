@@ -116,7 +116,7 @@ export function withModelAndXpu<T>(y: Argv<T>) {
     .option('performance-model', {
       type: 'string',
       choices: ['roofline', 'vllm_roofline'],
-      describe: 'roofline: spec-sheet peaks (default); vllm_roofline: calibrated (--calibration-data FILE, or the shipped calibration for the xpu: measured kernels, named in the output)',
+      describe: 'vllm_roofline (default): calibrated, by --calibration-data FILE or the shipped calibration for the model/xpu (measured kernels; the output names the file); roofline: spec-sheet peaks',
     })
     .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline (default: the shipped one for the model, xpu and tp, else for the xpu)' })
     .option('weight-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'mxfp4'], describe: "weights dtype (default: the model's published precision, e.g. fp8 for deepseek-v3, MXFP4 experts for gpt-oss, else bf16)" })

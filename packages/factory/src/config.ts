@@ -11,7 +11,7 @@ export type PerformanceModelType = z.infer<typeof PerformanceModelTypeSchema>;
 
 export const PerformanceModelConfigSchema = z
   .strictObject({
-    model_type: PerformanceModelTypeSchema.default('roofline'),
+    model_type: PerformanceModelTypeSchema.default('vllm_roofline'),
     /** For vllm_roofline; without it the shipped calibration for the xpu is used (and named in every output). */
     calibration_data_path: z.string().optional(),
   })

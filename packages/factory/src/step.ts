@@ -82,7 +82,7 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
   const dtypes = { ...request.dtypes, ...kv, ...(request.quantization === undefined ? {} : quantizationDtypes(request.quantization, xpu)) };
   const batchSize = positiveInteger('--batch-size', request.batchSize);
   let step: StepTime;
-  const type = request.performanceModel ?? 'roofline';
+  const type = request.performanceModel ?? 'vllm_roofline';
   const perf = await createPerformanceModel(type, {
     model,
     xpu,

@@ -224,18 +224,18 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     sec[EMB] = this.elementwiseSeconds(bytes[EMB], 1);
     sec[QKV] = this.priced.qkv ? L * this.gemmSeconds(T, s.qkvN, H) : this.fallbackSeconds(flops[QKV], bytes[QKV]);
 
-    // Attention: the measured kernels at the batch's mean shape, scaled to the counted query/key pairs (so
-    // that chunked prefill over a cached prefix and attention variants the counter knows are followed).
+    // Attention: the measured kernels at the batch's shape. A prefill chunk over a cached prefix is priced as
+    // the causal prefill with as many query/key pairs per sequence (the tables hold no cached prefix), so a
+    // one-token chunk over a long context costs what that much attention work costs, not a full prefill.
     let attention = 0;
     const headScale = m.headDim / TABLE_HEAD_DIM;
     if (batch.prefillSequences > 0) {
       const b = batch.prefillSequences;
-      const perSequence = batch.prefillTokens / b;
-      const tablePairs = (b * perSequence * (perSequence + 1)) / 2;
+      const pairsPerSequence = batch.prefillAttentionPairs / b;
+      const equivalentTokens = (Math.sqrt(1 + 8 * pairsPerSequence) - 1) / 2;
       // More heads than measured: the heads split into groups the table holds, priced one after the other.
       const groups = Math.max(1, s.qHeads / this.maxContextHeads);
-      const measured = groups * lookUpLatency(this.context, [b, perSequence, s.qHeads / groups]);
-      attention += (measured * batch.prefillAttentionPairs) / tablePairs;
+      attention += groups * lookUpLatency(this.context, [b, equivalentTokens, s.qHeads / groups]);
     }
     if (batch.decodeSequences > 0) {
       const b = batch.decodeSequences;

@@ -29,7 +29,7 @@ describe('llm-sim calibrate and --performance-model vllm_roofline', () => {
     expect(report.total_ms).toBeLessThan(29.7 * 1.05);
     // The spec-sheet roofline is about three times too optimistic for the same step.
     const peak = createTestIo();
-    await main(['step', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--phase', 'decode', '--context-len', '576', '--json'], peak.io);
+    await main(['step', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--phase', 'decode', '--context-len', '576', '--performance-model', 'roofline', '--json'], peak.io);
     expect(JSON.parse(peak.stdout).total_ms).toBeLessThan(29.7 / 2);
   });
 

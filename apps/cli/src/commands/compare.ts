@@ -37,7 +37,7 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
         .option('kv-transfer-bandwidth-gbps', { type: 'number', describe: 'link between a prefill and a decode instance, Gb/s (default 400: one NDR port)' })
         .option('kv-transfer-latency-ms', { type: 'number', describe: 'fixed cost per KV transfer in ms (default 0.5)' })
         .option('kv-transfer-sharing', { type: 'string', choices: ['fair', 'fifo'], describe: 'concurrent transfers on a link share it (fair, default) or queue (fifo)' })
-        .option('performance-model', { type: 'string', choices: ['roofline', 'vllm_roofline'], describe: 'roofline (default) or vllm_roofline with --calibration-data' })
+        .option('performance-model', { type: 'string', choices: ['roofline', 'vllm_roofline'], describe: 'vllm_roofline (default: the shipped calibration, or --calibration-data) or roofline (spec-sheet peaks)' })
         .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline' })
         .option('weight-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'mxfp4'], describe: "weights dtype (default: the model's published precision, e.g. fp8 for deepseek-v3, MXFP4 experts for gpt-oss, else bf16)" })
         .option('kv-cache-dtype', {

@@ -136,7 +136,7 @@ export function searchCommand(ctx: CliContext): CommandModule<object, SearchArgs
         .option('price', { type: 'string', array: true, describe: 'price of one device-hour by xpu, e.g. h100=2.5,h200=3.2: ranks by cost per million output tokens' })
         .option('goodput', { type: 'string', array: true, describe: 'SLOs in ms: ttft:MS tpot:MS e2el:MS (required)' })
         .option('slo-percentile', { type: 'number', describe: 'percent of requests that must meet every SLO at the rate found (default 90)' })
-        .option('performance-model', { type: 'string', choices: ['roofline', 'vllm_roofline'], describe: 'roofline (default) or vllm_roofline with --calibration-data' })
+        .option('performance-model', { type: 'string', choices: ['roofline', 'vllm_roofline'], describe: 'vllm_roofline (default: the shipped calibration, or --calibration-data) or roofline (spec-sheet peaks)' })
         .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline' })
         .option('kv-cache-dtype', {
           type: 'string',

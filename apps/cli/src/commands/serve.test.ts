@@ -44,7 +44,7 @@ describe('llm-sim serve', () => {
       expect(body.usage).toEqual({ prompt_tokens: 3, completion_tokens: 3, total_tokens: 6 });
     });
     expect(t.stdout).toContain(`Serving on ${url} `);
-    expect(t.stdout).toMatch(/Emulating llama-3\.1-8b on h100-sxm \(tp=1, pp=1, roofline\) as 'meta-llama\/Llama-3\.1-8B'/);
+    expect(t.stdout).toMatch(/Emulating llama-3\.1-8b on h100-sxm \(tp=1, pp=1, vllm_roofline\) as 'meta-llama\/Llama-3\.1-8B'/);
     expect(t.stdout).toMatch(/max_model_len 131072/);
     expect(t.stdout.trim().endsWith('Stopped.')).toBe(true);
     // Closed: nothing listens any more.

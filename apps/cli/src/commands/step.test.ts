@@ -3,9 +3,9 @@ import { main } from '../main.ts';
 import { createTestIo } from '../test-io.ts';
 
 describe('llm-sim step', () => {
-  it('prints a decode step of Llama-2-7B at batch 1 as JSON: memory-bound, every weight read once', async () => {
+  it('prints a decode step of Llama-2-7B at batch 1 as JSON: memory-bound, every weight read once (spec-sheet roofline)', async () => {
     const t = createTestIo();
-    const code = await main(['step', '--model', 'llama-7b', '--xpu', 'h100', '--phase', 'decode', '--context-len', '0', '--json'], t.io);
+    const code = await main(['step', '--model', 'llama-7b', '--xpu', 'h100', '--phase', 'decode', '--context-len', '0', '--performance-model', 'roofline', '--json'], t.io);
     expect(code).toBe(0);
     const report = JSON.parse(t.stdout);
     expect(report.bound).toBe('memory');
@@ -13,6 +13,17 @@ describe('llm-sim step', () => {
     expect(report.total_ms).toBeGreaterThan(3.9);
     expect(report.total_ms).toBeLessThan(4.0);
     expect(report.breakdown.map((o: { op: string }) => o.op)).toEqual(['embedding', 'qkv_proj', 'attention', 'o_proj', 'mlp', 'norm', 'lm_head']);
+  });
+
+  it('by default prices the step with the shipped H100 kernel calibration, slower than the spec sheet, and names the file', async () => {
+    const t = createTestIo();
+    expect(await main(['step', '--model', 'llama-7b', '--xpu', 'h100', '--phase', 'decode', '--context-len', '0', '--json'], t.io)).toBe(0);
+    const report = JSON.parse(t.stdout);
+    expect(report.performance_model).toBe('vllm_roofline');
+    expect(report.performance_model_description).toContain('benchmark_data/calibration/h100-sxm/kernels.json');
+    // Measured GEMMs stream weights below the 3.35 TB/s peak, and the engine adds its per-step overhead.
+    expect(report.total_ms).toBeGreaterThan(3.94 * 1.2);
+    expect(report.breakdown.map((o: { op: string }) => o.op)).toContain('overhead');
   });
 
   it('prints a readable table without --json, and adds communication at tp 4', async () => {
