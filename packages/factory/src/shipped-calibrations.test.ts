@@ -67,3 +67,13 @@ describe('step level: Splitwise H100 TP4 (never fitted by the operator-level fil
     expect(mape).toBeLessThan(0.05);
   });
 });
+
+describe('decode runs', () => {
+  it('the kernel-priced model answers decode runs one step at a time, at exactly its step price', async () => {
+    const perf = await create('llama-3.1-8b', 'h100');
+    const batch = decodeBatch(16, 700);
+    const run = perf.decodeRun(batch, 50);
+    expect(run.steps).toBe(1);
+    expect(run.firstStepSeconds).toBe(perf.stepSeconds(batch));
+  });
+});

@@ -3,7 +3,7 @@ import { RooflineError } from './errors.ts';
 import { lookUpLatency, prepareLatencyTable, type LatencyTable, type PreparedLatencyTable } from './latency-table.ts';
 import { moeLayerCount } from './model-spec.ts';
 import { kvHeadsPerDevice } from './parallelism.ts';
-import { RooflinePerformanceModel, type RooflineModelOptions } from './roofline-model.ts';
+import { RooflinePerformanceModel, type DecodeRunTime, type RooflineModelOptions } from './roofline-model.ts';
 import { decodeBatch, type Bound, type OperatorName, type OperatorTime, type StepBatch, type StepTime } from './step-batch.ts';
 import { COMPUTE_OPERATORS, OP_INDEX, StepWorkCounter } from './step-work.ts';
 import { peakFlopsFor } from './xpu-spec.ts';
@@ -293,6 +293,14 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   override stepSeconds(batch: StepBatch): number {
     if (batch.prefillTokens + batch.decodeSequences === 0) return 0;
     return this.price(batch);
+  }
+
+  /**
+   * Measured kernel latencies are interpolated in log space, so consecutive decode steps are not exactly
+   * affine in the context: every step is priced on its own (a run of one step, which the interface allows).
+   */
+  override decodeRun(batch: StepBatch): DecodeRunTime {
+    return { steps: 1, firstStepSeconds: this.stepSeconds(batch), stepIncrementSeconds: 0 };
   }
 
   override stepTime(batch: StepBatch): StepTime {
