@@ -96,8 +96,8 @@ describe("llm-sim step: vLLM's quantisation names", () => {
     const code = await main(args, t.io);
     return { code, stdout: t.stdout, stderr: t.stderr };
   };
-  it('prices --quantization fp8 as W8A8 on an H100: a 2048-token prefill of Llama-3.1-8B in about 16.5 ms, not 31 ms', async () => {
-    const base = ['step', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--phase', 'prefill', '--input-len', '2048', '--json'];
+  it('prices --quantization fp8 as W8A8 on an H100: a 2048-token prefill of Llama-3.1-8B in about 16.5 ms, not 31 ms (spec-sheet roofline)', async () => {
+    const base = ['step', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--phase', 'prefill', '--input-len', '2048', '--performance-model', 'roofline', '--json'];
     const bf16 = JSON.parse((await run(base)).stdout);
     const fp8 = await run([...base, '--quantization', 'fp8', '--kv-cache-dtype', 'fp8_e4m3']);
     expect(fp8.code, fp8.stderr).toBe(0);
