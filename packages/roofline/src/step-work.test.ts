@@ -217,3 +217,15 @@ describe('multi-node tensor and pipeline parallelism', () => {
     expect(pp2.pipelineSeconds).toBeCloseTo((2 * 8 * 16384 * 2) / 50e9 + 8e-6, 12);
   });
 });
+
+describe('expert parallelism', () => {
+  it('reads only its own whole experts at ep=8: DeepSeek-V3 at tp=8 ep=8 moves the same expert bytes in all as tp=8 slicing', () => {
+    const v3 = getModel('deepseek-v3');
+    const batch = decodeBatch(64, 4096);
+    const sliced = op(countStepWork(v3, { tp: 8 }, {}, batch, getXpu('h200')), 'moe');
+    const whole = op(countStepWork(v3, { tp: 8, ep: 8 }, {}, batch, getXpu('h200')), 'moe');
+    // 32 whole experts per device against 256 eighths: the same expected expert bytes and FLOPs per device.
+    expect(whole.bytes).toBeCloseTo(sliced.bytes, -3);
+    expect(whole.flops).toBeCloseTo(sliced.flops, -3);
+  });
+});

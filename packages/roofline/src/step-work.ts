@@ -208,16 +208,19 @@ export class StepWorkCounter {
     if (shard.moeLayers > 0 && T > 0) {
       const E = m.numExperts;
       const k = m.numExpertsPerToken;
-      const distinctExperts = E * (1 - Math.pow(1 - k / E, T));
+      // With expert parallelism a device holds expertsPerDevice of the E experts whole: it reads the ones of its
+      // own the step's tokens touch and computes its share of the k routed copies of each token (mean load).
+      const localShare = shard.expertsPerDevice / E;
+      const distinctExperts = shard.expertsPerDevice * (1 - Math.pow(1 - k / E, T));
       flops[MOE] =
         shard.moeLayers *
-        (2 * T * (k * shard.expertWeights + shard.sharedExpertWeights) + 2 * T * shard.routerWeights);
+        (2 * T * (k * localShare * shard.expertWeights + shard.sharedExpertWeights) + 2 * T * shard.routerWeights);
       bytes[MOE] =
         shard.moeLayers *
         (distinctExperts * (shard.expertWeights * eb + shard.expertBiasWeights * pb) +
           shard.sharedExpertWeights * wb +
           shard.routerWeights * pb +
-          T * (2 * H + 3 * k * shard.expertIntermediate) * ab);
+          T * (2 * H + 3 * k * localShare * shard.expertIntermediate) * ab);
     } else {
       flops[MOE] = 0;
       bytes[MOE] = 0;
