@@ -14,8 +14,9 @@ function isWholeRun(p: BenchmarkPoint): boolean {
 /**
  * Decode-step points from whole-run latencies of the same batch and input on the same setup that differ only
  * in output length. Runs of Oa < Ob output tokens lasting Ta and Tb share their prefill and first Oa - 1 decode
- * steps, so (Tb - Ta) / (Ob - Oa) is the mean decode step over steps Oa … Ob - 1, whose cached contexts average
- * input + (Oa + Ob - 1) / 2 (rounded). With Oa = 1 (a prefill run) that is input + Ob / 2, the whole decode.
+ * steps, so (Tb - Ta) / (Ob - Oa) is the mean decode step over the steps that emit tokens Oa + 1 … Ob. The step
+ * emitting token k computes token k - 1 on a cache of input + k - 2 tokens, so their cached contexts average
+ * input + (Oa + Ob - 3) / 2 (rounded). With Oa = 1 (a prefill run) that is input + (Ob - 2) / 2, the whole decode.
  * Each side is first reduced to the median of its repeats; consecutive output lengths are paired; the result
  * counts the fewer repeats of the two. Runs without a partner are ignored.
  */
@@ -45,7 +46,7 @@ export function deriveDecodeFromLatencyRuns(points: readonly BenchmarkPoint[]): 
         BenchmarkPointSchema.parse({
           ...long,
           phase: 'decode',
-          contextLen: long.inputLen + Math.round((short.outputLen + long.outputLen - 1) / 2),
+          contextLen: long.inputLen + Math.round((short.outputLen + long.outputLen - 3) / 2),
           latencyMs: stepMs,
           repeats: Math.min(long.repeats, short.repeats),
           spread: undefined,
