@@ -63,7 +63,8 @@ export async function measureEndpoint(request: MeasureRequest): Promise<RunExper
   );
   let servedModelName = request.servedModelName;
   if (!servedModelName) {
-    const info = await fetchServerInfo({ endpoint: request.endpoint, signal: request.signal });
+    // Bounded like every request of the run: a server that accepts and never answers must not hang it.
+    const info = await fetchServerInfo({ endpoint: request.endpoint, signal: request.signal, timeoutMs: Math.min(request.timeoutMs ?? 600_000, 30_000) });
     const served = (info.models ?? []).map((m) => m.id);
     if (served.length !== 1) {
       throw new FactoryError('INVALID_CONFIG', `the server at ${request.endpoint} serves ${served.length === 0 ? 'no model' : served.join(', ')}; name one with --served-model-name`);
@@ -71,6 +72,14 @@ export async function measureEndpoint(request: MeasureRequest): Promise<RunExper
     servedModelName = served[0];
   }
   const existing = request.resume ? await readBenchmarkPoints(request.fs, request.output) : [];
+  // Resuming another deployment's file would skip its points as "already measured".
+  const foreign = existing.find((p) => p.model !== model.name || p.xpu !== xpu.name || p.tp !== tp || p.pp !== pp);
+  if (foreign) {
+    throw new FactoryError(
+      'INVALID_CONFIG',
+      `--resume: ${request.output} holds measurements of ${foreign.model} on ${foreign.xpu} at tp=${foreign.tp} pp=${foreign.pp}, not ${model.name} on ${xpu.name} at tp=${tp} pp=${pp}; resume with the same deployment, or write to another -o`,
+    );
+  }
   return runExperiment({
     endpoint: request.endpoint,
     modelName: servedModelName,
