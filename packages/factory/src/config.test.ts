@@ -61,7 +61,7 @@ describe('a config that cannot run is refused with the limit', () => {
 
 describe('settings that would be ignored are refused', () => {
   test('a calibration file with the spec-sheet roofline', () => {
-    expect(messageOf({ ...base, performance_model: { calibration_data_path: 'cal.json' } })).toContain(
+    expect(messageOf({ ...base, performance_model: { model_type: 'roofline', calibration_data_path: 'cal.json' } })).toContain(
       "performance_model.calibration_data_path: a calibration is read only by model_type 'vllm_roofline'",
     );
   });

@@ -9,20 +9,20 @@ const shipped = JSON.parse(await readFile(new URL('../../../../packages/factory/
 const band = (model: string, xpu: string) => shipped.bands.find((b) => b.performance_model === model && b.xpu === xpu);
 
 describe('every prediction carries the error band of its model on its xpu', () => {
-  it('step --json: the shipped band of the spec roofline on mi300x, with a sentence for people', async () => {
+  it('step --json: the shipped band of the default (calibrated) model on mi300x, with a sentence for people', async () => {
     const t = createTestIo();
     expect(await main(['step', '--model', 'llama-3.1-8b', '--xpu', 'mi300x', '--phase', 'decode', '--context-len', '512', '--json'], t.io)).toBe(0);
     const { error_band } = JSON.parse(t.stdout);
-    expect(error_band.band).toEqual(band('roofline', 'mi300x'));
+    expect(error_band.band).toEqual(band('vllm_roofline', 'mi300x'));
     expect(error_band.text).toBe(
-      `typically within ±${band('roofline', 'mi300x')?.mape_pct.toFixed(1)}% (mean absolute error of roofline over ${band('roofline', 'mi300x')?.cases} validated mi300x runs; worst ${error_band.band.max_abs_pct.toFixed(1)}%)`,
+      `typically within ±${band('vllm_roofline', 'mi300x')?.mape_pct.toFixed(1)}% (mean absolute error of vllm_roofline over ${band('vllm_roofline', 'mi300x')?.cases} validated mi300x runs; worst ${error_band.band.max_abs_pct.toFixed(1)}%)`,
     );
   });
 
   it('step as text ends with the accuracy line; an xpu with no validated runs says so', async () => {
     const t = createTestIo();
     expect(await main(['step', '--model', 'llama-3.1-8b', '--xpu', 'b200', '--phase', 'prefill', '--input-len', '512'], t.io)).toBe(0);
-    expect(t.stdout.trim().split('\n').at(-1)).toBe('accuracy: no validated b200 runs for roofline: accuracy on this xpu is unknown');
+    expect(t.stdout.trim().split('\n').at(-1)).toBe('accuracy: no validated b200 runs for vllm_roofline: accuracy on this xpu is unknown');
   });
 
   it('simulate: in --json as error_band, and as the last line of the text output (an alias finds the catalog xpu)', async () => {
@@ -31,7 +31,7 @@ describe('every prediction carries the error band of its model on its xpu', () =
     expect(await main([...args, '--json'], t.io)).toBe(0);
     const json = JSON.parse(t.stdout);
     expect(json.error_band.xpu).toBe('h100-sxm');
-    expect(json.error_band.band).toEqual(band('roofline', 'h100-sxm'));
+    expect(json.error_band.band).toEqual(band('vllm_roofline', 'h100-sxm'));
     const u = createTestIo();
     expect(await main(args, u.io)).toBe(0);
     expect(u.stdout.trim().split('\n').at(-1)).toBe(`accuracy: ${json.error_band.text}`);
