@@ -2,6 +2,7 @@
 // project outside the workspace (as a user would), and runs each package README's first example there,
 // plus the installed `llm-sim` command. Needs the npm registry for third-party dependencies.
 import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { gzipSync } from 'node:zlib';
 import { mkdtempSync, readFileSync, readdirSync, writeFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -104,7 +105,9 @@ try {
   });
   check('bundle size of a minimal consumer (the roofline README example, minified for a browser)', () => {
     const out = join(library, 'bundle.js');
-    run(join(root, 'node_modules/.bin/esbuild'), [join(library, 'roofline.mjs'), '--bundle', '--minify', '--format=esm', '--platform=browser', `--outfile=${out}`, '--log-level=error'], library);
+    // The esbuild that tsup (a workspace devDependency) builds with: no bundler of its own to pin.
+    const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild');
+    esbuild.buildSync({ entryPoints: [join(library, 'roofline.mjs')], bundle: true, minify: true, format: 'esm', platform: 'browser', outfile: out, logLevel: 'error', absWorkingDir: library });
     const bytes = readFileSync(out);
     return `${(bytes.length / 1024).toFixed(1)} kB minified, ${(gzipSync(bytes).length / 1024).toFixed(1)} kB gzipped`;
   });
