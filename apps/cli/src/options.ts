@@ -107,12 +107,9 @@ export class UsageError extends Error {
   }
 }
 
-export function withModelAndXpu<T>(y: Argv<T>) {
+/** How steps are priced and in which precisions: every command that simulates a deployment takes these. */
+export function withPerformanceModelFlags<T>(y: Argv<T>) {
   return y
-    .option('model', { type: 'string', describe: 'catalog model name or alias (see `llm-sim models`), or a path to a config.json' })
-    .option('xpu', { type: 'string', describe: 'catalog xpu name or alias (see `llm-sim xpus`), or a path to an xpu JSON file' })
-    .option('tp', { type: 'number', alias: 'tensor-parallel-size', describe: 'tensor-parallel degree (default 1); vLLM\'s --tensor-parallel-size' })
-    .option('pp', { type: 'number', describe: 'pipeline-parallel degree (default 1)' })
     .option('performance-model', {
       type: 'string',
       choices: ['roofline', 'vllm_roofline'],
@@ -129,7 +126,26 @@ export function withModelAndXpu<T>(y: Argv<T>) {
     .option('kv-cache-dtype', {
       type: 'string',
       describe: "vLLM's --kv-cache-dtype: auto (the model's, default), fp8, fp8_e4m3, fp8_e5m2 (1 byte), or bf16/fp16; vLLM has no int8 KV cache",
-    })
+    });
+}
+
+/** vLLM's engine settings that size the KV cache and each step; their defaults are vLLM's for the xpu. */
+export function withSchedulerFlags<T>(y: Argv<T>) {
+  return y
+    .option('max-num-seqs', { type: 'number', describe: "vLLM's --max-num-seqs (default: vLLM's for the xpu, 1024 on GPUs of at least 70 GiB other than A100, else 256)" })
+    .option('max-num-batched-tokens', { type: 'number', describe: "vLLM's --max-num-batched-tokens, the token budget of a step (default: vLLM's for the xpu, 8192 on GPUs of at least 70 GiB other than A100, else 2048)" })
+    .option('block-size', { type: 'number', describe: 'KV-cache block size in tokens (default 16)' })
+    .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
+    .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's max_position_embeddings)" })
+    .option('chunked-prefill', { type: 'boolean', describe: 'split long prompts over steps (default on; --no-chunked-prefill)' });
+}
+
+export function withModelAndXpu<T>(y: Argv<T>) {
+  return withPerformanceModelFlags(y)
+    .option('model', { type: 'string', describe: 'catalog model name or alias (see `llm-sim models`), or a path to a config.json' })
+    .option('xpu', { type: 'string', describe: 'catalog xpu name or alias (see `llm-sim xpus`), or a path to an xpu JSON file' })
+    .option('tp', { type: 'number', alias: 'tensor-parallel-size', describe: 'tensor-parallel degree (default 1); vLLM\'s --tensor-parallel-size' })
+    .option('pp', { type: 'number', describe: 'pipeline-parallel degree (default 1)' })
     .option('json', { type: 'boolean', describe: 'print one JSON object and nothing else on stdout' });
 }
 

@@ -2,7 +2,7 @@ import { compareLayouts, formatComparison, mergeConfig, parseLayout, parseSimula
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
-import { UsageError, sharedFlagsToConfig, withVllmTrafficFlags } from '../options.ts';
+import { UsageError, sharedFlagsToConfig, withPerformanceModelFlags, withSchedulerFlags, withVllmTrafficFlags } from '../options.ts';
 
 type CompareArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean };
 
@@ -28,7 +28,7 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
     command: 'compare',
     describe: 'Run one workload on aggregated and disaggregated (xPyD) layouts of the same devices, side by side',
     builder: (y) =>
-      withVllmTrafficFlags(y)
+      withVllmTrafficFlags(withSchedulerFlags(withPerformanceModelFlags(y)))
         .option('model', { type: 'string', describe: 'catalog model name or alias (see `llm-sim models`), or a path to a config.json' })
         .option('xpu', { type: 'string', describe: 'catalog xpu name or alias (see `llm-sim xpus`), or a path to an xpu JSON file' })
         .option('num-devices', { type: 'number', describe: 'devices every layout uses, e.g. 8' })
@@ -37,18 +37,6 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
         .option('kv-transfer-bandwidth-gbps', { type: 'number', describe: 'link between a prefill and a decode instance, Gb/s (default 400: one NDR port)' })
         .option('kv-transfer-latency-ms', { type: 'number', describe: 'fixed cost per KV transfer in ms (default 0.5)' })
         .option('kv-transfer-sharing', { type: 'string', choices: ['fair', 'fifo'], describe: 'concurrent transfers on a link share it (fair, default) or queue (fifo)' })
-        .option('performance-model', { type: 'string', choices: ['roofline', 'vllm_roofline'], describe: 'vllm_roofline (default: the shipped calibration, or --calibration-data) or roofline (spec-sheet peaks)' })
-        .option('calibration-data', { type: 'string', describe: 'calibration JSON for --performance-model vllm_roofline' })
-        .option('weight-dtype', { type: 'string', choices: ['bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'mxfp4'], describe: "weights dtype (default: the model's published precision, e.g. fp8 for deepseek-v3, MXFP4 experts for gpt-oss, else bf16)" })
-        .option('kv-cache-dtype', {
-          type: 'string',
-          describe: "vLLM's --kv-cache-dtype: auto (the model's, default), fp8, fp8_e4m3, fp8_e5m2 (1 byte), or bf16/fp16; vLLM has no int8 KV cache",
-        })
-        .option('quantization', {
-          type: 'string',
-          choices: ['none', 'fp8', 'awq', 'gptq'],
-          describe: "vLLM's --quantization: fp8 is W8A8 on fp8 tensor cores (weight-only on A100), lm_head and embeddings kept in bf16; awq/gptq are 4-bit weights",
-        })
         .option('num-requests', { type: 'number', describe: 'requests to send (default 1000)' })
         .option('request-rate', { type: 'string', describe: 'requests per second, or inf (default inf)' })
         .option('burstiness', { type: 'number', describe: "gamma arrivals' shape as vLLM's --burstiness (default 1: Poisson)" })
@@ -57,12 +45,6 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
         .option('trace', { type: 'string', describe: 'replay a CSV trace (arrived_at, num_prefill_tokens, num_decode_tokens)' })
         .option('trace-sample', { type: 'boolean', describe: "draw --num-requests requests with the trace's lengths at --request-rate" })
         .option('seed', { type: 'number', describe: 'random seed (default 0)' })
-        .option('max-num-seqs', { type: 'number', describe: "vLLM's --max-num-seqs (default: vLLM's for the xpu, 1024 on GPUs of at least 70 GiB other than A100, else 256)" })
-        .option('max-num-batched-tokens', { type: 'number', describe: "vLLM's --max-num-batched-tokens, the token budget of a step (default: vLLM's for the xpu, 8192 on GPUs of at least 70 GiB other than A100, else 2048)" })
-        .option('block-size', { type: 'number', describe: 'KV-cache block size in tokens (default 16)' })
-        .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
-        .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's)" })
-        .option('chunked-prefill', { type: 'boolean', describe: 'split long prompts over steps (default on)' })
         .option('goodput', { type: 'string', array: true, describe: 'SLOs in ms: ttft:MS tpot:MS e2el:MS; layouts are ranked by goodput per device' })
         .option('json', { type: 'boolean', describe: 'print one JSON object and nothing else on stdout' })
         .option('quiet', { type: 'boolean', describe: 'no progress bar' })

@@ -26,7 +26,7 @@ import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { runSweepTasks } from '../parallel-sweep.ts';
-import { UsageError, resultFileOptionsFromFlags, sharedFlagsToConfig, withModelAndXpu, withVllmResultFlags, withVllmTrafficFlags } from '../options.ts';
+import { UsageError, resultFileOptionsFromFlags, sharedFlagsToConfig, withModelAndXpu, withSchedulerFlags, withVllmResultFlags, withVllmTrafficFlags } from '../options.ts';
 
 type SimulateArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean; config?: string };
 
@@ -57,7 +57,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
     command: ['simulate', '$0'],
     describe: 'Simulate serving a workload and report what `vllm bench serve` would (the default command)',
     builder: (y) =>
-      withVllmResultFlags(withVllmTrafficFlags(withModelAndXpu(y)))
+      withVllmResultFlags(withVllmTrafficFlags(withSchedulerFlags(withModelAndXpu(y))))
         .option('config', { type: 'string', describe: 'JSON config with the same settings (flags override it)' })
         .option('cluster', { type: 'string', choices: ['aggregated', 'disaggregated'], describe: 'prefill and decode on the same instances, or split into two pools (default aggregated)' })
         .option('prefill-instances', { type: 'number', describe: 'disaggregated: instances in the prefill pool (default 1)' })
@@ -79,12 +79,6 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         .option('trace', { type: 'string', describe: 'replay a trace: Vidur CSV (arrived_at, num_prefill_tokens, num_decode_tokens), the raw Azure CSV, or Mooncake JSONL (with hash_ids for prefix caching); --num-requests N replays its first N' })
         .option('trace-sample', { type: 'boolean', describe: "draw --num-requests requests with the trace's lengths at --request-rate instead of replaying it" })
         .option('seed', { type: 'number', describe: 'random seed: the same seed gives the same result (default 0)' })
-        .option('max-num-seqs', { type: 'number', describe: "vLLM's --max-num-seqs (default: vLLM's for the xpu, 1024 on GPUs of at least 70 GiB other than A100, else 256)" })
-        .option('max-num-batched-tokens', { type: 'number', describe: "vLLM's --max-num-batched-tokens, the token budget of a step (default: vLLM's for the xpu, 8192 on GPUs of at least 70 GiB other than A100, else 2048)" })
-        .option('block-size', { type: 'number', describe: 'KV-cache block size in tokens (default 16)' })
-        .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
-        .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's max_position_embeddings)" })
-        .option('chunked-prefill', { type: 'boolean', describe: 'split long prompts over steps (default on; --no-chunked-prefill)' })
         .option('goodput', { type: 'string', array: true, describe: 'SLOs in ms for goodput: ttft:MS tpot:MS e2el:MS' })
         .option('find-max-rate', { type: 'boolean', describe: 'bisect the highest --request-rate that meets the --goodput SLOs, and print it with the run at that rate' })
         .option('slo-percentile', { type: 'number', describe: 'with --find-max-rate: percent of requests that must meet every SLO (default 90)' })
