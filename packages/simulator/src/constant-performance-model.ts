@@ -21,7 +21,7 @@ export type ConstantPerformanceModelOptions = z.input<typeof ConstantPerformance
  * stands for: prompt tokens 'mlp', the decode step and per-sequence terms 'lm_head', cached-token
  * reads 'attention', the fixed part 'overhead'.
  */
-export function createConstantPerformanceModel(options: ConstantPerformanceModelOptions): PerformanceModel {
+export function createConstantPerformanceModel(options: ConstantPerformanceModelOptions): Required<PerformanceModel> {
   const o = ConstantPerformanceModelOptionsSchema.parse(options);
   const stepSeconds = (b: StepBatch): number => {
     if (b.prefillTokens === 0 && b.decodeSequences === 0) return 0;

@@ -21,7 +21,7 @@ function createKneeModel(o: {
   kneeSeconds: number;
   highSecondsPerCachedToken: number;
   pieceCap: number;
-}): PerformanceModel {
+}): Required<PerformanceModel> {
   const context = (cached: number): [number, number] => [o.lowSecondsPerCachedToken * cached, o.kneeSeconds + o.highSecondsPerCachedToken * cached];
   const stepSeconds = (b: StepBatch): number => {
     if (b.prefillTokens === 0 && b.decodeSequences === 0) return 0;
@@ -47,7 +47,7 @@ function createKneeModel(o: {
 
 /** The same model without `decodeRun`: the engine goes step by step. */
 function stepByStep(model: PerformanceModel): PerformanceModel {
-  return { stepTime: (b) => model.stepTime(b), stepSeconds: (b) => model.stepSeconds(b) };
+  return { stepTime: model.stepTime && ((b) => model.stepTime!(b)), stepSeconds: (b) => model.stepSeconds(b) };
 }
 
 const scenario = fc

@@ -62,13 +62,17 @@ export interface StepTime {
 }
 
 export interface PerformanceModel {
-  /** The step's wall time with its breakdown. */
-  stepTime(batch: StepBatch): StepTime;
   /**
    * The step's wall time alone: the simulator's hot path, called once per engine step, so
-   * implementations should not allocate. Equals stepTime(batch).totalSeconds.
+   * implementations should not allocate. This is all a model must answer: a lookup table of measured
+   * step times is `{ stepSeconds: (batch) => ... }`.
    */
   stepSeconds(batch: StepBatch): number;
+  /**
+   * Optional: the step's wall time with its breakdown by operator (totalSeconds equal to
+   * stepSeconds(batch)). Without it, results carry no time by operator.
+   */
+  stepTime?(batch: StepBatch): StepTime;
   /**
    * Optional: prices a run of consecutive decode-only steps of an unchanged batch at once. Between
    * two events (an arrival, a finish, a preemption, a sample point) the simulator's steps differ only

@@ -817,18 +817,20 @@ export class Replica implements ReplicaLoad {
     this.prefixQueryTokens += promptTokens;
     if (cachedTokens === 0) return;
     this.prefixHitTokens += cachedTokens;
-    // Priced through stepTime, so that the steps the replica runs stay the only stepSeconds calls.
+    // Priced through stepTime where the model has one, so that the steps the replica runs stay the
+    // only stepSeconds calls (tests that record the batches a model is asked for rely on it).
     const m = this.ctx.performanceModel;
+    const price = (batch: StepBatch): number => (m.stepTime ? m.stepTime(batch).totalSeconds : m.stepSeconds(batch));
     const computed = promptTokens - cachedTokens;
-    const whole = m.stepTime({ prefillSequences: 1, prefillTokens: promptTokens, prefillCachedTokens: 0, prefillAttentionPairs: (promptTokens * (promptTokens + 1)) / 2, decodeSequences: 0, decodeCachedTokens: 0 }).totalSeconds;
-    const rest = m.stepTime({
+    const whole = price({ prefillSequences: 1, prefillTokens: promptTokens, prefillCachedTokens: 0, prefillAttentionPairs: (promptTokens * (promptTokens + 1)) / 2, decodeSequences: 0, decodeCachedTokens: 0 });
+    const rest = price({
       prefillSequences: 1,
       prefillTokens: computed,
       prefillCachedTokens: cachedTokens,
       prefillAttentionPairs: computed * cachedTokens + (computed * (computed + 1)) / 2,
       decodeSequences: 0,
       decodeCachedTokens: 0,
-    }).totalSeconds;
+    });
     this.prefillSecondsSaved += whole - rest;
   }
 
@@ -988,8 +990,11 @@ export class Replica implements ReplicaLoad {
   }
 
   private sampleOperators(): void {
-    const step = this.ctx.performanceModel.stepTime(this.batch as StepBatch);
+    const model = this.ctx.performanceModel;
     this.operatorFractions.fill(0);
+    // A model without a breakdown (a lookup table) leaves the time by operator empty.
+    if (model.stepTime === undefined) return;
+    const step = model.stepTime(this.batch as StepBatch);
     let total = 0;
     for (const part of step.breakdown) total += part.seconds;
     if (!(total > 0)) {

@@ -26,7 +26,7 @@ function requests(rows: [arrival: number, input: number, output: number][]): Req
 }
 
 /** Wraps a model to record every batch it prices. */
-function recording(inner: PerformanceModel): PerformanceModel & { batches: StepBatch[] } {
+function recording(inner: Required<PerformanceModel>): PerformanceModel & { batches: StepBatch[] } {
   const batches: StepBatch[] = [];
   return {
     batches,
