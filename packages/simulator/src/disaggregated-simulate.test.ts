@@ -340,3 +340,43 @@ describe('simulateDisaggregated bookkeeping', () => {
     expect(a).toEqual(b);
   });
 });
+
+describe('simulateDisaggregated with prefix caching (in the prefill pool, as vLLM with a P/D connector)', () => {
+  // Two prompts with a 1,000-token shared prefix, the second sent after the first has finished.
+  const shared: RequestSet = {
+    ...rows([
+      [0, 1050, 4],
+      [1, 1080, 4],
+    ]),
+    promptSegments: { offsets: Int32Array.from([0, 2, 4]), ids: Int32Array.from([1, -1, 1, -1]), tokens: Int32Array.from([1000, 50, 1000, 80]) },
+  };
+  const prefillTokens = (enablePrefixCaching: boolean) => {
+    const seen: [number, number][] = [];
+    const recording = { stepTime: model.stepTime, stepSeconds: (b: Parameters<typeof model.stepSeconds>[0]) => (seen.push([b.prefillTokens, b.prefillCachedTokens]), model.stepSeconds(b)) };
+    const result = disaggregated(shared, { prefillPool: { performanceModel: recording, kvCacheBlocks: 10_000, scheduler: { enablePrefixCaching } } });
+    return { seen, result };
+  };
+
+  it('the second prompt prefills only its own tokens on the prefill instance; the decode instance receives the whole prompt', () => {
+    const { seen, result } = prefillTokens(true);
+    // 1000 shared tokens = 62 full blocks of 16 (992 tokens): the second prefill computes 1080 - 992.
+    expect(seen).toEqual([
+      [1050, 0],
+      [1080 - 992, 992],
+    ]);
+    const s = summarizeDisaggregatedSimulation(result);
+    expect(s.prefix_cache_hit_rate).toBeCloseTo(992 / (1050 + 1080), 12);
+    // The KV moved is the whole prompt's, hit or not.
+    expect(result.kvTransfer.totalBytes).toBe((1050 + 1080) * LLAMA_70B_KV_BYTES_PER_TOKEN);
+    expect(s.completed).toBe(2);
+  });
+
+  it('with caching off in the prefill pool, both prompts are computed in full', () => {
+    const { seen, result } = prefillTokens(false);
+    expect(seen).toEqual([
+      [1050, 0],
+      [1080, 0],
+    ]);
+    expect(summarizeDisaggregatedSimulation(result).prefix_cache_hit_rate).toBe(0);
+  });
+});

@@ -8,6 +8,7 @@ import { MinHeap } from './min-heap.ts';
 import type { PerformanceModel } from './performance-model.ts';
 import { QuantileSketch } from './quantile-sketch.ts';
 import { PendingDecodeRuns } from './pending-decode-runs.ts';
+import { PrefixCache, buildPrefixBlockKeys } from './prefix-cache.ts';
 import { Replica } from './replica.ts';
 import { FAILURE_REASONS, RequestState, RequestTable, type FailureReason } from './request-table.ts';
 import type { ReplicaLoad, Router } from './router.ts';
@@ -133,7 +134,12 @@ const KIND_RANK = 2 ** 44;
  * instance then admits the request, recomputes its last prompt token and emits the first token the
  * client sees, then decodes as usual. TTFT therefore includes the prefill queue and step, the wait
  * for decode blocks, the transfer and the decode instance's first step, as vLLM's P/D proxy streams
- * the decode side's tokens. Deterministic for given options.
+ * the decode side's tokens. With prefix caching on in the prefill pool's scheduler and requests that
+ * share prompt segments, each prefill instance keeps vLLM V1's prefix cache: a hit skips those blocks'
+ * prefill, and a prompt's blocks stay cached (free, evicted least-recently-used) once its KV has left.
+ * The decode instance still receives the whole prompt's KV: vLLM's NIXL connector would pull only the
+ * blocks missing from the decode instance's own prefix cache, so transfer times here are an upper
+ * bound for workloads that share prefixes. Deterministic for given options.
  */
 export function simulateDisaggregated(options: DisaggregatedSimulationOptions): DisaggregatedSimulationResult {
   const { requests: requestSet, router: routerOption, onProgress, prefillPool, decodePool, ...rest } = options;
@@ -195,6 +201,13 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
   const pending = Array.from({ length: D }, () => new IntDeque(16));
   const incoming = new Int32Array(D);
 
+  // Prefix caching lives in the prefill pool, as with vLLM's P/D connectors: a prefill instance skips
+  // the prompt blocks it holds cached; the decode instance receives the whole prompt's KV.
+  const prefillScheduler = settings.prefillPool.scheduler;
+  const prefixKeys =
+    prefillScheduler.enablePrefixCaching && requestSet.promptSegments !== undefined
+      ? buildPrefixBlockKeys(requestSet.promptSegments, n, prefillScheduler.blockSize)
+      : undefined;
   const replicas: Replica[] = [];
   const common = {
     requests: table,
@@ -211,6 +224,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
         options: settings.prefillPool.scheduler,
         kvCacheBlocks: settings.prefillPool.kvCacheBlocks,
         performanceModel: prefillPool.performanceModel,
+        prefixCache: prefixKeys && prefixKeys.keyCount > 0 ? new PrefixCache(prefixKeys, n, settings.prefillPool.kvCacheBlocks) : undefined,
         onFinish: () => {
           throw new SimulatorError('INTERNAL', `prefill instance ${i} finished a request; prefill instances only compute prompts`);
         },
@@ -331,7 +345,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
         const p = prefillOf[id];
         const d = decodeOf[id];
         kvArrivedSeconds[id] = now;
-        prefills[p].releaseKvBlocks(heldBlocks[id]);
+        prefills[p].releaseKvBlocks(id, heldBlocks[id]);
         markDirty(p);
         incoming[d]--;
         decodes[d].enqueueWithKv(id);

@@ -300,9 +300,13 @@ export class Replica implements ReplicaLoad {
     if (used > this.peakUsedBlocks) this.peakUsedBlocks = used;
   }
 
-  /** Frees blocks held outside the running list (a prompt's KV once its transfer out is done). */
-  releaseKvBlocks(blocks: number): void {
-    this.freeBlocks += blocks;
+  /**
+   * Frees the blocks request `id` holds outside the running list (a prompt's KV once its transfer out
+   * is done). With a prefix cache, its full blocks stay cached while free, for the next prompt that shares them.
+   */
+  releaseKvBlocks(id: number, blocks: number): void {
+    const cache = this.ctx.prefixCache;
+    this.freeBlocks += cache === undefined ? blocks : cache.release(id, blocks);
     this.blocksHeldOutside -= blocks;
   }
 
