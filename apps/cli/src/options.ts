@@ -168,6 +168,11 @@ export function withVllmTrafficFlags<T>(y: Argv<T>) {
       type: 'string',
       describe: 'vLLM\'s --speculative-config JSON plus how often drafts are accepted, e.g. \'{"method": "ngram", "num_speculative_tokens": 3, "acceptance_rate": 0.7}\'',
     })
+    .option('dataset', {
+      type: 'string',
+      alias: 'dataset-name',
+      describe: 'a shipped dataset by name: sharegpt, arxiv (lengths drawn at --request-rate), azure-conv-2023, azure-code-2023 (traces, replayed); see benchmark_data/datasets',
+    })
     .option('trace-scale', { type: 'number', describe: 'multiply a replayed trace\'s arrival times: 2 halves its load, 0.5 doubles it (default 1)' })
     .alias('num-requests', 'num-prompts')
     .alias('input-len', 'random-input-len')
@@ -246,9 +251,10 @@ export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, 
       input_len: parseLength('--input-len', a['input-len']),
       output_len: parseLength('--output-len', a['output-len']),
       trace: a.trace,
+      dataset: a.dataset,
       trace_sample: a['trace-sample'],
       // --num-requests with a trace replayed: its first N requests.
-      trace_requests: a.trace !== undefined ? a['num-requests'] : undefined,
+      trace_requests: a.trace !== undefined || a.dataset !== undefined ? a['num-requests'] : undefined,
       trace_scale: a['trace-scale'],
     },
     performance_model: { model_type: a['performance-model'], calibration_data_path: a['calibration-data'] },

@@ -3,6 +3,7 @@ import { LengthDistributionSchema, MAX_REQUEST_TOKENS } from '@llm-sim/simulator
 import { z } from 'zod';
 import { ClusterConfigSchema, MAX_INSTANCES } from './cluster-config.ts';
 import { FactoryError, formatIssues, unknownKeyHints } from './errors.ts';
+import { DatasetNameSchema } from './datasets.ts';
 import { SpeculativeConfigSchema } from './speculative.ts';
 
 export const PERFORMANCE_MODEL_TYPES = ['roofline', 'vllm_roofline'] as const;
@@ -100,6 +101,11 @@ export const SimulationConfigSchema = z.strictObject({
       output_len: z.union([tokens, LengthDistributionSchema]).default(128),
       /** A trace CSV (arrived_at, num_prefill_tokens, num_decode_tokens): replaces arrivals and lengths. */
       trace: z.string().optional(),
+      /**
+       * A shipped dataset by name (`DATASETS`): a length dataset (sharegpt, arxiv) draws num_requests
+       * (prompt, output) pairs at request_rate; a trace (azure-conv-2023, azure-code-2023) is replayed as `trace` is.
+       */
+      dataset: DatasetNameSchema.optional(),
       /** With a trace: keep its lengths but draw this many requests at request_rate instead of replaying. */
       trace_sample: z.boolean().default(false),
       /** With a trace replayed: only its first N requests (all by default). */
@@ -122,6 +128,10 @@ export const SimulationConfigSchema = z.strictObject({
        */
       prefix_len: z.number().int().positive().optional(),
       num_prefixes: z.number().int().positive().default(1),
+    })
+    .refine((w) => w.trace === undefined || w.dataset === undefined, {
+      message: 'give a trace file or a dataset name, not both',
+      path: ['dataset'],
     })
     .prefault({}),
   /**

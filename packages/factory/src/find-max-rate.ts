@@ -1,5 +1,6 @@
 import { countGoodRequests, type BenchmarkSummary, type GoodputSlo } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
+import { DATASETS } from './datasets.ts';
 import { runDisaggregatedSimulation } from './disaggregated.ts';
 import { FactoryError } from './errors.ts';
 import type { ReadTextFile } from './file-access.ts';
@@ -118,6 +119,10 @@ export async function findMaxRate(config: SimulationConfig, readTextFile: ReadTe
   const slo = checkSloTarget(config.goodput, options.sloPercentile ?? DEFAULT_SLO_PERCENTILE);
   if (config.workload.trace !== undefined && !config.workload.trace_sample) {
     throw new FactoryError('INVALID_CONFIG', 'workload.trace: a replayed trace has its own arrival times; a capacity search needs trace_sample (--trace-sample) to draw arrivals at each rate');
+  }
+  const dataset = config.workload.dataset;
+  if (dataset !== undefined && DATASETS[dataset].kind === 'trace' && !config.workload.trace_sample) {
+    throw new FactoryError('INVALID_CONFIG', `workload.dataset: '${dataset}' is a trace replayed at its own arrival times; a capacity search needs trace_sample (--trace-sample) to draw arrivals at each rate`);
   }
   return bisectMaxRate(async (rate) => {
     const at: SimulationConfig = { ...config, workload: { ...config.workload, request_rate: rate === Infinity ? 'inf' : rate } };

@@ -91,7 +91,7 @@ export async function renderSimulationRunReport(run: SimulationRun | Disaggregat
       ...layout.configuration,
       { key: 'router', value: config.cluster.router },
       { key: 'performance model', value: config.performance_model.model_type },
-      { key: 'requests', value: config.workload.trace ?? config.workload.num_requests },
+      { key: 'requests', value: config.workload.trace ?? config.workload.dataset ?? config.workload.num_requests },
       { key: 'request rate', value: String(config.workload.request_rate) },
       ...schedulerRows(run),
       { key: 'seed', value: config.seed },

@@ -1,5 +1,6 @@
 import { arrivalForRate, generateRequests, parseTrace, sampleRequestsFrom, takeRequests, type LengthDistribution, type RequestSet } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
+import { loadDataset } from './datasets.ts';
 import { readText, type ReadTextFile } from './file-access.ts';
 
 /** A length setting as a distribution; a plain number spread by vLLM's `--random-range-ratio`. */
@@ -13,6 +14,11 @@ function asDistribution(v: number | LengthDistribution, rangeRatio: number): Len
 export async function buildWorkloadRequests(config: SimulationConfig, readTextFile: ReadTextFile): Promise<RequestSet> {
   const w = config.workload;
   const arrival = arrivalForRate(w.request_rate === 'inf' ? Infinity : w.request_rate, w.burstiness);
+  if (w.dataset) {
+    const { kind, requests } = await loadDataset(w.dataset);
+    if (kind === 'lengths' || w.trace_sample) return sampleRequestsFrom(requests, w.num_requests, arrival, config.seed);
+    return takeRequests(requests, w.trace_requests ?? requests.arrivalSeconds.length, w.trace_scale);
+  }
   if (w.trace) {
     const trace = parseTrace(await readText(readTextFile, w.trace, 'trace'), w.trace);
     if (w.trace_sample) return sampleRequestsFrom(trace, w.num_requests, arrival, config.seed);

@@ -72,7 +72,18 @@ describe('llm-sim simulate', () => {
     expect(csv.trim().split('\n')).toHaveLength(19_367);
   });
 
+  it("runs a shipped dataset by name (vLLM's --dataset-name), and replays a shipped trace's first --num-prompts", async () => {
+    const r = await run(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--dataset-name', 'sharegpt', '--num-prompts', '200', '--request-rate', '5']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('workload: 200 requests of lengths drawn from dataset sharegpt, 5 req/s, Poisson arrivals, seed 0');
+    expect(r.stdout).toMatch(/Successful requests:\s+200/);
+    const t = await run(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--dataset', 'azure-conv-2023', '--num-requests', '300', '--json']);
+    expect(t.code, t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout).num_prompts).toBe(300);
+  });
+
   it.each([
+    [['--dataset', 'sharegtp'], /workload\.dataset.*sharegpt/],
     [['--request-rate', '-3'], /--request-rate must be a positive number of requests per second or inf, got '-3'/],
     [['--input-len', 'lots'], /--input-len must be N, fixed:N, uniform:MIN:MAX or normal:MEAN:STD, got 'lots'/],
     [['--trace', 'no-such-trace.csv'], /cannot read trace 'no-such-trace.csv'/],

@@ -1,5 +1,6 @@
 import path from 'node:path';
 import {
+  DATASETS,
   findMaxRate,
   defaultVllmResultFilename,
   describeRun,
@@ -260,7 +261,9 @@ export function describeWorkload(config: SimulationConfig): string {
     typeof l === 'number' ? `${l}` : l.kind === 'fixed' ? `${l.value}` : l.kind === 'uniform' ? `uniform ${l.min}-${l.max}` : `normal mean ${l.mean} std ${l.std}`;
   const rate = w.request_rate === 'inf' ? 'all sent at once (request rate inf)' : `${w.request_rate} req/s, ${w.burstiness === 1 ? 'Poisson arrivals' : `gamma arrivals, burstiness ${w.burstiness}`}`;
   if (w.trace && !w.trace_sample) return `workload: trace ${w.trace} replayed at its own arrival times`;
-  const lengths = w.trace ? `lengths drawn from trace ${w.trace}` : `${length(w.input_len)} input / ${length(w.output_len)} output tokens`;
+  if (w.dataset && DATASETS[w.dataset].kind === 'trace' && !w.trace_sample) return `workload: dataset ${w.dataset} replayed at its own arrival times`;
+  const source = w.trace ? `trace ${w.trace}` : w.dataset ? `dataset ${w.dataset}` : undefined;
+  const lengths = source ? `lengths drawn from ${source}` : `${length(w.input_len)} input / ${length(w.output_len)} output tokens`;
   return `workload: ${w.num_requests.toLocaleString('en-US')} requests of ${lengths}, ${rate}, seed ${config.seed}`;
 }
 

@@ -1,0 +1,71 @@
+import { MAX_REQUEST_TOKENS, type RequestSet } from '@llm-sim/simulator';
+import { z } from 'zod';
+import { FactoryError } from './errors.ts';
+
+/**
+ * A shipped dataset (`benchmark_data/datasets/`, provenance in its README): `lengths` are observed
+ * (prompt, output) token pairs drawn with replacement at the workload's request rate; a `trace` also has
+ * arrival times and is replayed as `--trace` would replay it. Each loads lazily (its own chunk), so
+ * that runs without `--dataset` never parse it.
+ */
+interface DatasetEntry {
+  readonly kind: 'lengths' | 'trace';
+  readonly description: string;
+  readonly load: () => Promise<unknown>;
+}
+
+export const DATASETS = {
+  sharegpt: {
+    kind: 'lengths',
+    description: 'ShareGPT conversations (8k-token filter, Llama-2 tokenizer), 30,731 prompts: prompt median 1,730, output median 415 tokens',
+    load: () => import('../../../benchmark_data/datasets/sharegpt.json', { with: { type: 'json' } }),
+  },
+  arxiv: {
+    kind: 'lengths',
+    description: 'arXiv summarisation (4k-token filter, Llama-2 tokenizer), 28,257 prompts: prompt median 2,730, output median 167 tokens',
+    load: () => import('../../../benchmark_data/datasets/arxiv.json', { with: { type: 'json' } }),
+  },
+  'azure-conv-2023': {
+    kind: 'trace',
+    description: 'Azure LLM inference trace 2023, conversation service: 19,366 requests in one hour',
+    load: () => import('../../../benchmark_data/datasets/azure2023_conv.json', { with: { type: 'json' } }),
+  },
+  'azure-code-2023': {
+    kind: 'trace',
+    description: 'Azure LLM inference trace 2023, code completion: 8,819 requests in one hour',
+    load: () => import('../../../benchmark_data/datasets/azure2023_code.json', { with: { type: 'json' } }),
+  },
+} as const satisfies Record<string, DatasetEntry>;
+
+export type DatasetName = keyof typeof DATASETS;
+export const DATASET_NAMES = Object.keys(DATASETS) as [DatasetName, ...DatasetName[]];
+export const DatasetNameSchema = z.enum(DATASET_NAMES);
+
+const tokenColumn = z.array(z.number().int().positive().max(MAX_REQUEST_TOKENS));
+const DatasetFileSchema = z
+  .object({
+    arrived_at: z.array(z.number().nonnegative()).optional(),
+    num_prefill_tokens: tokenColumn.min(1),
+    num_decode_tokens: tokenColumn.min(1),
+  })
+  .refine((d) => d.num_prefill_tokens.length === d.num_decode_tokens.length && (d.arrived_at === undefined || d.arrived_at.length === d.num_prefill_tokens.length), {
+    message: 'columns must have one entry per request',
+  });
+
+/** A shipped dataset as a request set: its pairs (arrivals from 0, or from the trace's first request). */
+export async function loadDataset(name: DatasetName): Promise<{ readonly kind: 'lengths' | 'trace'; readonly requests: RequestSet }> {
+  const entry: DatasetEntry = DATASETS[name];
+  const module = (await entry.load()) as { default?: unknown };
+  const parsed = DatasetFileSchema.safeParse(module.default ?? module);
+  if (!parsed.success) throw new FactoryError('INVALID_CONFIG', `shipped dataset '${name}' is malformed: ${parsed.error.issues[0]?.message ?? 'unknown'}`);
+  const d = parsed.data;
+  const first = d.arrived_at?.[0] ?? 0;
+  return {
+    kind: entry.kind,
+    requests: {
+      arrivalSeconds: d.arrived_at ? Float64Array.from(d.arrived_at, (a) => a - first) : new Float64Array(d.num_prefill_tokens.length),
+      inputTokens: Int32Array.from(d.num_prefill_tokens),
+      outputTokens: Int32Array.from(d.num_decode_tokens),
+    },
+  };
+}
