@@ -263,3 +263,15 @@ export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, 
     seed: a.seed,
   };
 }
+
+/** Expert and data parallelism of a mixture-of-experts model, as vLLM's flags name them. */
+export function withExpertParallelFlags<T>(y: Argv<T>) {
+  return y
+    .option('ep', { type: 'number', describe: 'devices the routed experts are spread over whole (default 1: every expert sliced over tp x dp); must divide tp x dp' })
+    .option('enable-expert-parallel', { type: 'boolean', describe: "vLLM's --enable-expert-parallel: experts spread over all tp x dp devices (ep = tp x dp); all-to-all dispatch and combine between data-parallel ranks" })
+    .option('dp', {
+      type: 'number',
+      alias: 'data-parallel-size',
+      describe: "vLLM's --data-parallel-size: a MoE model's ranks are one engine group (attention and KV cache per rank, experts over tp x dp devices, DeepSeek's DP+EP deployment); a dense model's are replicas",
+    });
+}

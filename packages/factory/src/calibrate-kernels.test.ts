@@ -113,3 +113,19 @@ describe('a calibration fitted without Llama-3-8B predicts it', () => {
     expect(step).toBeLessThan(0.132);
   });
 });
+
+describe('the shipped H200 kernels on DeepSeek-V3', () => {
+  it("price MLA's latent attention at the roofline's fallback figures, not as 16 heads of the measured MHA kernel", async () => {
+    const text = await readFile(`${root}benchmark_data/calibration/h200/kernels.json`, 'utf8');
+    const { profile, overhead } = toKernelProfile(parseKernelCalibration(JSON.parse(text), 'kernels.json'));
+    const model = getModel('deepseek-v3');
+    const xpu = getXpu('h200');
+    const kernels = new KernelCalibratedModel({ model, xpu, parallelism: { tp: 8 }, profile, overhead });
+    const step = kernels.decodeTime(64, 4096);
+    const attention = step.breakdown.find((o) => o.op === 'attention')!;
+    // Absorbed decode does ~30 FLOPs per byte, far below the ridge: the profile's effective bandwidth prices it.
+    expect(attention.seconds).toBeCloseTo(attention.bytes / profile.fallback.bandwidthBytesPerSecond, 9);
+    // 64 x 4097 latents of 576 bf16 in 61 layers: about 18.6 GB, a few milliseconds, not a hundred.
+    expect(attention.seconds * 1e3).toBeLessThan(6);
+  });
+});

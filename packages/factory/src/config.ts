@@ -28,7 +28,7 @@ export const PerformanceModelConfigSchema = z
 export const CONFIG_LIMITS = {
   requests: 10_000_000,
   instances: MAX_INSTANCES,
-  /** tp, pp, ep. */
+  /** tp, pp, ep, dp. */
   parallelDegree: 1024,
   maxNumSeqs: 65_536,
   blockSizeTokens: 4096,
@@ -50,7 +50,15 @@ export const SimulationConfigSchema = z.strictObject({
     .strictObject({
       tp: atMost(CONFIG_LIMITS.parallelDegree, 'devices').default(1),
       pp: atMost(CONFIG_LIMITS.parallelDegree, 'devices').default(1),
+      /** Devices the routed experts are spread over whole (a MoE model); 1 slices every expert over tp x dp. */
       ep: atMost(CONFIG_LIMITS.parallelDegree, 'devices').default(1),
+      /**
+       * vLLM's --data-parallel-size: a MoE model's ranks form one engine group (attention and KV cache per rank,
+       * experts over all tp x dp devices); a dense model's are independent replicas.
+       */
+      dp: atMost(CONFIG_LIMITS.parallelDegree, 'devices').default(1),
+      /** vLLM's --enable-expert-parallel: ep = tp x dp. */
+      enable_expert_parallel: z.boolean().default(false),
     })
     .prefault({}),
   dtype: z

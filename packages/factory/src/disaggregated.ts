@@ -74,8 +74,8 @@ export async function runDisaggregatedSimulation(
   const requests = options.requests ?? (await buildWorkloadRequests(config, readTextFile));
   const kvBytesPerToken = kvCacheBytesPerToken(model, config.dtype.kv_cache);
   const result = simulateDisaggregated({
-    prefillPool: { performanceModel: prefill.performanceModel, instances: cluster.prefill_instances, kvCacheBlocks: prefill.kvCacheBlocks, scheduler: prefill.scheduler },
-    decodePool: { performanceModel: decode.performanceModel, instances: cluster.decode_instances, kvCacheBlocks: decode.kvCacheBlocks, scheduler: decode.scheduler },
+    prefillPool: { performanceModel: prefill.performanceModel, instances: cluster.prefill_instances * prefill.dataParallelReplicas, kvCacheBlocks: prefill.kvCacheBlocks, scheduler: prefill.scheduler },
+    decodePool: { performanceModel: decode.performanceModel, instances: cluster.decode_instances * decode.dataParallelReplicas, kvCacheBlocks: decode.kvCacheBlocks, scheduler: decode.scheduler },
     kvTransfer: kvTransferSettings(cluster, kvBytesPerToken, Math.min(prefill.tp, decode.tp)),
     router: { prefill: cluster.prefill_router ?? cluster.router, decode: cluster.decode_router ?? cluster.router },
     requests,

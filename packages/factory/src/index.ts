@@ -81,6 +81,7 @@ export { renderSimulationRunReport, renderCalibrationOutcomeReport, renderSweepR
 export { ClusterConfigSchema, type ClusterConfig } from './cluster-config.ts';
 export { runDisaggregatedSimulation, kvTransferSettings, type DisaggregatedRun } from './disaggregated.ts';
 export { setUpPool, type PoolLayout, type PoolSetup } from './pool-setup.ts';
+export { resolveParallelLayout, type ParallelLayout, type ParallelismRequest } from './parallel-layout.ts';
 export { buildWorkloadRequests } from './workload-requests.ts';
 export { DATASETS, DATASET_NAMES, DatasetNameSchema, loadDataset, type DatasetName } from './datasets.ts';
 export {

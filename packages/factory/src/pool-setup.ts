@@ -1,7 +1,8 @@
-import { assertFits, planMemory, quantizationDtypes, type DtypeConfig, type MemoryPlan, type ModelSpec, type RooflinePerformanceModel, type XpuSpec } from '@llm-sim/roofline';
+import { assertFits, planMemory, quantizationDtypes, type DtypeConfig, type MemoryPlan, type ModelSpec, type ParallelismSpec, type RooflinePerformanceModel, type XpuSpec } from '@llm-sim/roofline';
 import { vllmBatchDefaults, type SchedulerConfig } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
+import { resolveParallelLayout } from './parallel-layout.ts';
 import { createPerformanceModel } from './performance-model.ts';
 import { resolveXpu } from './specs.ts';
 
@@ -16,10 +17,18 @@ export interface PoolSetup {
   readonly xpu: XpuSpec;
   readonly tp: number;
   readonly pp: number;
+  /** The whole layout of one instance (dp > 1 only for a MoE model's data-parallel engine group). */
+  readonly parallelism: ParallelismSpec;
+  /** Independent replicas the data-parallel size adds to each instance: dp for a dense model, else 1. */
+  readonly dataParallelReplicas: number;
   readonly performanceModel: RooflinePerformanceModel;
   readonly memoryPlan: MemoryPlan;
   readonly kvCacheBlocks: number;
-  /** The engine options this pool runs with: the config's, vLLM's per-device defaults where it is silent. */
+  /**
+   * The engine options this pool runs with: the config's, vLLM's per-device defaults where it is silent. With
+   * data-parallel ranks in one instance every rank schedules its own max_num_seqs and max_num_batched_tokens, so
+   * the instance's are dp times a rank's.
+   */
   readonly scheduler: SchedulerConfig;
 }
 
@@ -55,7 +64,13 @@ export function poolDtypes(config: SimulationConfig, xpu: XpuSpec): Partial<Dtyp
 /** A pool's performance model and KV-cache size from its memory plan; throws DOES_NOT_FIT when the model does not fit. */
 export async function setUpPool(config: SimulationConfig, model: ModelSpec, layout: PoolLayout, readTextFile: ReadTextFile): Promise<PoolSetup> {
   const xpu = await resolveXpu(layout.xpu, readTextFile);
-  const parallelism = { tp: layout.tp, pp: layout.pp, ep: config.parallelism.ep };
+  const { parallelism, dataParallelReplicas } = resolveParallelLayout(model, {
+    tp: layout.tp,
+    pp: layout.pp,
+    ep: config.parallelism.ep,
+    dp: config.parallelism.dp,
+    enableExpertParallel: config.parallelism.enable_expert_parallel,
+  });
   const dtypes = poolDtypes(config, xpu);
   const performanceModel = await createPerformanceModel(config.performance_model.model_type, {
     model,
@@ -66,7 +81,7 @@ export async function setUpPool(config: SimulationConfig, model: ModelSpec, layo
     readTextFile,
   });
   const s = config.scheduler;
-  const scheduler = resolveScheduler(config, model, xpu);
+  const rankScheduler = resolveScheduler(config, model, xpu);
   const memoryPlan = assertFits(
     planMemory({
       model,
@@ -74,11 +89,16 @@ export async function setUpPool(config: SimulationConfig, model: ModelSpec, layo
       parallelism,
       dtypes,
       gpuMemoryUtilization: s.gpu_memory_utilization,
-      maxNumBatchedTokens: scheduler.maxNumBatchedTokens,
-      maxNumSeqs: scheduler.maxNumSeqs,
+      maxNumBatchedTokens: rankScheduler.maxNumBatchedTokens,
+      maxNumSeqs: rankScheduler.maxNumSeqs,
       blockSize: s.block_size,
     }),
   );
   const kvCacheBlocks = memoryPlan.kvCacheBlocks;
-  return { xpu, tp: layout.tp, pp: layout.pp, performanceModel, memoryPlan, kvCacheBlocks, scheduler };
+  const dp = parallelism.dp;
+  const scheduler =
+    dp === 1
+      ? rankScheduler
+      : { ...rankScheduler, maxNumSeqs: dp * rankScheduler.maxNumSeqs, maxNumBatchedTokens: dp * rankScheduler.maxNumBatchedTokens };
+  return { xpu, tp: layout.tp, pp: layout.pp, parallelism, dataParallelReplicas, performanceModel, memoryPlan, kvCacheBlocks, scheduler };
 }

@@ -22,6 +22,8 @@ export interface SimulationSetup {
   readonly performanceModel: RooflinePerformanceModel;
   readonly memoryPlan: MemoryPlan;
   readonly kvCacheBlocksPerReplica: number;
+  /** Instances behind the router: num_replicas, times the data-parallel size of a dense model (its ranks are replicas). */
+  readonly numReplicas: number;
   readonly maxModelLen: number;
   /** The engine options resolved for the xpu (vLLM's per-device defaults where the config is silent). */
   readonly scheduler: SchedulerConfig;
@@ -47,6 +49,7 @@ export async function setUpSimulation(config: SimulationConfig, readTextFile: Re
     performanceModel: pool.performanceModel,
     memoryPlan: pool.memoryPlan,
     kvCacheBlocksPerReplica: pool.kvCacheBlocks,
+    numReplicas: config.cluster.num_replicas * pool.dataParallelReplicas,
     maxModelLen: pool.scheduler.maxModelLen!,
     scheduler: pool.scheduler,
     requests,
@@ -64,7 +67,7 @@ export async function runSimulation(
     simulate({
       performanceModel: setup.performanceModel,
       requests: setup.requests,
-      numReplicas: config.cluster.num_replicas,
+      numReplicas: setup.numReplicas,
       kvCacheBlocksPerReplica: setup.kvCacheBlocksPerReplica,
       scheduler,
       router: config.cluster.router as RouterName,

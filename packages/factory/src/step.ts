@@ -2,6 +2,7 @@ import {
   assertFits,
   countParameters,
   decodeBatch,
+  describeParallelism,
   kvCacheBytesPerToken,
   listModels,
   isMla,
@@ -21,6 +22,7 @@ import { errorBandFor, type ErrorBandReport } from './error-bands.ts';
 import { FactoryError } from './errors.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { createPerformanceModel } from './performance-model.ts';
+import { resolveParallelLayout } from './parallel-layout.ts';
 import { resolveModel, resolveXpu } from './specs.ts';
 
 export interface StepRequest {
@@ -28,6 +30,12 @@ export interface StepRequest {
   readonly xpu: string;
   readonly tp?: number;
   readonly pp?: number;
+  /** Devices the routed experts are spread over whole (`--ep`). */
+  readonly ep?: number;
+  /** vLLM's --data-parallel-size: for a MoE model the batch is the engine group's, spread over its dp ranks. */
+  readonly dp?: number;
+  /** vLLM's --enable-expert-parallel: ep = tp x dp. */
+  readonly enableExpertParallel?: boolean;
   readonly phase: 'prefill' | 'decode';
   readonly batchSize: number;
   /** Prompt tokens per sequence (prefill). */
@@ -50,6 +58,9 @@ export interface StepReport {
   xpu: string;
   tp: number;
   pp: number;
+  /** Data-parallel ranks the batch is spread over (a MoE model's engine group; 1 otherwise). */
+  dp: number;
+  ep: number;
   phase: 'prefill' | 'decode';
   batch_size: number;
   input_len: number | null;
@@ -77,7 +88,19 @@ function positiveInteger(name: string, value: number | undefined): number {
 export async function computeStep(request: StepRequest, readTextFile: ReadTextFile): Promise<StepReport> {
   const model = await resolveModel(request.model, readTextFile);
   const xpu = await resolveXpu(request.xpu, readTextFile);
-  const parallelism = { tp: request.tp ?? 1, pp: request.pp ?? 1 };
+  const { parallelism, dataParallelReplicas } = resolveParallelLayout(model, {
+    tp: request.tp ?? 1,
+    pp: request.pp ?? 1,
+    ep: request.ep,
+    dp: request.dp,
+    enableExpertParallel: request.enableExpertParallel,
+  });
+  if (dataParallelReplicas > 1) {
+    throw new FactoryError(
+      'INVALID_CONFIG',
+      `--data-parallel-size ${dataParallelReplicas}: ${model.name} is dense, so its data-parallel ranks are independent replicas and one step runs on one of them; drop --data-parallel-size`,
+    );
+  }
   const kv = request.kvCacheDtype === undefined ? {} : { kvCache: kvCacheDtype(request.kvCacheDtype) };
   const dtypes = { ...request.dtypes, ...kv, ...(request.quantization === undefined ? {} : quantizationDtypes(request.quantization, xpu)) };
   const batchSize = positiveInteger('--batch-size', request.batchSize);
@@ -98,7 +121,7 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
     if (tokens > plan.maxKvCacheTokens) {
       throw new FactoryError(
         'INVALID_CONFIG',
-        `a prefill of ${batchSize} x ${inputLen} tokens needs ${tokens} KV-cache tokens but ${model.name} on ${xpu.name} at tp=${parallelism.tp} holds ${plan.maxKvCacheTokens}`,
+        `a prefill of ${batchSize} x ${inputLen} tokens needs ${tokens} KV-cache tokens but ${model.name} on ${xpu.name} at ${describeParallelism(parallelism)} holds ${plan.maxKvCacheTokens}`,
       );
     }
     step = perf.stepTime(prefillBatch(batchSize, inputLen));
@@ -110,7 +133,7 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
     if (batchSize * (contextLen + 1) > plan.maxKvCacheTokens) {
       throw new FactoryError(
         'INVALID_CONFIG',
-        `a decode step of ${batchSize} sequences with ${contextLen} cached tokens needs ${batchSize * (contextLen + 1)} KV-cache tokens but ${model.name} on ${xpu.name} at tp=${parallelism.tp} holds ${plan.maxKvCacheTokens}`,
+        `a decode step of ${batchSize} sequences with ${contextLen} cached tokens needs ${batchSize * (contextLen + 1)} KV-cache tokens but ${model.name} on ${xpu.name} at ${describeParallelism(parallelism)} holds ${plan.maxKvCacheTokens}`,
       );
     }
     step = perf.stepTime(decodeBatch(batchSize, contextLen));
@@ -121,6 +144,8 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
     xpu: xpu.name,
     tp: parallelism.tp,
     pp: parallelism.pp,
+    dp: parallelism.dp,
+    ep: parallelism.ep,
     phase: request.phase,
     batch_size: batchSize,
     input_len: request.phase === 'prefill' ? (request.inputLen ?? null) : null,

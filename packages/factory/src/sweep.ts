@@ -1,3 +1,4 @@
+import { devicesPerInstance, type ParallelismSpec } from '@llm-sim/roofline';
 import type { SimulationConfig } from './config.ts';
 import { runDisaggregatedSimulation, type DisaggregatedRun } from './disaggregated.ts';
 import { errorBandFor } from './error-bands.ts';
@@ -21,13 +22,15 @@ export function expandSweep(config: SimulationConfig): SimulationConfig[] {
   return runs;
 }
 
-/** Devices a run occupies: replicas x TP x PP, or both pools of a disaggregated cluster. */
+/** Devices a run occupies: replicas x TP x PP (x DP), or both pools of a disaggregated cluster. */
 export function runDevices(run: SimulationRun | DisaggregatedRun): number {
   if ('prefill' in run) {
     const c = run.config.cluster;
-    return c.prefill_instances * run.prefill.tp * run.prefill.pp + c.decode_instances * run.decode.tp * run.decode.pp;
+    const pool = (instances: number, p: { parallelism: ParallelismSpec; dataParallelReplicas: number }) =>
+      instances * p.dataParallelReplicas * devicesPerInstance(p.parallelism);
+    return pool(c.prefill_instances, run.prefill) + pool(c.decode_instances, run.decode);
   }
-  return run.config.cluster.num_replicas * run.config.parallelism.tp * run.config.parallelism.pp;
+  return run.numReplicas * devicesPerInstance(run.performanceModel.parallelism);
 }
 
 /**

@@ -8,7 +8,7 @@ import {
   routerParameters,
   type ModelSpec,
 } from './model-spec.ts';
-import { kvHeadsPerDevice, type ParallelismSpec } from './parallelism.ts';
+import { kvHeadsPerDevice, moeDevices, type ParallelismSpec } from './parallelism.ts';
 
 /**
  * What one device of a tensor-parallel group holds and computes per layer, in elements: the one place that says
@@ -18,8 +18,10 @@ import { kvHeadsPerDevice, type ParallelismSpec } from './parallelism.ts';
  * - MLA (vLLM's DeepseekV2MLAAttention): the q and kv down-projections (q_a_proj, kv_a_proj_with_mqa) and their
  *   norms are replicated on every rank; q_b_proj, kv_b_proj and o_proj are split by heads. The latent cache is
  *   one entry per token that every rank keeps whole (vLLM does not shard MLA's cache over tp).
- * - Dense MLP and shared experts: split by tp. Routed experts: without expert parallelism every rank holds a
- *   1/tp slice of every expert; with ep ranks each holds numExperts/ep whole experts.
+ * - Dense MLP and shared experts: split by tp (each data-parallel rank holds its own copy, like attention).
+ *   Routed experts spread over the tp x dp devices of the MoE layers: without expert parallelism every device holds
+ *   a 1/(tp x dp) slice of every expert; with ep groups each device holds numExperts/ep experts, each sliced over
+ *   the tp x dp / ep devices of its group (whole when ep = tp x dp, vLLM's --enable-expert-parallel).
  * - Router, norms: replicated. Embedding and lm_head: vocabulary-parallel.
  */
 export interface DeviceShard {
@@ -92,7 +94,7 @@ export function deviceShard(model: ModelSpec, parallelism: ParallelismSpec): Dev
     kvElementsPerToken = 2 * kvHeads * model.headDim;
   }
   const moeLayers = moeLayerCount(model);
-  const expertParallel = ep > 1;
+  const expertShare = ep / moeDevices(parallelism);
   return {
     layers: model.numLayers,
     fullAttentionLayers: fullAttentionLayers(model),
@@ -109,11 +111,11 @@ export function deviceShard(model: ModelSpec, parallelism: ParallelismSpec): Dev
     attentionPlainWeights,
     denseMlpWeights: (3 * h * model.intermediateSize) / tp,
     denseIntermediate: model.intermediateSize / tp,
-    expertsPerDevice: expertParallel ? model.numExperts / ep : model.numExperts,
-    expertShare: expertParallel ? 1 : 1 / tp,
-    expertWeights: 3 * h * model.moeIntermediateSize * (expertParallel ? 1 : 1 / tp),
-    expertBiasWeights: (expertParameters(model) - 3 * h * model.moeIntermediateSize) * (expertParallel ? 1 : 1 / tp),
-    expertIntermediate: model.moeIntermediateSize * (expertParallel ? 1 : 1 / tp),
+    expertsPerDevice: model.numExperts / ep,
+    expertShare,
+    expertWeights: 3 * h * model.moeIntermediateSize * expertShare,
+    expertBiasWeights: (expertParameters(model) - 3 * h * model.moeIntermediateSize) * expertShare,
+    expertIntermediate: model.moeIntermediateSize * expertShare,
     sharedExpertWeights: model.numSharedExperts > 0 ? (3 * h * model.sharedExpertIntermediateSize) / tp : 0,
     routerWeights: routerParameters(model),
     vocabPerDevice: model.vocabSize / tp,

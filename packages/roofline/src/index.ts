@@ -43,9 +43,13 @@ export {
   SINGLE_DEVICE,
   validateParallelism,
   devicesPerInstance,
+  describeParallelism,
+  expertParallelOf,
   kvHeadsPerDevice,
+  moeDevices,
   type ParallelismSpec,
 } from './parallelism.ts';
+export { expectedGroupsPerToken, expectedMaxGroupLoad, expectedMaxOfNormals } from './expert-load.ts';
 export {
   EMPTY_BATCH,
   prefillBatch,

@@ -1,10 +1,10 @@
 import { bytesPerElement, computeDtype } from './dtype.ts';
 import { RooflineError } from './errors.ts';
 import { lookUpLatency, prepareLatencyTable, type LatencyTable, type PreparedLatencyTable } from './latency-table.ts';
-import { moeLayerCount } from './model-spec.ts';
-import { kvHeadsPerDevice } from './parallelism.ts';
+import { isMla, moeLayerCount } from './model-spec.ts';
+import { describeParallelism, kvHeadsPerDevice } from './parallelism.ts';
 import { RooflinePerformanceModel, type DecodeRunTime, type RooflineModelOptions } from './roofline-model.ts';
-import { decodeBatch, type Bound, type OperatorName, type OperatorTime, type StepBatch, type StepTime } from './step-batch.ts';
+import { decodeBatch, scaleBatch, type Bound, type OperatorName, type OperatorTime, type StepBatch, type StepTime } from './step-batch.ts';
 import { COMPUTE_OPERATORS, OP_INDEX, StepWorkCounter } from './step-work.ts';
 import { peakFlopsFor } from './xpu-spec.ts';
 
@@ -31,6 +31,8 @@ export interface KernelProfile {
   readonly allReduce: LatencyTable;
   /** All-gather, axes devices, total message bytes. */
   readonly allGather: LatencyTable;
+  /** NCCL all-to-all, axes devices, each device's send buffer in bytes (nccl-tests' size); absent in older files. */
+  readonly allToAll?: LatencyTable;
   /** Norms, rotary embedding, activation, embedding gather: a launch plus bytes at a sustained bandwidth. */
   readonly elementwise: { readonly bandwidthBytesPerSecond: number; readonly launchSeconds: number };
   /** Operators without a measured table (experts, operators added later): the roofline at these figures. */
@@ -79,11 +81,13 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   private readonly generation: PreparedLatencyTable;
   private readonly allReduce: PreparedLatencyTable;
   private readonly allGather: PreparedLatencyTable;
+  private readonly allToAll: PreparedLatencyTable | undefined;
   private readonly maxContextHeads: number;
   private readonly maxGenerationHeads: number;
   private readonly maxGenerationKvHeads: number;
   private readonly work = { flops: new Float64Array(OPS), bytes: new Float64Array(OPS) };
-  private readonly seconds = new Float64Array(OPS + 3);
+  /** Operators in COMPUTE_OPERATORS order, then communication, all-to-all, pipeline, overhead. */
+  private readonly seconds = new Float64Array(OPS + 4);
   private readonly shapes: {
     readonly qHeads: number;
     readonly kvHeads: number;
@@ -97,6 +101,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   private readonly priced: { qkv: boolean; o: boolean; mlp: boolean; lmHead: boolean };
   private readonly targetPeak: number;
   private readonly sameXpu: boolean;
+  private readonly mla: boolean;
   private readonly wb: number;
   private readonly ab: number;
   private readonly kb: number;
@@ -116,6 +121,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     this.maxGenerationHeads = last(profile.generationAttention.axes[2]);
     this.maxGenerationKvHeads = last(profile.generationAttention.axes[3]);
     this.allGather = prepareLatencyTable(profile.allGather, 'all-gather table');
+    this.allToAll = profile.allToAll ? prepareLatencyTable(profile.allToAll, 'all-to-all table') : undefined;
     if (!(overhead.perStepSeconds >= 0) || !(overhead.perSequenceSeconds >= 0)) {
       throw new RooflineError('INVALID_EFFICIENCY', 'engine overhead must be non-negative');
     }
@@ -134,7 +140,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
       denseLayers: m.numLayers - moeLayerCount(m),
     };
     // One decode token: the counted FLOPs are 2 x weights, which must be those of the shapes priced here.
-    const probe = this.kernelCounter.count(decodeBatch(1, 1)).operators;
+    const probe = this.kernelCounter.count(decodeBatch(this.parallelism.dp, 1)).operators;
     const close = (counted: number, expected: number) =>
       expected === 0 ? counted === 0 : Math.abs(counted - expected) <= SHAPE_TOLERANCE * expected;
     const s = this.shapes;
@@ -146,6 +152,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
       lmHead: close(probe[7].flops, 2 * s.vocabPerDevice * m.hiddenSize),
     };
     this.targetPeak = peakFlopsFor(this.xpu, computeDtype(this.dtypes));
+    this.mla = isMla(m);
     this.wb = bytesPerElement(this.dtypes.weights);
     this.ab = bytesPerElement(this.dtypes.activations);
     this.kb = bytesPerElement(this.dtypes.kvCache);
@@ -209,10 +216,12 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
    * Fills this.seconds (operators in COMPUTE_OPERATORS order, then communication, pipeline, overhead) and
    * this.work; returns the total.
    */
-  private price(batch: StepBatch): number {
+  private price(groupBatch: StepBatch): number {
     const { flops, bytes } = this.work;
     const sec = this.seconds;
-    this.kernelCounter.fillInto(batch, flops, bytes);
+    this.kernelCounter.fillInto(groupBatch, flops, bytes);
+    // With data-parallel attention the kernels other than the routed experts run on one rank's share of the batch.
+    const batch = scaleBatch(groupBatch, 1 / this.parallelism.dp);
     const T = batch.prefillTokens + batch.decodeSequences;
     const S = batch.prefillSequences + batch.decodeSequences;
     const m = this.model;
@@ -227,29 +236,35 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     // Attention: the measured kernels at the batch's shape. A prefill chunk over a cached prefix is priced as
     // the causal prefill with as many query/key pairs per sequence (the tables hold no cached prefix), so a
     // one-token chunk over a long context costs what that much attention work costs, not a full prefill.
-    let attention = 0;
-    const headScale = m.headDim / TABLE_HEAD_DIM;
-    if (batch.prefillSequences > 0) {
-      const b = batch.prefillSequences;
-      const pairsPerSequence = batch.prefillAttentionPairs / b;
-      const equivalentTokens = (Math.sqrt(1 + 8 * pairsPerSequence) - 1) / 2;
-      // More heads than measured: the heads split into groups the table holds, priced one after the other.
-      const groups = Math.max(1, s.qHeads / this.maxContextHeads);
-      attention += groups * lookUpLatency(this.context, [b, equivalentTokens, s.qHeads / groups]);
+    if (this.mla) {
+      // MLA reads one latent per cached token instead of per-head keys and values: the measured (MHA) attention
+      // kernels do not describe it, so the roofline's figures price it, as they price kv_up_proj.
+      sec[ATTN] = this.fallbackSeconds(flops[ATTN], bytes[ATTN]);
+    } else {
+      let attention = 0;
+      const headScale = m.headDim / TABLE_HEAD_DIM;
+      if (batch.prefillSequences > 0) {
+        const b = batch.prefillSequences;
+        const pairsPerSequence = batch.prefillAttentionPairs / b;
+        const equivalentTokens = (Math.sqrt(1 + 8 * pairsPerSequence) - 1) / 2;
+        // More heads than measured: the heads split into groups the table holds, priced one after the other.
+        const groups = Math.max(1, s.qHeads / this.maxContextHeads);
+        attention += groups * lookUpLatency(this.context, [b, equivalentTokens, s.qHeads / groups]);
+      }
+      if (batch.decodeSequences > 0) {
+        const b = batch.decodeSequences;
+        const cached = batch.decodeCachedTokens / b + 1;
+        const groups = Math.max(1, s.kvHeads / this.maxGenerationKvHeads, s.qHeads / this.maxGenerationHeads);
+        attention += groups * lookUpLatency(this.generation, [b, cached, s.qHeads / groups, s.kvHeads / groups]);
+      }
+      const densePairs = batch.prefillAttentionPairs + batch.decodeCachedTokens + batch.decodeSequences;
+      const denseFlops = L * 4 * s.qHeads * m.headDim * densePairs;
+      const variantScale = denseFlops > 0 && flops[ATTN] > 0 ? flops[ATTN] / denseFlops : 1;
+      const kvScale = this.kb / BF16_BYTES;
+      attention = L * headScale * variantScale * this.carried(attention, flops[ATTN] / L, bytes[ATTN] / L, bytes[ATTN] / L / kvScale);
+      // Rotary embedding on q and k: read and write them once per layer.
+      sec[ATTN] = attention + this.elementwiseSeconds(L * 2 * T * (s.qOut + (s.kvHeads * m.headDim)) * ab, L);
     }
-    if (batch.decodeSequences > 0) {
-      const b = batch.decodeSequences;
-      const cached = batch.decodeCachedTokens / b + 1;
-      const groups = Math.max(1, s.kvHeads / this.maxGenerationKvHeads, s.qHeads / this.maxGenerationHeads);
-      attention += groups * lookUpLatency(this.generation, [b, cached, s.qHeads / groups, s.kvHeads / groups]);
-    }
-    const densePairs = batch.prefillAttentionPairs + batch.decodeCachedTokens + batch.decodeSequences;
-    const denseFlops = L * 4 * s.qHeads * m.headDim * densePairs;
-    const variantScale = denseFlops > 0 && flops[ATTN] > 0 ? flops[ATTN] / denseFlops : 1;
-    const kvScale = this.kb / BF16_BYTES;
-    attention = L * headScale * variantScale * this.carried(attention, flops[ATTN] / L, bytes[ATTN] / L, bytes[ATTN] / L / kvScale);
-    // Rotary embedding on q and k: read and write them once per layer.
-    sec[ATTN] = attention + this.elementwiseSeconds(L * 2 * T * (s.qOut + (s.kvHeads * m.headDim)) * ab, L);
 
     sec[O] = this.priced.o ? L * this.gemmSeconds(T, H, s.qOut) : this.fallbackSeconds(flops[O], bytes[O]);
     if (this.priced.mlp) {
@@ -275,11 +290,23 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
         this.collectiveSeconds(this.allGather, tp, S * m.vocabSize * ab, (tp - 1) / tp);
     }
     sec[OPS] = communication;
-    sec[OPS + 1] = this.pipelineHandOffSeconds(T);
-    sec[OPS + 2] = T > 0 ? this.overhead.perStepSeconds + S * this.overhead.perSequenceSeconds : 0;
+    sec[OPS + 1] = this.allToAllSeconds(groupBatch);
+    sec[OPS + 2] = this.pipelineHandOffSeconds(T);
+    sec[OPS + 3] = T > 0 ? this.overhead.perStepSeconds + S * this.overhead.perSequenceSeconds : 0;
     let total = 0;
     for (let i = 0; i < sec.length; i++) total += sec[i];
     return total;
+  }
+
+  /**
+   * Expert-parallel dispatch and combine: the measured NCCL all-to-all at each device's buffer when the profile has
+   * one (carried over to this interconnect like the other collectives), else the roofline's spec-sheet price.
+   */
+  private allToAllSeconds(batch: StepBatch): number {
+    const shape = this.kernelCounter.allToAllShape(batch);
+    if (shape.count === 0) return 0;
+    if (!this.allToAll) return this.kernelCounter.fill(batch, this.work.flops, this.work.bytes).allToAllSeconds;
+    return shape.count * this.collectiveSeconds(this.allToAll, shape.devices, shape.bufferBytes, (shape.devices - 1) / shape.devices);
   }
 
   /** Pipeline hand-offs as the roofline prices them (no measured table of point-to-point sends). */
@@ -316,6 +343,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     });
     const extra: [OperatorName, Bound][] = [
       ['communication', 'communication'],
+      ['all_to_all', 'communication'],
       ['pipeline', 'communication'],
       ['overhead', 'overhead'],
     ];
@@ -330,6 +358,6 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     const p = this.parallelism;
     const from = this.transferredFrom ? `, efficiencies transferred from ${this.transferredFrom}` : '';
     const source = this.calibrationSource ? `; calibration ${this.calibrationSource}` : '';
-    return `kernel-calibrated roofline (measured kernels): ${this.model.name} on ${this.xpu.name}${from}, tp=${p.tp} pp=${p.pp}${p.ep > 1 ? ` ep=${p.ep}` : ''}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}${source}`;
+    return `kernel-calibrated roofline (measured kernels): ${this.model.name} on ${this.xpu.name}${from}, ${describeParallelism(p)}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}${source}`;
   }
 }

@@ -76,6 +76,26 @@ describe('planMemory', () => {
     // MLA's cache is not sharded over tp: each rank keeps all 61 layers x (512 + 64) bf16 per token.
     expect(plan.kvCacheBytesPerTokenPerDevice).toBe(61 * 576 * 2);
   });
+  it('holds DeepSeek-V3 as DP8 + EP8 on H200: attention whole on every rank, 32 whole experts each, eight separate latent caches', () => {
+    const model = getModel('deepseek-v3');
+    const h200 = getXpu('h200');
+    const plan = assertFits(planMemory({ model, xpu: h200, parallelism: { dp: 8, ep: 8 } }));
+    // tp=1 inside each rank: every attention weight whole (fp8), norms bf16.
+    const attention = 7168 * 1536 + 7168 * 576 + 1536 * 128 * 192 + 512 * 128 * 256 + 128 * 128 * 7168 + (1536 + 512 + 2 * 7168) * 2;
+    const dense = attention + 3 * 7168 * 18432;
+    // 256 / 8 = 32 routed experts whole, the shared expert whole, the router in bf16.
+    const moe = attention + 33 * 3 * 7168 * 2048 + (256 * 7168 + 256) * 2;
+    const edges = (2 * 129280 * 7168 + 7168) * 2;
+    expect(plan.weightBytesPerDevice).toBe(3 * dense + 58 * moe + edges);
+    expect(plan.weightBytesPerDevice / 1e9).toBeCloseTo(100.8, 1);
+    // Each rank keeps the latents of its own sequences: the instance holds 8 devices' worth.
+    expect(plan.kvCacheBytesPerTokenPerDevice).toBe(61 * 576 * 2);
+    const perDevice = Math.floor(plan.kvCacheBytesAvailablePerDevice / (61 * 576 * 2));
+    expect(plan.maxKvCacheTokens).toBe(8 * perDevice);
+    // Against tp=8, whose ranks all keep the same latents: DP8 holds 4.5 times the tokens although each device holds more weights.
+    const tp8 = planMemory({ model, xpu: h200, parallelism: { tp: 8 } });
+    expect(plan.maxKvCacheTokens / tp8.maxKvCacheTokens).toBeCloseTo(4.52, 2);
+  });
   it('fits gpt-oss-120b on one H100 with MXFP4 experts (the 60.8 GiB checkpoint) and not in bf16', () => {
     const model = getModel('gpt-oss-120b');
     const mxfp4 = assertFits(planMemory({ model, xpu: getXpu('h100') }));

@@ -2,7 +2,7 @@ import { deviceShard } from './device-shard.ts';
 import { bytesPerElement, expertWeightDtype, unquantizedWeightBytes, type DtypeConfig } from './dtype.ts';
 import { RooflineError } from './errors.ts';
 import { isMla, modelDtypes, type ModelSpec } from './model-spec.ts';
-import { SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
+import { describeParallelism, SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
 import type { XpuSpec } from './xpu-spec.ts';
 
 /**
@@ -39,7 +39,7 @@ export interface MemoryPlan {
   readonly requiredBytesPerDevice: number;
   readonly kvCacheBytesPerTokenPerDevice: number;
   readonly kvCacheBytesAvailablePerDevice: number;
-  /** Tokens the KV cache of one model instance holds. */
+  /** Tokens the KV cache of one model instance holds (of all its data-parallel ranks, each holding its own). */
   readonly maxKvCacheTokens: number;
   /** Whole blocks of `blockSize` tokens in that cache: what a simulation takes as `kvCacheBlocksPerReplica`. */
   readonly kvCacheBlocks: number;
@@ -58,6 +58,9 @@ export interface MemoryPlan {
  * embeddings and lm_head are vocabulary-parallel) and by pp (the fullest stage counts), each tensor in its dtype
  * (experts in theirs; embeddings, norms and routers in 16 bits), activations of the largest step, runtime
  * overhead, and what is left for the KV cache.
+ *
+ * With data-parallel attention (dp > 1, MoE models) every rank holds the attention weights and its own KV cache, and
+ * the routed experts are spread over all tp x dp devices: the instance's cache is dp times one device's.
  *
  * KV cache per token: MLA keeps one latent per token and layer, whole on every tp rank; ordinary attention keeps
  * its rank's KV heads. Sliding-window and chunked layers keep at most their window per sequence, so their share
@@ -122,7 +125,7 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
   const usableBytesPerDevice = xpu.memoryBytes * utilization;
   const requiredBytesPerDevice = weightBytesPerDevice + activationBytesPerDevice + runtime;
   const kvCacheBytesAvailablePerDevice = Math.max(0, usableBytesPerDevice - requiredBytesPerDevice);
-  const maxKvCacheTokens = Math.floor(kvCacheBytesAvailablePerDevice / kvCacheBytesPerTokenPerDevice);
+  const maxKvCacheTokens = parallelism.dp * Math.floor(kvCacheBytesAvailablePerDevice / kvCacheBytesPerTokenPerDevice);
   const blockSize = options.blockSize ?? 16;
   return {
     deviceMemoryBytes: xpu.memoryBytes,
@@ -154,7 +157,7 @@ const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
  */
 export function assertFits(plan: MemoryPlan): MemoryPlan {
   if (plan.fits) return plan;
-  const { tp, pp } = plan.parallelism;
+  const { tp } = plan.parallelism;
   const ratio = plan.requiredBytesPerDevice / plan.usableBytesPerDevice;
   // Weights and most activations shrink about linearly with tp, so the ratio says how far tp must grow.
   const hint =
@@ -168,7 +171,7 @@ export function assertFits(plan: MemoryPlan): MemoryPlan {
         `activations ${gb(plan.activationBytesPerDevice)}, runtime ${gb(plan.runtimeOverheadBytes)}) plus KV cache`;
   throw new RooflineError(
     'DOES_NOT_FIT',
-    `${plan.model} does not fit on ${plan.xpu} at tp=${tp} pp=${pp}: it needs ${need} but has ` +
+    `${plan.model} does not fit on ${plan.xpu} at ${describeParallelism(plan.parallelism)}: it needs ${need} but has ` +
       `${gb(plan.usableBytesPerDevice)} (${gb(plan.deviceMemoryBytes)} at gpu_memory_utilization ${plan.gpuMemoryUtilization})${hint}`,
   );
 }

@@ -35,7 +35,16 @@ describe('validateParallelism', () => {
     expect(() => validateParallelism(getModel('llama-2-7b'), { pp: 1.5 })).toThrow(/pp:/);
   });
 
-  it('counts tp x pp devices per instance (dp replicas are separate instances)', () => {
-    expect(devicesPerInstance({ tp: 4, pp: 2, ep: 1, dp: 3 })).toBe(8);
+  it('counts tp x pp x dp devices per instance: a MoE model\'s data-parallel ranks are one engine group', () => {
+    expect(devicesPerInstance({ tp: 4, pp: 2, ep: 1, dp: 3 })).toBe(24);
+  });
+
+  it('spreads experts over the tp x dp devices: ep must divide them and the experts; dp needs a MoE model', () => {
+    const v3 = getModel('deepseek-v3');
+    expect(validateParallelism(v3, { dp: 8, ep: 8 })).toEqual({ tp: 1, pp: 1, dp: 8, ep: 8 });
+    expect(validateParallelism(v3, { tp: 2, dp: 4, ep: 4 }).ep).toBe(4);
+    expect(() => validateParallelism(v3, { tp: 2, dp: 2, ep: 8 })).toThrow(/ep=8 does not divide the tp x dp = 4 devices/);
+    expect(() => validateParallelism(getModel('mixtral-8x7b'), { dp: 16, ep: 16 })).toThrow(/ep=16 does not divide mixtral-8x7b's 8 experts/);
+    expect(() => validateParallelism(getModel('llama-3.1-8b'), { dp: 2 })).toThrow(/dp=2 couples data-parallel ranks of a mixture-of-experts model; llama-3.1-8b is dense/);
   });
 });

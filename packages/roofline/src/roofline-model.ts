@@ -2,7 +2,7 @@ import { z } from 'zod';
 import { computeDtype, unquantizedComputeDtype, type DtypeConfig } from './dtype.ts';
 import { RooflineError, formatIssues } from './errors.ts';
 import { modelDtypes, type ModelSpec } from './model-spec.ts';
-import { SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
+import { describeParallelism, SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
 import {
   decodeBatch,
   prefillBatch,
@@ -200,6 +200,10 @@ export class RooflinePerformanceModel {
       });
       total += work.communicationSeconds;
     }
+    if (work.allToAllSeconds > 0) {
+      breakdown.push({ op: 'all_to_all', seconds: work.allToAllSeconds, flops: 0, bytes: work.allToAllBytes, bound: 'communication' });
+      total += work.allToAllSeconds;
+    }
     if (work.pipelineSeconds > 0) {
       breakdown.push({
         op: 'pipeline',
@@ -237,7 +241,7 @@ export class RooflinePerformanceModel {
     const p = this.parallelism;
     const kind = this.isCalibrated ? 'calibrated roofline' : 'roofline (spec-sheet peaks)';
     const source = this.calibrationSource ? `; calibration ${this.calibrationSource}` : '';
-    return `${kind}: ${this.model.name} on ${this.xpu.name}, tp=${p.tp} pp=${p.pp}${p.ep > 1 ? ` ep=${p.ep}` : ''}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}${source}`;
+    return `${kind}: ${this.model.name} on ${this.xpu.name}, ${describeParallelism(p)}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}${source}`;
   }
 }
 

@@ -69,6 +69,19 @@ export function decodeBatch(batchSize: number, contextLen: number): StepBatch {
   return { ...EMPTY_BATCH, decodeSequences: batchSize, decodeCachedTokens: batchSize * contextLen };
 }
 
+/** Every count of the batch times `factor` (one data-parallel rank's even share); the batch itself when factor is 1. */
+export function scaleBatch(batch: StepBatch, factor: number): StepBatch {
+  if (factor === 1) return batch;
+  return {
+    prefillSequences: batch.prefillSequences * factor,
+    prefillTokens: batch.prefillTokens * factor,
+    prefillCachedTokens: batch.prefillCachedTokens * factor,
+    prefillAttentionPairs: batch.prefillAttentionPairs * factor,
+    decodeSequences: batch.decodeSequences * factor,
+    decodeCachedTokens: batch.decodeCachedTokens * factor,
+  };
+}
+
 /** Tokens computed by the step: prompt tokens plus one per decoding sequence. */
 export function batchTokens(batch: StepBatch): number {
   return batch.prefillTokens + batch.decodeSequences;

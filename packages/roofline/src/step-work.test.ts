@@ -2,6 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { getModel } from './model-catalog.ts';
 import { RooflinePerformanceModel } from './roofline-model.ts';
 import { decodeBatch, prefillBatch } from './step-batch.ts';
+import { expectedMaxGroupLoad, expectedMaxOfNormals } from './expert-load.ts';
 import { countStepWork, type StepWork } from './step-work.ts';
 import { getXpu } from './xpu-catalog.ts';
 
@@ -219,13 +220,63 @@ describe('multi-node tensor and pipeline parallelism', () => {
 });
 
 describe('expert parallelism', () => {
-  it('reads only its own whole experts at ep=8: DeepSeek-V3 at tp=8 ep=8 moves the same expert bytes in all as tp=8 slicing', () => {
-    const v3 = getModel('deepseek-v3');
+  const v3 = getModel('deepseek-v3');
+  const h200 = getXpu('h200');
+  const expertWhole = 3 * 7168 * 2048;
+  const shared = (3 * 7168 * 2048) / 1; // one shared expert, split by tp (tp=1 below)
+  const router = 256 * 7168 + 256;
+
+  it('reads only its own whole experts at ep=8 and waits for the busiest: DeepSeek-V3 at tp=8 ep=8, batch 64', () => {
     const batch = decodeBatch(64, 4096);
-    const sliced = op(countStepWork(v3, { tp: 8 }, {}, batch, getXpu('h200')), 'moe');
-    const whole = op(countStepWork(v3, { tp: 8, ep: 8 }, {}, batch, getXpu('h200')), 'moe');
-    // 32 whole experts per device against 256 eighths: the same expected expert bytes and FLOPs per device.
-    expect(whole.bytes).toBeCloseTo(sliced.bytes, -3);
-    expect(whole.flops).toBeCloseTo(sliced.flops, -3);
+    const sliced = op(countStepWork(v3, { tp: 8 }, {}, batch, h200), 'moe');
+    const whole = op(countStepWork(v3, { tp: 8, ep: 8 }, {}, batch, h200), 'moe');
+    // 32 whole experts per device against 256 eighths: the same expected expert bytes per device...
+    const load = expectedMaxGroupLoad(64, 8, 256, 8, expectedMaxOfNormals(8));
+    expect(load).toBeCloseTo(64 + Math.sqrt((64 * 8 * 248) / 255 / 8) * 1.4236, 2); // 75.2 of a mean of 64
+    const activations = (assignments: number, intermediate: number) => 58 * assignments * 3 * intermediate * 2;
+    expect(whole.bytes - activations(load, 2048)).toBeCloseTo(sliced.bytes - activations(64 * 8, 256), -3);
+    // ...but the busiest device computes 75.2 whole-expert token passes where the slices compute a mean 64.
+    expect(whole.flops - sliced.flops).toBeCloseTo(58 * 2 * (load - 64) * expertWhole, -3);
+  });
+
+  it('runs DeepSeek-V3 as vLLM\'s DP8 + EP8 on H200: attention on 64 of 512 sequences, experts on all 512 tokens, two all-to-alls per MoE layer', () => {
+    const T = 512;
+    const group = countStepWork(v3, { tp: 1, dp: 8, ep: 8 }, {}, decodeBatch(T, 4096), h200);
+    const oneRank = countStepWork(v3, { tp: 1 }, {}, decodeBatch(T / 8, 4096), h200);
+    for (const name of ['embedding', 'qkv_proj', 'kv_up_proj', 'attention', 'o_proj', 'mlp', 'norm', 'lm_head']) {
+      expect(op(group, name), name).toEqual(op(oneRank, name));
+    }
+    // MoE: the busiest of 8 devices holds 32 whole experts and takes 543.8 of the 4096 token-expert assignments;
+    // shared expert and router run on the rank's 64 tokens.
+    const load = 512 + Math.sqrt((512 * 8 * 248) / 255 / 8) * expectedMaxOfNormals(8);
+    expect(op(group, 'moe').flops).toBeCloseTo(58 * (2 * load * expertWhole + 2 * 64 * (shared + router)), -3);
+    const distinct = 32 * (1 - (1 - 8 / 256) ** 512);
+    expect(op(group, 'moe').bytes).toBeCloseTo(58 * (distinct * expertWhole + shared + router * 2 + (64 * 2 * 7168 + load * 3 * 2048) * 2), -3);
+    // Dispatch and combine: each device sends its 64 tokens to the 5.29 devices their 8 experts live on on average,
+    // 7/8 of that buffer leaving the device, over NVLink 4 at 450 GB/s with 8 us per collective; no all-reduce at tp=1.
+    let none = 1;
+    for (let i = 0; i < 8; i++) none *= (224 - i) / (256 - i);
+    const buffer = 64 * 8 * (1 - none) * 7168 * 2;
+    expect(group.allToAllBytes).toBeCloseTo(116 * buffer, 0);
+    expect(group.allToAllSeconds).toBeCloseTo(116 * (8e-6 + ((7 / 8) * buffer) / 450e9), 12);
+    expect(group.communicationSeconds).toBe(0);
+    const step = new RooflinePerformanceModel({ model: v3, xpu: h200, parallelism: { tp: 1, dp: 8, ep: 8 } }).decodeTime(T, 4096);
+    expect(step.breakdown.find((o) => o.op === 'all_to_all')!.seconds).toBeCloseTo(group.allToAllSeconds, 12);
+  });
+
+  it('crosses the 400 Gb/s NICs when the expert-parallel group outgrows an 8-GPU node (DP16 + EP16 on H800)', () => {
+    const h800 = getXpu('h800');
+    const work = countStepWork(v3, { dp: 16, ep: 16 }, {}, decodeBatch(256, 1024), h800);
+    let none = 1;
+    for (let i = 0; i < 8; i++) none *= (240 - i) / (256 - i);
+    const buffer = 16 * 16 * (1 - none) * 7168 * 2;
+    expect(work.allToAllSeconds).toBeCloseTo(116 * (8e-6 + ((15 / 16) * buffer) / 50e9), 12);
+  });
+
+  it('slices every expert over tp x dp devices without expert parallelism, so no device waits on a busier one', () => {
+    const work = countStepWork(v3, { dp: 8 }, {}, decodeBatch(512, 4096), h200);
+    // Each of the 8 devices computes 1/8 of each of the 4096 assignments and receives every token (an all-gather).
+    expect(op(work, 'moe').flops).toBeCloseTo(58 * (2 * 4096 * (expertWhole / 8) + 2 * 64 * (shared + router)), -3);
+    expect(work.allToAllBytes).toBeCloseTo(116 * 64 * 8 * 7168 * 2, 0);
   });
 });

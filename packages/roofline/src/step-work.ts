@@ -1,9 +1,10 @@
 import { deviceShard, type DeviceShard } from './device-shard.ts';
 import { bytesPerElement, expertWeightDtype, unquantizedWeightBytes, type DtypeConfig } from './dtype.ts';
 import { RooflineError } from './errors.ts';
+import { expectedGroupsPerToken, expectedMaxGroupLoad, expectedMaxOfNormals } from './expert-load.ts';
 import { isMla, modelDtypes, type ModelSpec } from './model-spec.ts';
-import { SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
-import type { StepBatch } from './step-batch.ts';
+import { moeDevices, SINGLE_DEVICE, validateParallelism, type ParallelismSpec } from './parallelism.ts';
+import { EMPTY_BATCH, type StepBatch } from './step-batch.ts';
 import type { XpuSpec } from './xpu-spec.ts';
 
 /** Operators priced as max(FLOPs / F, bytes / B), in breakdown order. */
@@ -47,6 +48,20 @@ export interface StepWork {
   readonly communicationBytes: number;
   /** Bytes sent across all pipeline-stage boundaries. */
   readonly pipelineBytes: number;
+  /** Expert-parallel dispatch and combine between data-parallel ranks (0 without dp > 1). */
+  readonly allToAllSeconds: number;
+  /** Bytes each device sends in them, summed over every all-to-all of the step. */
+  readonly allToAllBytes: number;
+}
+
+/** What one step's all-to-alls are, for a model that prices them from measured tables. */
+export interface AllToAllShape {
+  /** All-to-alls in the step: a dispatch and a combine per MoE layer. */
+  readonly count: number;
+  /** Devices taking part. */
+  readonly devices: number;
+  /** Each device's send buffer per all-to-all, its own share included (nccl-tests' size for alltoall). */
+  readonly bufferBytes: number;
 }
 
 /**
@@ -94,6 +109,18 @@ export function windowedPairs(n: number, c: number, w: number): number {
  *   of the vocabulary-parallel logits;
  * - multi-node: where the xpu says how many devices a node joins and its per-device NIC, a tensor-parallel group
  *   larger than a node runs its collectives at the NIC's bandwidth, and a pipeline spanning nodes hands over on it;
+ * - expert parallelism (ep groups of the tp x dp devices, see deviceShard): a device computes the token-expert
+ *   assignments of its own experts, and the step waits for the most-loaded device: its expected load under uniform
+ *   routing is expectedMaxGroupLoad (mean T k / ep plus the expected maximum of the multinomial's fluctuation), T
+ *   the tokens of all data-parallel ranks. Without ep every device computes a slice of every assignment: no
+ *   imbalance;
+ * - data-parallel attention (dp > 1, MoE models only, vLLM's --data-parallel-size): the batch is the engine group's;
+ *   its sequences are spread evenly over the dp ranks, so everything but the routed experts (attention, dense and
+ *   shared MLPs, norms, lm_head, the tensor-parallel all-reduces) is priced for 1/dp of the batch. The routed
+ *   experts see every rank's tokens, exchanged by a dispatch and a combine all-to-all per MoE layer among the
+ *   tp x dp devices: each device sends its T / (tp x dp) tokens, hidden-wide, to the expected number of expert
+ *   groups a token's k experts land on (expectedGroupsPerToken; every device when experts are sliced, ep = 1),
+ *   priced as latency + (n - 1)/n of that buffer at the link's bandwidth (the NIC's when the group spans nodes);
  * - pipeline parallel: layers split over stages that a step crosses one after the other, plus (pp - 1)
  *   hand-offs of the hidden states and the residual (vLLM's IntermediateTensors), tokens x hidden each.
  *   This is the latency of one step, the sum over stages: vLLM keeps pp batches in flight so that every
@@ -119,6 +146,14 @@ export class StepWorkCounter {
   private readonly linkBandwidth: number;
   private readonly linkLatency: number;
   private readonly pipelineBandwidth: number;
+  /** E[max of ep standard normals]: the imbalance constant of expectedMaxGroupLoad. */
+  private readonly normalMaxOverGroups: number;
+  private readonly moeDeviceCount: number;
+  /** Expected devices one token's hidden state is dispatched to (own device included). */
+  private readonly dispatchDevicesPerToken: number;
+  private readonly allToAllBandwidth: number;
+  /** Scratch for rankBatch, so that pricing a step allocates nothing. */
+  private readonly rank: { -readonly [K in keyof StepBatch]: number } = { ...EMPTY_BATCH };
 
   constructor(model: ModelSpec, parallelism: ParallelismSpec, dtypes: DtypeConfig, xpu: XpuSpec) {
     this.model = model;
@@ -152,6 +187,38 @@ export class StepWorkCounter {
     this.linkBandwidth = network && tp > perNode ? Math.min(intra, network.bandwidthBytesPerSecond) : intra;
     this.pipelineBandwidth = network && tp * parallelism.pp > perNode ? Math.min(intra, network.bandwidthBytesPerSecond) : intra;
     this.linkLatency = xpu.interconnect.latencySeconds;
+    const ep = parallelism.ep;
+    this.normalMaxOverGroups = expectedMaxOfNormals(ep);
+    this.moeDeviceCount = moeDevices(parallelism);
+    this.dispatchDevicesPerToken =
+      model.numExperts > 0 ? (this.moeDeviceCount / ep) * expectedGroupsPerToken(model.numExpertsPerToken, model.numExperts, ep) : 0;
+    this.allToAllBandwidth = network && this.moeDeviceCount > perNode ? Math.min(intra, network.bandwidthBytesPerSecond) : intra;
+  }
+
+  /** The batch of one data-parallel rank: the engine group's sequences spread evenly over its dp ranks. */
+  private rankBatch(batch: StepBatch): StepBatch {
+    const dp = this.parallelism.dp;
+    if (dp === 1) return batch;
+    const r = this.rank;
+    r.prefillSequences = batch.prefillSequences / dp;
+    r.prefillTokens = batch.prefillTokens / dp;
+    r.prefillCachedTokens = batch.prefillCachedTokens / dp;
+    r.prefillAttentionPairs = batch.prefillAttentionPairs / dp;
+    r.decodeSequences = batch.decodeSequences / dp;
+    r.decodeCachedTokens = batch.decodeCachedTokens / dp;
+    return r;
+  }
+
+  /** The step's all-to-alls (none unless dp > 1): what allToAllSeconds prices at the link's spec figures. */
+  allToAllShape(batch: StepBatch): AllToAllShape {
+    const groupTokens = batch.prefillTokens + batch.decodeSequences;
+    if (this.parallelism.dp === 1 || this.shard.moeLayers === 0 || groupTokens <= 0) return { count: 0, devices: this.moeDeviceCount, bufferBytes: 0 };
+    const n = this.moeDeviceCount;
+    return {
+      count: 2 * this.shard.moeLayers,
+      devices: n,
+      bufferBytes: (groupTokens / n) * this.dispatchDevicesPerToken * this.hidden * this.ab,
+    };
   }
 
   /**
@@ -162,13 +229,15 @@ export class StepWorkCounter {
     batch: StepBatch,
     flops: Float64Array,
     bytes: Float64Array,
-  ): { communicationSeconds: number; pipelineSeconds: number; communicationBytes: number; pipelineBytes: number } {
+  ): Omit<StepWork, 'operators'> {
     this.fillInto(batch, flops, bytes);
     return {
       communicationSeconds: this.lastCommunicationSeconds,
       pipelineSeconds: this.lastPipelineSeconds,
       communicationBytes: this.lastCommunicationBytes,
       pipelineBytes: this.lastPipelineBytes,
+      allToAllSeconds: this.lastAllToAllSeconds,
+      allToAllBytes: this.lastAllToAllBytes,
     };
   }
 
@@ -176,14 +245,19 @@ export class StepWorkCounter {
   private lastPipelineSeconds = 0;
   private lastCommunicationBytes = 0;
   private lastPipelineBytes = 0;
+  private lastAllToAllSeconds = 0;
+  private lastAllToAllBytes = 0;
 
-  /** As fill, returning communication + pipeline seconds only (the hot path). */
-  fillInto(batch: StepBatch, flops: Float64Array, bytes: Float64Array): number {
+  /** As fill, returning communication + pipeline + all-to-all seconds only (the hot path). */
+  fillInto(groupBatch: StepBatch, flops: Float64Array, bytes: Float64Array): number {
+    const groupTokens = groupBatch.prefillTokens + groupBatch.decodeSequences;
+    const groupSequences = groupBatch.prefillSequences + groupBatch.decodeSequences;
+    if (!(groupTokens >= 0) || !(groupSequences >= 0) || !Number.isFinite(groupTokens)) {
+      throw new RooflineError('INVALID_BATCH', `invalid batch: tokens=${groupTokens}, sequences=${groupSequences}`);
+    }
+    const batch = this.rankBatch(groupBatch);
     const T = batch.prefillTokens + batch.decodeSequences;
     const S = batch.prefillSequences + batch.decodeSequences;
-    if (!(T >= 0) || !(S >= 0) || !Number.isFinite(T)) {
-      throw new RooflineError('INVALID_BATCH', `invalid batch: tokens=${T}, sequences=${S}`);
-    }
     const { wb, eb, pb, ab, kb, hidden: H, shard } = this;
     const L = shard.layers;
     const m = this.model;
@@ -208,19 +282,21 @@ export class StepWorkCounter {
     if (shard.moeLayers > 0 && T > 0) {
       const E = m.numExperts;
       const k = m.numExpertsPerToken;
-      // With expert parallelism a device holds expertsPerDevice of the E experts whole: it reads the ones of its
-      // own the step's tokens touch and computes its share of the k routed copies of each token (mean load).
-      const localShare = shard.expertsPerDevice / E;
-      const distinctExperts = shard.expertsPerDevice * (1 - Math.pow(1 - k / E, T));
+      const ep = this.parallelism.ep;
+      // A device holds expertsPerDevice of the E experts (a share of each): it reads the ones of its own that the
+      // tokens of every data-parallel rank touch, and computes the assignments routed to its expert group, of
+      // which the step waits for the most-loaded group's (all T k of them, sliced, without expert parallelism).
+      const distinctExperts = shard.expertsPerDevice * (1 - Math.pow(1 - k / E, groupTokens));
+      const assignments = expectedMaxGroupLoad(groupTokens, k, E, ep, this.normalMaxOverGroups);
       flops[MOE] =
         shard.moeLayers *
-        (2 * T * (k * localShare * shard.expertWeights + shard.sharedExpertWeights) + 2 * T * shard.routerWeights);
+        (2 * assignments * shard.expertWeights + 2 * T * shard.sharedExpertWeights + 2 * T * shard.routerWeights);
       bytes[MOE] =
         shard.moeLayers *
         (distinctExperts * (shard.expertWeights * eb + shard.expertBiasWeights * pb) +
           shard.sharedExpertWeights * wb +
           shard.routerWeights * pb +
-          T * (2 * H + 3 * k * localShare * shard.expertIntermediate) * ab);
+          (T * 2 * H + assignments * 3 * shard.expertIntermediate) * ab);
     } else {
       flops[MOE] = 0;
       bytes[MOE] = 0;
@@ -253,11 +329,16 @@ export class StepWorkCounter {
       pipelineBytes = handOffs * 2 * T * H * ab;
       pipelineSeconds = pipelineBytes / this.pipelineBandwidth + handOffs * this.linkLatency;
     }
+    const a2a = this.allToAllShape(groupBatch);
+    const allToAllSeconds =
+      a2a.count > 0 ? a2a.count * (this.linkLatency + (((a2a.devices - 1) / a2a.devices) * a2a.bufferBytes) / this.allToAllBandwidth) : 0;
     this.lastCommunicationSeconds = communicationSeconds;
     this.lastPipelineSeconds = pipelineSeconds;
     this.lastCommunicationBytes = communicationBytes;
     this.lastPipelineBytes = pipelineBytes;
-    return communicationSeconds + pipelineSeconds;
+    this.lastAllToAllSeconds = allToAllSeconds;
+    this.lastAllToAllBytes = a2a.count * a2a.bufferBytes;
+    return communicationSeconds + pipelineSeconds + allToAllSeconds;
   }
 
   /**
@@ -267,9 +348,10 @@ export class StepWorkCounter {
    * window fills up on the way). Only attention reads the context; this mirrors fillAttention and
    * fillMla, and the roofline's decodeRun test checks it against them.
    */
-  decodeWorkGrowth(batch: StepBatch, flopsPerStep: Float64Array, bytesPerStep: Float64Array): number {
+  decodeWorkGrowth(groupBatch: StepBatch, flopsPerStep: Float64Array, bytesPerStep: Float64Array): number {
     flopsPerStep.fill(0);
     bytesPerStep.fill(0);
+    const batch = this.rankBatch(groupBatch);
     const { kb, shard } = this;
     const D = batch.decodeSequences;
     if (this.mla) {
@@ -360,14 +442,8 @@ export class StepWorkCounter {
   count(batch: StepBatch): StepWork {
     const flops = new Float64Array(COMPUTE_OPERATORS.length);
     const bytes = new Float64Array(COMPUTE_OPERATORS.length);
-    const { communicationSeconds, pipelineSeconds, communicationBytes, pipelineBytes } = this.fill(batch, flops, bytes);
-    return {
-      operators: COMPUTE_OPERATORS.map((op, i) => ({ op, flops: flops[i], bytes: bytes[i] })),
-      communicationSeconds,
-      pipelineSeconds,
-      communicationBytes,
-      pipelineBytes,
-    };
+    const rest = this.fill(batch, flops, bytes);
+    return { operators: COMPUTE_OPERATORS.map((op, i) => ({ op, flops: flops[i], bytes: bytes[i] })), ...rest };
   }
 }
 

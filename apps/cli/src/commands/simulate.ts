@@ -27,7 +27,7 @@ import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { runSweepTasks } from '../parallel-sweep.ts';
-import { UsageError, resultFileOptionsFromFlags, sharedFlagsToConfig, withModelAndXpu, withSchedulerFlags, withVllmResultFlags, withVllmTrafficFlags } from '../options.ts';
+import { UsageError, resultFileOptionsFromFlags, sharedFlagsToConfig, withExpertParallelFlags, withModelAndXpu, withSchedulerFlags, withVllmResultFlags, withVllmTrafficFlags } from '../options.ts';
 
 type SimulateArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean; config?: string };
 
@@ -35,7 +35,7 @@ type SimulateArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean;
 function flagsToConfig(a: SimulateArgs): Record<string, unknown> {
   return {
     ...sharedFlagsToConfig(a),
-    parallelism: { tp: a.tp, pp: a.pp },
+    parallelism: { tp: a.tp, pp: a.pp, ep: a.ep, dp: a.dp, enable_expert_parallel: a['enable-expert-parallel'] },
     cluster: {
       type: a.cluster,
       num_replicas: a['num-replicas'],
@@ -58,7 +58,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
     command: ['simulate', '$0'],
     describe: 'Simulate serving a workload and report what `vllm bench serve` would (the default command)',
     builder: (y) =>
-      withVllmResultFlags(withVllmTrafficFlags(withSchedulerFlags(withModelAndXpu(y))))
+      withVllmResultFlags(withVllmTrafficFlags(withSchedulerFlags(withExpertParallelFlags(withModelAndXpu(y)))))
         .option('config', { type: 'string', describe: 'JSON config with the same settings (flags override it)' })
         .option('cluster', { type: 'string', choices: ['aggregated', 'disaggregated'], describe: 'prefill and decode on the same instances, or split into two pools (default aggregated)' })
         .option('prefill-instances', { type: 'number', describe: 'disaggregated: instances in the prefill pool (default 1)' })
@@ -144,7 +144,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         ctx.io.stdout(
           `${run.performanceModel.describe()}\n` +
             `memory per device: weights ${(p.weightBytesPerDevice / 1e9).toFixed(1)} GB, KV cache ${(p.kvCacheBytesAvailablePerDevice / 1e9).toFixed(1)} GB ` +
-            `(${p.maxKvCacheTokens.toLocaleString('en-US')} tokens, ${run.kvCacheBlocksPerReplica.toLocaleString('en-US')} blocks) x ${config.cluster.num_replicas} replica(s)\n` +
+            `(${p.maxKvCacheTokens.toLocaleString('en-US')} tokens, ${run.kvCacheBlocksPerReplica.toLocaleString('en-US')} blocks) x ${run.numReplicas} replica(s)\n` +
             `scheduler: max_num_seqs ${run.scheduler.maxNumSeqs}, max_num_batched_tokens ${run.scheduler.maxNumBatchedTokens}, max_model_len ${run.maxModelLen}\n\n`,
         );
       }

@@ -52,6 +52,21 @@ describe('llm-sim step', () => {
     expect(u.stderr).toMatch(/unknown xpu 'h1000'; known: gb10, h100-sxm/);
   });
 
+  it("prices DeepSeek-V3 as vLLM's DP8 + EP8 (--data-parallel-size 8 --enable-expert-parallel) with its all-to-alls", async () => {
+    const t = createTestIo();
+    const args = ['step', '--model', 'deepseek-ai/DeepSeek-V3', '--xpu', 'h200', '--data-parallel-size', '8', '--enable-expert-parallel', '--batch-size', '512', '--context-len', '4096'];
+    expect(await main([...args, '--performance-model', 'roofline', '--json'], t.io)).toBe(0);
+    const report = JSON.parse(t.stdout);
+    expect(report).toMatchObject({ model: 'deepseek-v3', tp: 1, dp: 8, ep: 8 });
+    expect(report.breakdown.map((o: { op: string }) => o.op)).toContain('all_to_all');
+    const u = createTestIo();
+    expect(await main(args, u.io)).toBe(0);
+    expect(u.stdout).toMatch(/deepseek-v3 on h200 \(tp=1, pp=1, dp=8, ep=8, vllm_roofline\)/);
+    const v = createTestIo();
+    expect(await main(['step', '--model', 'deepseek-v3', '--xpu', 'h200', '--tp', '8', '--ep', '3', '--context-len', '1'], v.io)).toBe(2);
+    expect(v.stderr).toMatch(/ep=3 does not divide deepseek-v3's 256 experts/);
+  });
+
   it('reads a real config.json by path', async () => {
     const t = createTestIo();
     const fixture = new URL('../../../../packages/roofline/src/__fixtures__/qwen2.5-7b-instruct.config.json', import.meta.url).pathname;

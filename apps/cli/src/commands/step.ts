@@ -2,13 +2,16 @@ import { computeStep } from '@llm-sim/factory';
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { formatCount, formatMs, table } from '../format.ts';
-import { UsageError, withModelAndXpu } from '../options.ts';
+import { UsageError, withExpertParallelFlags, withModelAndXpu } from '../options.ts';
 
 interface StepArgs {
   model?: string;
   xpu?: string;
   tp?: number;
   pp?: number;
+  ep?: number;
+  dp?: number;
+  'enable-expert-parallel'?: boolean;
   phase?: string;
   'batch-size'?: number;
   'input-len'?: number;
@@ -27,14 +30,15 @@ export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
     command: 'step',
     describe: 'Time one forward pass (engine step) of a batch, with the breakdown by operator',
     builder: (y) =>
-      withModelAndXpu(y)
+      withExpertParallelFlags(withModelAndXpu(y))
         .option('phase', { type: 'string', choices: ['prefill', 'decode'], default: 'decode', describe: 'prefill a prompt, or decode one token per sequence' })
-        .option('batch-size', { type: 'number', default: 1, describe: 'sequences in the step' })
+        .option('batch-size', { type: 'number', default: 1, describe: 'sequences in the step (with --dp, of all data-parallel ranks together)' })
         .option('input-len', { type: 'number', describe: 'prompt tokens per sequence (prefill)' })
         .option('context-len', { type: 'number', describe: 'tokens already cached per sequence (decode)' })
         .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
         .example('$0 step --model llama-3.1-8b --xpu h100 --phase prefill --input-len 2048', 'a 2k-token prefill')
-        .example('$0 step --model llama-3.1-70b --xpu h100 --tp 4 --phase decode --batch-size 64 --context-len 1024 --json', 'a decode step as JSON'),
+        .example('$0 step --model llama-3.1-70b --xpu h100 --tp 4 --phase decode --batch-size 64 --context-len 1024 --json', 'a decode step as JSON')
+        .example('$0 step --model deepseek-v3 --xpu h200 --dp 8 --enable-expert-parallel --batch-size 512 --context-len 4096', "DeepSeek-V3 as vLLM's DP8 + EP8: 64 sequences per rank"),
     handler: async (args) => {
       if (!args.model || !args.xpu) throw new UsageError('step needs --model and --xpu (see `llm-sim models` and `llm-sim xpus`)');
       const phase = (args.phase ?? 'decode') as 'prefill' | 'decode';
@@ -48,6 +52,9 @@ export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
           xpu: args.xpu,
           tp: args.tp,
           pp: args.pp,
+          ep: args.ep,
+          dp: args.dp,
+          enableExpertParallel: args['enable-expert-parallel'],
           phase,
           batchSize: args['batch-size'] ?? 1,
           inputLen: args['input-len'],
@@ -65,7 +72,7 @@ export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
       );
       if (args.json) return ctx.io.stdout(`${JSON.stringify(report, null, 2)}\n`);
       const shape = phase === 'prefill' ? `prefill ${report.batch_size} x ${report.input_len} tokens` : `decode ${report.batch_size} sequences at context ${report.context_len}`;
-      ctx.io.stdout(`${report.model} on ${report.xpu} (tp=${report.tp}, pp=${report.pp}, ${report.performance_model}): ${shape}\n${report.performance_model_description}\n\n`);
+      ctx.io.stdout(`${report.model} on ${report.xpu} (tp=${report.tp}, pp=${report.pp}${report.dp > 1 ? `, dp=${report.dp}` : ''}${report.ep > 1 ? `, ep=${report.ep}` : ''}, ${report.performance_model}): ${shape}\n${report.performance_model_description}\n\n`);
       ctx.io.stdout(
         table(
           ['operator', 'ms', 'share', 'FLOPs', 'bytes', 'bound'],
