@@ -57,6 +57,7 @@ export interface DeviceShard {
   readonly vocabPerDevice: number;
 }
 
+/** The part of the model one device holds under this parallelism: layers, heads, experts, weights and vocabulary per device. */
 export function deviceShard(model: ModelSpec, parallelism: ParallelismSpec): DeviceShard {
   const tp = parallelism.tp;
   const ep = parallelism.ep;

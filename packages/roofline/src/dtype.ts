@@ -1,7 +1,10 @@
 import { z } from 'zod';
 
+/** Every numeric precision the roofline prices, from fp32 down to MXFP4. */
 export const DTYPES = ['fp32', 'bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'mxfp4'] as const;
+/** Validates a precision name (one of `DTYPES`). */
 export const DtypeSchema = z.enum(DTYPES);
+/** A numeric precision (one of `DTYPES`). */
 export type Dtype = z.infer<typeof DtypeSchema>;
 
 const BYTES_PER_ELEMENT: Record<Dtype, number> = {
@@ -16,6 +19,7 @@ const BYTES_PER_ELEMENT: Record<Dtype, number> = {
   mxfp4: 0.5 + 1 / 32,
 };
 
+/** Bytes one element occupies in this precision (0.5 for 4-bit formats; MXFP4 includes its shared scales). */
 export function bytesPerElement(dtype: Dtype): number {
   return BYTES_PER_ELEMENT[dtype];
 }
@@ -28,8 +32,10 @@ export const DtypeConfigSchema = z.object({
   /** Routed experts' weights when they differ from the rest (gpt-oss: MXFP4 experts, bf16 attention). */
   experts: DtypeSchema.optional(),
 });
+/** The precisions of a deployment: weights, activations (the tensor-core math), KV cache, and optionally expert weights apart. */
 export type DtypeConfig = z.infer<typeof DtypeConfigSchema>;
 
+/** bf16 everywhere, as vLLM serves an unquantised model. */
 export const DEFAULT_DTYPES: DtypeConfig = { weights: 'bf16', activations: 'bf16', kvCache: 'bf16' };
 
 /**

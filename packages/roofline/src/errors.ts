@@ -1,3 +1,4 @@
+/** The stable codes of `RooflineError`: an unknown catalog name, an invalid config or xpu file, an impossible parallelism, a model that does not fit. */
 export type RooflineErrorCode =
   | 'UNKNOWN_MODEL'
   | 'UNKNOWN_XPU'

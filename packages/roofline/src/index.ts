@@ -14,6 +14,7 @@ export {
 } from './dtype.ts';
 export {
   ModelSpecSchema,
+  HuggingFaceConfigSchema,
   parseHuggingFaceConfig,
   countParameters,
   kvCacheBytesPerToken,

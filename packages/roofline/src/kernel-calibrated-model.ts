@@ -45,6 +45,7 @@ export interface EngineOverhead {
   readonly perSequenceSeconds: number;
 }
 
+/** A roofline priced from measured kernel tables: the xpu's kernel profile and the engine's per-step overhead. */
 export interface KernelCalibratedModelOptions extends RooflineModelOptions {
   readonly profile: KernelProfile;
   readonly overhead: EngineOverhead;
@@ -354,6 +355,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     return { totalSeconds, breakdown };
   }
 
+  /** One line naming the model, the xpu, the parallelism and the kernel calibration used. */
   override describe(): string {
     const p = this.parallelism;
     const from = this.transferredFrom ? `, efficiencies transferred from ${this.transferredFrom}` : '';

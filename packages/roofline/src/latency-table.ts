@@ -16,6 +16,7 @@ export interface PreparedLatencyTable {
   readonly strides: readonly number[];
 }
 
+/** Checks a latency table (axes ascending and positive, one latency per grid point) and precomputes its logarithms for lookups; errors name `name`. */
 export function prepareLatencyTable(table: LatencyTable, name: string): PreparedLatencyTable {
   const size = table.axes.reduce((n, axis) => n * axis.length, 1);
   if (table.axes.length === 0 || table.axes.some((a) => a.length < 2)) {

@@ -11,6 +11,7 @@ import type { XpuSpec } from './xpu-spec.ts';
  */
 export const DEFAULT_RUNTIME_OVERHEAD_BYTES = 1024 ** 3;
 
+/** What `planMemory` needs: the model, the xpu, the parallelism and precisions, and vLLM's memory settings. */
 export interface MemoryPlanOptions {
   readonly model: ModelSpec;
   readonly xpu: XpuSpec;
@@ -29,6 +30,7 @@ export interface MemoryPlanOptions {
   readonly blockSize?: number;
 }
 
+/** Where each device's memory goes (weights, activations, runtime overhead, KV cache) and how many tokens and blocks the KV cache holds. */
 export interface MemoryPlan {
   readonly deviceMemoryBytes: number;
   readonly usableBytesPerDevice: number;

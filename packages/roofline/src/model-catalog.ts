@@ -212,6 +212,7 @@ export const MODEL_CATALOG = {
   },
 } as const satisfies Record<string, CatalogModel>;
 
+/** The canonical name of a catalog model, e.g. `llama-3.1-8b`. */
 export type CatalogModelName = keyof typeof MODEL_CATALOG;
 /** Every other name a catalog model answers to: its aliases and its Hugging Face id. */
 export type CatalogModelAlias = (typeof MODEL_CATALOG)[CatalogModelName]['aliases'][number] | (typeof MODEL_CATALOG)[CatalogModelName]['huggingFaceId'];
@@ -229,6 +230,7 @@ for (const [name, entry] of Object.entries(MODEL_CATALOG) as [CatalogModelName, 
   for (const alias of entry.aliases) byName.set(alias.toLowerCase(), name);
 }
 
+/** A catalog model with its names, Hugging Face id, source link and parsed spec. */
 export interface CatalogModelEntry {
   readonly name: CatalogModelName;
   readonly aliases: readonly string[];
@@ -246,10 +248,12 @@ function entryFor(name: CatalogModelName): CatalogModelEntry {
   };
 }
 
+/** Every catalog model, in catalog order. */
 export function listModels(): CatalogModelEntry[] {
   return (Object.keys(MODEL_CATALOG) as CatalogModelName[]).map(entryFor);
 }
 
+/** A catalog model by name, alias or Hugging Face id (case-insensitive); undefined when there is none (`getModel` throws instead). */
 export function findModel(nameOrAlias: ModelNameOrAlias): ModelSpec | undefined {
   const name = byName.get(nameOrAlias.toLowerCase());
   return name ? entryFor(name).spec : undefined;

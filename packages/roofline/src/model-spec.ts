@@ -68,6 +68,7 @@ export const ModelSpecSchema = z.object({
   weightsDtype: DtypeSchema.default('bf16'),
   expertWeightsDtype: DtypeSchema.optional(),
 });
+/** A model's architecture as the roofline counts it (layers, widths, heads, experts, attention windows, precisions), parsed from a Hugging Face config.json. */
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
 
 /** Model types this package knows how to count; any other config.json is refused with this list. */
@@ -91,8 +92,8 @@ export const SUPPORTED_ARCHITECTURES = [
 
 const nullableInt = nonNegativeInt.optional().nullable();
 
-/** The keys of a Hugging Face config.json this package reads; everything else is ignored. */
-const HuggingFaceConfigSchema = z.object({
+/** The keys of a Hugging Face config.json this package reads; everything else is ignored (Hugging Face adds keys freely). */
+export const HuggingFaceConfigSchema = z.object({
   model_type: z.string().optional(),
   hidden_size: positiveInt,
   num_hidden_layers: positiveInt,
@@ -139,6 +140,7 @@ const HuggingFaceConfigSchema = z.object({
   torch_dtype: z.string().optional().nullable(),
   quantization_config: z.object({ quant_method: z.string().optional() }).loose().optional(),
 });
+/** The config.json fields `parseHuggingFaceConfig` reads (unknown fields are ignored, as Hugging Face adds them freely). */
 export type HuggingFaceConfig = z.input<typeof HuggingFaceConfigSchema>;
 
 /** Model types whose q/k/v projections carry a bias even though config.json does not say so. */
@@ -287,6 +289,7 @@ export function parseHuggingFaceConfig(json: unknown, name: string, huggingFaceI
   });
 }
 
+/** Whether the model routes tokens to experts (any MoE layer). */
 export function isMoe(model: ModelSpec): boolean {
   return model.numExperts > 0;
 }
@@ -355,6 +358,7 @@ export function routerParameters(model: ModelSpec): number {
   return model.numExperts * (model.hiddenSize + (model.expertBias || model.routerBias ? 1 : 0));
 }
 
+/** A model's parameters: in total, active per token (MoE), and by part. */
 export interface ParameterCount {
   /** Every weight, all experts included. */
   readonly total: number;
@@ -362,6 +366,7 @@ export interface ParameterCount {
   readonly active: number;
 }
 
+/** Counts a model's parameters from its architecture alone (tests check the published totals). */
 export function countParameters(model: ModelSpec): ParameterCount {
   const h = model.hiddenSize;
   const embeddings = model.vocabSize * h * (model.tieWordEmbeddings ? 1 : 2);

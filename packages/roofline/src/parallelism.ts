@@ -21,8 +21,10 @@ export const ParallelismSpecSchema = z.object({
   ep: degree.default(1),
   dp: degree.default(1),
 });
+/** How one model instance is split: tensor, pipeline and expert parallel degrees, and data-parallel attention. */
 export type ParallelismSpec = z.infer<typeof ParallelismSpecSchema>;
 
+/** No parallelism: the whole model on one device. */
 export const SINGLE_DEVICE: ParallelismSpec = { tp: 1, pp: 1, ep: 1, dp: 1 };
 
 /** Devices one model instance spans: tp x pp, times dp for a mixture-of-experts engine group. */

@@ -4,6 +4,7 @@ import type { XpuSpec } from './xpu-spec.ts';
 
 /** vLLM's `--quantization` methods the roofline prices (`none`: the checkpoint's 16-bit weights). */
 export const QUANTIZATIONS = ['none', 'fp8', 'awq', 'gptq'] as const;
+/** A quantisation method as vLLM's `--quantization` names it. */
 export type Quantization = (typeof QUANTIZATIONS)[number];
 
 /**
@@ -26,6 +27,7 @@ export function quantizationDtypes(quantization: Quantization, xpu: XpuSpec): Pa
 
 /** vLLM's `--kv-cache-dtype` values, and the two explicit 16-bit dtypes the simulator also accepts. */
 export const KV_CACHE_DTYPES = ['auto', 'fp8', 'fp8_e4m3', 'fp8_e5m2', 'bf16', 'fp16'] as const;
+/** A KV-cache precision as vLLM's `--kv-cache-dtype` names it. */
 export type KvCacheDtypeName = (typeof KV_CACHE_DTYPES)[number];
 
 /**

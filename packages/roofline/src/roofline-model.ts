@@ -20,6 +20,7 @@ export const PhaseFiguresSchema = z.object({
   bandwidthBytesPerSecond: z.number().positive(),
   overheadSeconds: z.number().nonnegative(),
 });
+/** Effective figures of one phase: FLOP/s, bandwidth in bytes/s, and a fixed overhead per step in seconds. */
 export type PhaseFigures = z.infer<typeof PhaseFiguresSchema>;
 
 /** Effective figures for prefill and decode apart: what a calibration yields. */
@@ -27,6 +28,7 @@ export const EffectiveRooflineSchema = z.object({
   prefill: PhaseFiguresSchema,
   decode: PhaseFiguresSchema,
 });
+/** Effective figures for prefill and decode apart (see `EffectiveRooflineSchema`). */
 export type EffectiveRoofline = z.infer<typeof EffectiveRooflineSchema>;
 
 /**
@@ -39,6 +41,7 @@ export interface DecodeRunTime {
   readonly stepIncrementSeconds: number;
 }
 
+/** What a roofline prices: the model, the xpu, the parallelism, the precisions, and optionally calibrated effective figures. */
 export interface RooflineModelOptions {
   readonly model: ModelSpec;
   readonly xpu: XpuSpec;
@@ -66,6 +69,7 @@ export interface RooflineModelOptions {
 /** Operators that compute in 16 bits whatever the linear layers are quantised to. */
 const UNQUANTIZED_OPERATORS = ['embedding', 'attention', 'norm', 'lm_head'] as const;
 
+/** The roofline performance model: each operator takes the longer of its FLOPs over peak FLOP/s and its bytes over bandwidth, plus communication; spec-sheet peaks unless calibrated figures are given. */
 export class RooflinePerformanceModel {
   readonly model: ModelSpec;
   readonly xpu: XpuSpec;
@@ -237,6 +241,7 @@ export class RooflinePerformanceModel {
     return this.stepTime(decodeBatch(batchSize, contextLen));
   }
 
+  /** One line naming the model, the xpu, the parallelism and which figures price it, for outputs that must say what was used. */
   describe(): string {
     const p = this.parallelism;
     const kind = this.isCalibrated ? 'calibrated roofline' : 'roofline (spec-sheet peaks)';

@@ -4,6 +4,7 @@
  * structurally.
  */
 
+/** One engine step's batch as sums over its sequences (the simulator's `StepBatch`, structurally). */
 export interface StepBatch {
   readonly prefillSequences: number;
   readonly prefillTokens: number;
@@ -14,6 +15,7 @@ export interface StepBatch {
   readonly decodeCachedTokens: number;
 }
 
+/** The operators a step's breakdown names. */
 export type OperatorName =
   | 'embedding'
   | 'qkv_proj'
@@ -29,8 +31,10 @@ export type OperatorName =
   | 'pipeline'
   | 'overhead';
 
+/** What limits an operator's time: arithmetic, memory traffic, communication, or fixed overhead. */
 export type Bound = 'compute' | 'memory' | 'communication' | 'overhead';
 
+/** One operator's share of a step: time, FLOPs, bytes and what bounds it. */
 export interface OperatorTime {
   readonly op: OperatorName;
   readonly seconds: number;
@@ -39,11 +43,13 @@ export interface OperatorTime {
   readonly bound: Bound;
 }
 
+/** A step's wall time and its breakdown by operator. */
 export interface StepTime {
   readonly totalSeconds: number;
   readonly breakdown: readonly OperatorTime[];
 }
 
+/** A batch with nothing scheduled. */
 export const EMPTY_BATCH: StepBatch = {
   prefillSequences: 0,
   prefillTokens: 0,
@@ -87,6 +93,7 @@ export function batchTokens(batch: StepBatch): number {
   return batch.prefillTokens + batch.decodeSequences;
 }
 
+/** Sequences scheduled in the step, prefill and decode together. */
 export function batchSequences(batch: StepBatch): number {
   return batch.prefillSequences + batch.decodeSequences;
 }

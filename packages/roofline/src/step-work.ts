@@ -9,6 +9,7 @@ import type { XpuSpec } from './xpu-spec.ts';
 
 /** Operators priced as max(FLOPs / F, bytes / B), in breakdown order. */
 export const COMPUTE_OPERATORS = ['embedding', 'qkv_proj', 'kv_up_proj', 'attention', 'o_proj', 'mlp', 'moe', 'norm', 'lm_head'] as const;
+/** An operator whose work the roofline counts in FLOPs and bytes (communication is counted apart). */
 export type ComputeOperator = (typeof COMPUTE_OPERATORS)[number];
 export const OP_INDEX: Record<ComputeOperator, number> = {
   embedding: 0,
@@ -31,6 +32,7 @@ const MOE = OP_INDEX.moe;
 const NORM = OP_INDEX.norm;
 const LM_HEAD = OP_INDEX.lm_head;
 
+/** One operator's FLOPs and bytes per device in a step. */
 export interface OperatorWork {
   readonly op: ComputeOperator;
   /** Per device, summed over every layer of the model (all pipeline stages run one after the other). */
@@ -38,6 +40,7 @@ export interface OperatorWork {
   readonly bytes: number;
 }
 
+/** A step's work per device: every compute operator's FLOPs and bytes, and the collective communication. */
 export interface StepWork {
   readonly operators: readonly OperatorWork[];
   /** Tensor-parallel all-reduces (and the logits all-gather), from the interconnect spec. */

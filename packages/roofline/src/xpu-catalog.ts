@@ -226,6 +226,7 @@ export const XPU_CATALOG = {
   },
 } as const satisfies Record<string, XpuFile>;
 
+/** The canonical name of a catalog accelerator, e.g. `h100-sxm`. */
 export type CatalogXpuName = keyof typeof XPU_CATALOG;
 /** Every other name a catalog xpu answers to. */
 export type CatalogXpuAlias = NonNullable<(typeof XPU_CATALOG)[CatalogXpuName]['aliases']>[number];
@@ -238,10 +239,12 @@ for (const [name, entry] of Object.entries(XPU_CATALOG) as [CatalogXpuName, XpuF
   for (const alias of entry.aliases ?? []) byName.set(alias, name);
 }
 
+/** Every catalog accelerator, in catalog order. */
 export function listXpus(): XpuSpec[] {
   return (Object.values(XPU_CATALOG) as XpuFile[]).map(fromXpuFile);
 }
 
+/** A catalog accelerator by name or alias (case-insensitive); undefined when there is none (`getXpu` throws instead). */
 export function findXpu(nameOrAlias: XpuNameOrAlias): XpuSpec | undefined {
   const name = byName.get(nameOrAlias.toLowerCase());
   return name ? fromXpuFile(XPU_CATALOG[name] as XpuFile) : undefined;

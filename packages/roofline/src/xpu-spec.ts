@@ -39,6 +39,7 @@ export const XpuSpecSchema = z.object({
   source: z.array(z.string()).default([]),
   notes: z.string().optional(),
 });
+/** An accelerator as the roofline prices it: memory, bandwidth, peak FLOP/s per precision, interconnect and network, with sources. */
 export type XpuSpec = z.infer<typeof XpuSpecSchema>;
 
 const GB = 1e9;
@@ -77,8 +78,10 @@ export const XpuFileSchema = z.object({
   source: z.union([z.string(), z.array(z.string())]).optional(),
   notes: z.string().optional(),
 });
+/** An accelerator as written in a JSON file, in the units of spec sheets (GB/s, TFLOP/s, GiB). */
 export type XpuFile = z.infer<typeof XpuFileSchema>;
 
+/** Validates an xpu file and converts it to base units; errors name the field and `origin`. */
 export function parseXpuSpec(json: unknown, origin = 'xpu file'): XpuSpec {
   const parsed = XpuFileSchema.safeParse(json);
   if (!parsed.success) {

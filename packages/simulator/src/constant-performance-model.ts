@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import type { DecodeRun, OperatorTime, PerformanceModel, StepBatch, StepTime } from './performance-model.ts';
 
+/** Validates the coefficients of `createConstantPerformanceModel` (all in seconds, non-negative). */
 export const ConstantPerformanceModelOptionsSchema = z.object({
   /** Seconds per prompt token computed in a step. */
   prefillSecondsPerToken: z.number().nonnegative(),
@@ -13,6 +14,7 @@ export const ConstantPerformanceModelOptionsSchema = z.object({
   /** Seconds added to every non-empty step. */
   stepOverheadSeconds: z.number().nonnegative().default(0),
 });
+/** The coefficients of `createConstantPerformanceModel`, as a caller writes them (defaults optional). */
 export type ConstantPerformanceModelOptions = z.input<typeof ConstantPerformanceModelOptionsSchema>;
 
 /**

@@ -9,7 +9,9 @@ import { createRouter, type RouterName } from './routers.ts';
  */
 export interface DisaggregatedRouter {
   readonly name: string;
+  /** The prefill instance for a newly arrived request, given the prefill instances' loads. */
   routePrefill(requestIndex: number, prefillLoads: readonly ReplicaLoad[]): number;
+  /** The decode instance for a request whose prefill finished on `prefillInstance`, given the decode instances' loads. */
   routeDecode(requestIndex: number, decodeLoads: readonly ReplicaLoad[], prefillInstance: number): number;
 }
 

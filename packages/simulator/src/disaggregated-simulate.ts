@@ -37,7 +37,9 @@ export const KvTransferSettingsSchema = z.object({
   /** `per-pair`: one link between each prefill and each decode instance; `shared`: one link for the whole cluster. */
   links: z.enum(['per-pair', 'shared']).default('per-pair'),
 });
+/** How KV caches move from prefill to decode instances, defaults applied: bytes per token, link bandwidth and latency, how links are shared. */
 export type KvTransferSettings = z.infer<typeof KvTransferSettingsSchema>;
+/** KV transfer settings as a caller writes them (defaults optional). */
 export type KvTransferSettingsInput = z.input<typeof KvTransferSettingsSchema>;
 
 /** The plain-data options of a disaggregated run. */
@@ -52,6 +54,7 @@ export const DisaggregatedSettingsSchema = z.object({
   maxConcurrency: z.number().int().positive().optional(),
 });
 
+/** One pool of a disaggregated cluster: its performance model, instance count, KV blocks per instance and scheduler. */
 export interface PoolOptions {
   /** Prices one step of one instance of this pool (pools may differ in xpu, TP and PP). */
   readonly performanceModel: PerformanceModel;
@@ -60,6 +63,7 @@ export interface PoolOptions {
   readonly scheduler?: SchedulerConfigInput;
 }
 
+/** Everything `simulateDisaggregated` needs: the prefill and decode pools, the KV transfer, the requests and the router. */
 export interface DisaggregatedSimulationOptions {
   readonly prefillPool: PoolOptions;
   readonly decodePool: PoolOptions;
@@ -71,9 +75,11 @@ export interface DisaggregatedSimulationOptions {
   readonly breakdownSampleInterval?: number;
   readonly itlRelativeAccuracy?: number;
   readonly maxConcurrency?: number;
+  /** Called now and then with the requests finished so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
 
+/** What one pool did over a run: its instances, busy time, utilization, KV use, steps and preemptions. */
 export interface PoolStats {
   readonly instances: number;
   /** Indices of the pool's instances in `replicas` and `requests.replica` (prefill first, then decode). */
@@ -87,6 +93,7 @@ export interface PoolStats {
   readonly preemptions: number;
 }
 
+/** Per-request KV transfer times and waits, total bytes moved, and each link's utilization. */
 export interface KvTransferResults {
   /** Per request: decode blocks reserved (transfer starts) to KV arrived, link wait or sharing and latency included; NaN for a failed request. */
   readonly transferSeconds: Float64Array;

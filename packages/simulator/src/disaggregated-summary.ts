@@ -23,8 +23,10 @@ export const DisaggregatedSummarySchema = BenchmarkSummarySchema.extend({
   /** Busiest link's share of the duration spent moving bytes. */
   kv_link_peak_utilization: z.number(),
 });
+/** A disaggregated run's metrics: `BenchmarkSummary` plus the pools' sizes, KV transfer times and utilizations. */
 export type DisaggregatedSummary = z.infer<typeof DisaggregatedSummarySchema>;
 
+/** A disaggregated run's metrics: the aggregated summary plus per-pool and KV transfer figures. */
 export function summarizeDisaggregatedSimulation(result: DisaggregatedSimulationResult, goodput?: GoodputSlo): DisaggregatedSummary {
   const transfer = describeValues(result.kvTransfer.transferSeconds);
   const wait = describeValues(result.kvTransfer.waitSeconds);

@@ -1,3 +1,4 @@
+/** The stable codes of `SimulatorError`: which input was wrong (workload, trace, config, router, a model's step time) or an internal fault. */
 export type SimulatorErrorCode =
   | 'INVALID_WORKLOAD'
   | 'INVALID_TRACE'

@@ -44,8 +44,10 @@ export type OperatorName =
   | 'pipeline'
   | 'overhead';
 
+/** What limits an operator's time: arithmetic, memory traffic, communication between devices, or fixed engine overhead. */
 export type Bound = 'compute' | 'memory' | 'communication' | 'overhead';
 
+/** One operator's share of a step: its time, the work it does (FLOPs, bytes moved) and what bounds it. */
 export interface OperatorTime {
   readonly op: OperatorName;
   readonly seconds: number;
@@ -54,6 +56,7 @@ export interface OperatorTime {
   readonly bound: Bound;
 }
 
+/** A step's wall time and its breakdown by operator. */
 export interface StepTime {
   /** Wall time of the step in seconds: always finite and > 0 for a non-empty batch. */
   readonly totalSeconds: number;
@@ -61,6 +64,7 @@ export interface StepTime {
   readonly breakdown: readonly OperatorTime[];
 }
 
+/** How long one engine step of a batch takes on one model instance: the only question the simulator asks of a model. Any object with `stepSeconds` plugs in. */
 export interface PerformanceModel {
   /**
    * The step's wall time alone: the simulator's hot path, called once per engine step, so

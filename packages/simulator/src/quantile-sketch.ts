@@ -32,6 +32,7 @@ export class QuantileSketch {
     return this.total;
   }
 
+  /** Records a value (`weight` times); a weight of 0 or less records nothing. */
   add(value: number, weight = 1): void {
     if (weight <= 0) return;
     this.total += weight;
@@ -99,6 +100,7 @@ export class QuantileSketch {
     return i < 0 ? 0 : i >= this.counts.length ? this.counts.length - 1 : i;
   }
 
+  /** The exact mean of the recorded values; NaN when none were recorded. */
   mean(): number {
     return this.total > 0 ? this.sum / this.total : NaN;
   }
@@ -110,10 +112,12 @@ export class QuantileSketch {
     return Math.sqrt(Math.max(0, this.sumSquares / this.total - m * m));
   }
 
+  /** The exact smallest recorded value; NaN when none were recorded. */
   min(): number {
     return this.total > 0 ? this.minValue : NaN;
   }
 
+  /** The exact largest recorded value; NaN when none were recorded. */
   max(): number {
     return this.total > 0 ? this.maxValue : NaN;
   }

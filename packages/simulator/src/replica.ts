@@ -27,6 +27,7 @@ export const OPERATOR_NAMES: readonly OperatorName[] = [
   'overhead',
 ];
 
+/** What one replica did over a run: its KV blocks, busy time, steps, preemptions, peak KV use and sampled time series. */
 export interface ReplicaStats {
   readonly index: number;
   readonly kvCacheBlocks: number;

@@ -19,6 +19,7 @@ export const FAILURE_REASONS = [
   // Without chunked prefill a prompt (or a recomputed prompt and output) must fit one step's budget.
   'exceeds_max_num_batched_tokens',
 ] as const;
+/** Why a request failed (e.g. its prompt cannot fit the KV cache or the context), as counted in `failure_reasons`. */
 export type FailureReason = (typeof FAILURE_REASONS)[number];
 
 /**

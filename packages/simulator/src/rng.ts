@@ -18,6 +18,7 @@ function splitmix32(seed: number): () => number {
   };
 }
 
+/** A seeded generator (xoshiro128**, seeded through splitmix32): the same seed gives the same sequence on every platform. */
 export function createRandom(seed: number): Random {
   const init = splitmix32(seed);
   let a = init();

@@ -27,6 +27,7 @@ function argmin(loads: readonly ReplicaLoad[], key: (l: ReplicaLoad) => number):
   return best;
 }
 
+/** A router that sends request i to replica i mod N, whatever their load. */
 export function createRoundRobinRouter(): Router {
   let next = 0;
   return {

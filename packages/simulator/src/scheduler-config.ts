@@ -50,7 +50,9 @@ export const SchedulerConfigSchema = z
     message: 'without chunked prefill maxNumBatchedTokens must be at least maxModelLen, or long prompts never run',
     path: ['maxNumBatchedTokens'],
   });
+/** The vLLM V1 scheduler settings of one replica, defaults applied (block size, max sequences, token budget, chunked prefill, prefix caching, speculation). */
 export type SchedulerConfig = z.infer<typeof SchedulerConfigSchema>;
+/** Scheduler settings as a caller writes them: every field optional, vLLM's defaults fill the rest. */
 export type SchedulerConfigInput = z.input<typeof SchedulerConfigSchema>;
 
 /** vLLM V1's default fraction of device memory the engine may use (`--gpu-memory-utilization`). */
@@ -70,4 +72,5 @@ export function vllmBatchDefaults(
   return big ? { maxNumBatchedTokens: 8192, maxNumSeqs: 1024 } : { maxNumBatchedTokens: 2048, maxNumSeqs: 256 };
 }
 
+/** The scheduler settings with every default applied. */
 export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = SchedulerConfigSchema.parse({});

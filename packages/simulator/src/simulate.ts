@@ -20,6 +20,7 @@ export const GoodputSloSchema = z.object({
   tpot: z.number().positive().optional(),
   e2el: z.number().positive().optional(),
 });
+/** Service-level objectives for goodput, in milliseconds: a request counts as good when it meets every one given. */
 export type GoodputSlo = z.infer<typeof GoodputSloSchema>;
 
 /** The plain-data options of a run (everything but the model, the requests, a custom router and callbacks). */
@@ -42,6 +43,7 @@ export const SimulationSettingsSchema = z.object({
   maxConcurrency: z.number().int().positive().optional(),
 });
 
+/** Everything `simulate` needs: the performance model, the requests, the replicas and their scheduler, the router, and callbacks. */
 export interface SimulationOptions {
   readonly performanceModel: PerformanceModel;
   /** The requests to send, sorted by arrival (`generateRequests`, `parseTraceCsv`, `sampleRequestsFrom`). */
@@ -98,6 +100,7 @@ export interface SimulationSeries {
   readonly [name: string]: number[];
 }
 
+/** What a simulated run measured: per-request times, counts, the time by operator and per-replica statistics; `summarizeSimulation` turns it into vLLM's metrics. */
 export interface SimulationResult {
   readonly requests: PerRequestResults;
   readonly completed: number;

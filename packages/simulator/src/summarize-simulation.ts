@@ -42,6 +42,7 @@ export const BenchmarkSummarySchema = z.object({
   /** Busy seconds by operator, summed over replicas. */
   time_by_operator: z.record(z.string(), z.number()),
 });
+/** A run's metrics under `vllm bench serve`'s keys plus the simulator's own (see `BenchmarkSummarySchema`). */
 export type BenchmarkSummary = z.infer<typeof BenchmarkSummarySchema>;
 
 /** numpy.percentile's default (linear interpolation between closest ranks) over a sorted array. */
@@ -63,6 +64,7 @@ function finiteSorted(values: Float64Array): Float64Array {
   return out.sort();
 }
 
+/** Mean, median, std and tail percentiles of a set of values, as `vllm bench serve` reports them. */
 export interface Distribution {
   readonly mean: number;
   readonly median: number;

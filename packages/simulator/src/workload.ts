@@ -18,6 +18,7 @@ const positiveInt = z.number().int().positive();
 export const MAX_REQUEST_TOKENS = 2 ** 31 - 1;
 const tokenCount = positiveInt.max(MAX_REQUEST_TOKENS, { message: `must be at most ${MAX_REQUEST_TOKENS} tokens (2^31 - 1)` });
 
+/** A token-length distribution: fixed, uniform (inclusive bounds) or normal (rounded, clamped to at least 1 token). */
 export const LengthDistributionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('fixed'), value: tokenCount }),
   z.strictObject({ kind: z.literal('uniform'), min: tokenCount, max: tokenCount }).refine((d) => d.min <= d.max, {
@@ -25,6 +26,7 @@ export const LengthDistributionSchema = z.discriminatedUnion('kind', [
   }),
   z.strictObject({ kind: z.literal('normal'), mean: z.number().positive().max(MAX_REQUEST_TOKENS), std: z.number().nonnegative().max(MAX_REQUEST_TOKENS) }),
 ]);
+/** A token-length distribution for prompts or outputs (see `LengthDistributionSchema`). */
 export type LengthDistribution = z.infer<typeof LengthDistributionSchema>;
 
 /**
@@ -38,8 +40,10 @@ export const ArrivalProcessSchema = z.discriminatedUnion('kind', [
   z.object({ kind: z.literal('fixed'), rate: z.number().positive() }),
   z.object({ kind: z.literal('all-at-once') }),
 ]);
+/** When requests arrive: Poisson, gamma (bursty, as vLLM's `--burstiness`), evenly spaced, or all at once. */
 export type ArrivalProcess = z.infer<typeof ArrivalProcessSchema>;
 
+/** Validates a synthetic workload: request count, arrival process, prompt and output lengths, optional shared prefixes. */
 export const SyntheticWorkloadSchema = z.object({
   numRequests: positiveInt,
   arrival: ArrivalProcessSchema,
@@ -51,6 +55,7 @@ export const SyntheticWorkloadSchema = z.object({
    */
   sharedPrefix: z.object({ tokens: positiveInt, count: positiveInt }).optional(),
 });
+/** A synthetic workload as `generateRequests` takes it (see `SyntheticWorkloadSchema`). */
 export type SyntheticWorkload = z.infer<typeof SyntheticWorkloadSchema>;
 
 /**
