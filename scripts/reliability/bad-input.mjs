@@ -108,9 +108,11 @@ const httpCases = [
   ['prompt longer than the context', () => post('/v1/completions', JSON.stringify({ prompt: Array.from({ length: 5000 }, () => 1), max_tokens: 4 })), 400, /maximum context length/],
   ['10 MB body', () => post('/v1/completions', JSON.stringify({ prompt: 'x'.repeat(10 * 2 ** 20), max_tokens: 4 })), 413, /request body over/],
   ['a model it does not serve', () => post('/v1/completions', JSON.stringify({ model: 'gpt-5', prompt: 'hi', max_tokens: 4 })), 404, /gpt-5/],
-  ['n = 2', () => post('/v1/completions', JSON.stringify({ prompt: 'hi', max_tokens: 4, n: 2 })), 400, /n = 1/],
+  ['n = 0', () => post('/v1/completions', JSON.stringify({ prompt: 'hi', max_tokens: 4, n: 0 })), 400, /^n: /],
+  ['stream_options without stream', () => post('/v1/completions', JSON.stringify({ prompt: 'hi', max_tokens: 4, stream_options: { include_usage: true } })), 400, /Stream options can only be defined when `stream=True`/],
+  ['embeddings from a generative model', () => post('/v1/embeddings', JSON.stringify({ input: 'hi' })), 400, /does not support Embeddings API/],
   ['chat without messages', () => post('/v1/chat/completions', JSON.stringify({ messages: [] })), 400, /messages/],
-  ['unknown route', () => fetch(`${server.url}/v1/embeddings`, { method: 'POST', body: '{}' }), 404, /no route/],
+  ['unknown route', () => fetch(`${server.url}/v1/audio/speech`, { method: 'POST', body: '{}' }), 404, /no route/],
   ['wrong method', () => fetch(`${server.url}/v1/completions`), 405, /not allowed/],
 ];
 for (const [what, send, status, says] of httpCases) {

@@ -9,6 +9,15 @@ export interface EmulatorEngineOptions {
   readonly kvCacheBlocks: number;
   readonly scheduler?: SchedulerConfigInput;
   readonly clock: Clock;
+  /** Called at the end of every step, after its tokens' callbacks, with what vLLM counts as the iteration's tokens. */
+  readonly onStepEnd?: (step: StepEnd) => void;
+}
+
+/** One finished step: the prompts whose prefill it completed and the tokens it generated, as vLLM's iteration stats count them. */
+export interface StepEnd {
+  readonly endSeconds: number;
+  readonly promptTokens: number;
+  readonly generationTokens: number;
 }
 
 /** Why a request can never run, named as the simulator's failure reasons are. */
@@ -16,7 +25,7 @@ export type RejectionReason = 'exceeds_max_model_len' | 'exceeds_kv_cache_capaci
 
 export interface EngineRequest {
   readonly inputTokens: number;
-  /** Tokens to generate: there is no EOS, so every request generates exactly this many. */
+  /** Tokens to generate; the server decides in advance where EOS or a stop string ends a request. */
   readonly outputTokens: number;
   /** Called at the end of the step that produced output token `tokenIndex` (from 0), with that step's end time. */
   readonly onToken?: (tokenIndex: number, timeSeconds: number) => void;
@@ -56,6 +65,7 @@ export class EmulatorEngine {
   readonly config: SchedulerConfig;
   private readonly performanceModel: PerformanceModel;
   private readonly clock: Clock;
+  private readonly onStepEnd: ((step: StepEnd) => void) | undefined;
   private readonly scheduler: StepScheduler;
   private readonly tracked = new Map<number, Tracked>();
   /**
@@ -85,6 +95,7 @@ export class EmulatorEngine {
     this.config = parsed.data;
     this.performanceModel = options.performanceModel;
     this.clock = options.clock;
+    this.onStepEnd = options.onStepEnd;
     this.scheduler = new StepScheduler(this.config, options.kvCacheBlocks);
   }
 
@@ -232,10 +243,16 @@ export class EmulatorEngine {
 
   private completeStep(endSeconds: number): void {
     this.busy = false;
+    let promptTokens = 0;
+    let generationTokens = 0;
     for (const { entry, tokenIndex, finished } of this.scheduler.complete()) {
       const t = this.tracked.get(entry.id);
       if (t === undefined) continue;
-      if (tokenIndex === 0) t.firstTokenSeconds = endSeconds;
+      generationTokens++;
+      if (tokenIndex === 0) {
+        t.firstTokenSeconds = endSeconds;
+        promptTokens += entry.inputTokens;
+      }
       if (finished) this.tracked.delete(entry.id);
       t.request.onToken?.(tokenIndex, endSeconds);
       if (finished) {
@@ -249,6 +266,7 @@ export class EmulatorEngine {
         });
       }
     }
+    if (!this.closed) this.onStepEnd?.({ endSeconds, promptTokens, generationTokens });
     if ((this.scheduler.hasWork || this.arrivals.length > 0) && !this.closed) {
       this.chainFromSeconds = endSeconds;
       this.requestSchedule();

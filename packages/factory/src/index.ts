@@ -76,6 +76,7 @@ export {
   type ExperimentPoint,
 } from '@llm-sim/benchmark';
 export { startEmulator, type StartEmulatorOptions, type RunningEmulator } from './serve.ts';
+export type { OutputLengthDistribution } from '@llm-sim/emulator';
 export { measureEndpoint, type MeasureRequest } from './measure.ts';
 export { renderSimulationRunReport, renderCalibrationOutcomeReport, renderSweepReport, renderSearchReportHtml } from './report.ts';
 export { ClusterConfigSchema, type ClusterConfig } from './cluster-config.ts';

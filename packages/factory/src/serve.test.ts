@@ -42,6 +42,29 @@ describe('startEmulator', () => {
     }
   });
 
+  it('advertises the context its KV cache holds when that is less than the model\'s (#13 item 15)', async () => {
+    // A third of an H100 leaves Llama-3.1-8B a KV cache far shorter than its 131,072-token context.
+    const emulator = await startEmulator({ model: 'llama-3.1-8b', xpu: 'h100', port: 0, gpuMemoryUtilization: 0.3, readTextFile });
+    try {
+      const plan = emulator.setup.memoryPlan;
+      const heldTokens = plan.kvCacheBlocks * plan.blockSize;
+      expect(heldTokens).toBeLessThan(131072);
+      expect(emulator.maxModelLen).toBe(heldTokens);
+      const models: any = await (await fetch(`${emulator.url}/v1/models`)).json();
+      expect(models.data[0].max_model_len).toBe(heldTokens);
+      // One token more than it advertises is refused as vLLM refuses it.
+      const res = await fetch(`${emulator.url}/v1/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ prompt: [1, 2, 3], max_tokens: heldTokens - 3 + 1 }),
+      });
+      expect(res.status).toBe(400);
+      expect(((await res.json()) as any).error.message).toMatch(new RegExp(`maximum context length is ${heldTokens} tokens`));
+    } finally {
+      await emulator.close();
+    }
+  });
+
   it('refuses a port already in use', async () => {
     const first = await startEmulator({ model: 'llama-3.1-8b', xpu: 'h100', port: 0, readTextFile });
     try {

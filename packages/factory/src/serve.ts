@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { DtypeConfig, Quantization } from '@llm-sim/roofline';
-import type { Clock, EmulatorServer } from '@llm-sim/emulator';
+import type { Clock, EmulatorServer, OutputLengthDistribution } from '@llm-sim/emulator';
+import { createRandom } from '@llm-sim/simulator';
 import type { PerformanceModelType } from './config.ts';
 import { parseSimulationConfig } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
@@ -30,6 +31,10 @@ export interface StartEmulatorOptions {
   readonly readTextFile: ReadTextFile;
   /** The system clock by default; a `ManualClock` in tests that drive time themselves. */
   readonly clock?: Clock;
+  /** How long replies run before EOS when a client sets no limit (default: the Azure 2023 conversation trace's lengths). */
+  readonly outputLength?: OutputLengthDistribution;
+  /** Seeds the output lengths (default 0): the same requests in the same order get the same lengths. */
+  readonly seed?: number;
 }
 
 export interface RunningEmulator {
@@ -38,6 +43,8 @@ export interface RunningEmulator {
   readonly servedModelName: string;
   /** The model, xpu, performance model and memory plan, wired exactly as for a simulation. */
   readonly setup: SimulationSetup;
+  /** The longest prompt + output served and advertised: max_model_len, never more than the KV cache holds. */
+  readonly maxModelLen: number;
   readonly server: EmulatorServer;
   /** Stops listening, drops open connections (streams in flight end), stops the engine. */
   close(): Promise<void>;
@@ -86,6 +93,10 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     },
     maxModelLen: setup.maxModelLen,
     clock: options.clock ?? createSystemClock(),
+    outputLength: options.outputLength,
+    random: createRandom(options.seed ?? 0),
+    gpuMemoryUtilization: setup.memoryPlan.gpuMemoryUtilization,
+    kvCacheDtype: options.dtypes?.kvCache ?? 'auto',
   });
   const host = options.host ?? '127.0.0.1';
   await new Promise<void>((resolve, reject) => {
@@ -101,6 +112,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     url: `http://${urlHost}:${port}`,
     servedModelName,
     setup,
+    maxModelLen: server.maxModelLen,
     server,
     close: () =>
       new Promise<void>((resolve, reject) => {

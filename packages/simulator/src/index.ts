@@ -23,6 +23,7 @@ export {
   MAX_REQUEST_TOKENS,
   SyntheticWorkloadSchema,
   arrivalForRate,
+  drawLength,
   generateRequests,
   parseTraceCsv,
   parseTrace,

@@ -86,7 +86,8 @@ function interArrival(rng: Random, arrival: ArrivalProcess): number {
   }
 }
 
-function drawLength(rng: Random, d: LengthDistribution): number {
+/** One length drawn from a distribution (what a synthetic workload draws per request). */
+export function drawLength(rng: Random, d: LengthDistribution): number {
   switch (d.kind) {
     case 'fixed':
       return d.value;

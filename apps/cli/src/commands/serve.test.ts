@@ -57,6 +57,28 @@ describe('llm-sim serve', () => {
     expect(info).toMatchObject({ served_model_name: 'm', model: 'llama-3.1-8b', xpu: 'h100-sxm', tp: 1, max_model_len: 131072, block_size: 16 });
   });
 
+  it('ends replies without a limit after --eos-output-len tokens, and prints the context the KV cache holds', async () => {
+    const t = await serve(['--model', 'llama-3.1-8b', '--xpu', 'h100', '--port', '0', '--eos-output-len', '4', '--gpu-memory-utilization', '0.3', '--json'], async (emulator) => {
+      const res = await fetch(`${emulator.url}/v1/chat/completions`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: JSON.stringify({ messages: [{ role: 'user', content: 'hi' }] }),
+      });
+      const body: any = await res.json();
+      expect(body.usage.completion_tokens).toBe(4);
+      expect(body.choices[0].finish_reason).toBe('stop');
+    });
+    const info = JSON.parse(t.stdout);
+    expect(info.max_model_len).toBe(info.kv_cache_blocks * info.block_size);
+    expect(info.max_model_len).toBeLessThan(131072);
+  });
+
+  it('refuses an --eos-output-len it cannot read', async () => {
+    await expect(serve(['--model', 'llama-3.1-8b', '--xpu', 'h100', '--port', '0', '--eos-output-len', 'poisson:3'], async () => {})).rejects.toThrow(
+      /--eos-output-len must be N, fixed:N, uniform:MIN:MAX or normal:MEAN:STD, got 'poisson:3'/,
+    );
+  });
+
   it('refuses to start without --model', async () => {
     await expect(serve(['--xpu', 'h100'], async () => {})).rejects.toThrow(/serve needs --model and --xpu/);
   });

@@ -1,7 +1,7 @@
-import { startEmulator, type RunningEmulator } from '@llm-sim/factory';
+import { startEmulator, type OutputLengthDistribution, type RunningEmulator } from '@llm-sim/factory';
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
-import { UsageError, withModelAndXpu } from '../options.ts';
+import { UsageError, parseLength, withModelAndXpu } from '../options.ts';
 
 interface ServeArgs {
   model?: string;
@@ -22,6 +22,8 @@ interface ServeArgs {
   'gpu-memory-utilization'?: number;
   'max-model-len'?: number;
   'chunked-prefill'?: boolean;
+  'eos-output-len'?: string;
+  seed?: number;
   json?: boolean;
 }
 
@@ -52,6 +54,13 @@ function port(value: number | undefined): number {
   return p;
 }
 
+/** `--eos-output-len`, in the syntax of the workload's length flags. */
+function outputLength(value: string | undefined): OutputLengthDistribution | undefined {
+  const parsed = parseLength('--eos-output-len', value);
+  if (parsed === undefined) return undefined;
+  return typeof parsed === 'number' ? { kind: 'fixed', value: parsed } : (parsed as OutputLengthDistribution);
+}
+
 export function serveCommand(ctx: CliContext, options: ServeCommandOptions = {}): CommandModule<object, ServeArgs> {
   return {
     command: 'serve',
@@ -67,6 +76,12 @@ export function serveCommand(ctx: CliContext, options: ServeCommandOptions = {})
         .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
         .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's max_position_embeddings)" })
         .option('chunked-prefill', { type: 'boolean', describe: 'split long prompts over steps (default on; --no-chunked-prefill)' })
+        .option('eos-output-len', {
+          type: 'string',
+          describe:
+            'tokens a reply runs before its end-of-sequence token when the client sets no max_tokens: N, uniform:MIN:MAX or normal:MEAN:STD (default: the reply lengths of the Azure 2023 conversation trace, median 129, mean 211)',
+        })
+        .option('seed', { type: 'number', describe: 'seed of the reply lengths (default 0)' })
         .example('$0 serve --model llama-3.1-8b --xpu h100', 'emulate vllm serve on http://127.0.0.1:8000')
         .example('$0 serve --model llama-3.1-70b --xpu h100 --tp 4 --port 8100 --max-num-seqs 128', 'a TP4 server with a smaller batch'),
     handler: async (args) => {
@@ -92,6 +107,8 @@ export function serveCommand(ctx: CliContext, options: ServeCommandOptions = {})
         gpuMemoryUtilization: args['gpu-memory-utilization'],
         maxModelLen: args['max-model-len'],
         enableChunkedPrefill: args['chunked-prefill'],
+        outputLength: outputLength(args['eos-output-len']),
+        seed: args.seed,
         readTextFile: ctx.io.readTextFile,
       });
       try {
@@ -108,13 +125,13 @@ export function serveCommand(ctx: CliContext, options: ServeCommandOptions = {})
               performance_model: setup.config.performance_model.model_type,
               kv_cache_blocks: setup.kvCacheBlocksPerReplica,
               block_size: setup.config.scheduler.block_size,
-              max_model_len: setup.maxModelLen,
+              max_model_len: emulator.maxModelLen,
             })}\n`,
           );
         } else {
           ctx.io.stdout(
             `Emulating ${setup.model.name} on ${setup.xpu.name} (tp=${setup.config.parallelism.tp}, pp=${setup.config.parallelism.pp}, ${setup.config.performance_model.model_type}) as '${emulator.servedModelName}'\n` +
-              `KV cache: ${setup.kvCacheBlocksPerReplica} blocks of ${setup.config.scheduler.block_size} tokens; max_model_len ${setup.maxModelLen}\n` +
+              `KV cache: ${setup.kvCacheBlocksPerReplica} blocks of ${setup.config.scheduler.block_size} tokens; max_model_len ${emulator.maxModelLen}\n` +
               `Serving on ${emulator.url} (OpenAI API at ${emulator.url}/v1); Ctrl-C to stop\n`,
           );
         }
