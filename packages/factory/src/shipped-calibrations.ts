@@ -104,3 +104,16 @@ export function hasShippedCalibration(xpuName: string): boolean {
 }
 
 export { toEffectiveRoofline, toKernelProfile };
+
+/** The repository paths of the shipped calibrations, for pickers (the web app lists them). */
+export const SHIPPED_CALIBRATION_PATHS: readonly string[] = Object.keys(SHIPPED);
+
+/**
+ * Reads a shipped calibration by its repository path from the bundled copy, as a `ReadTextFile` would read it from
+ * disk; undefined for any other path. Lets a runtime without files (the browser) pass `calibration_data_path` as
+ * the CLI does, with the same result.
+ */
+export function readShippedCalibration(path: string): string | undefined {
+  const json = SHIPPED[path.replace(/^\.\//, '')];
+  return json === undefined ? undefined : JSON.stringify(json);
+}

@@ -1,4 +1,3 @@
-import { basename } from 'node:path';
 import {
   findModel,
   getModel,
@@ -12,6 +11,9 @@ import {
 } from '@llm-sim/roofline';
 import { FactoryError } from './errors.ts';
 import { looksLikePath, readJson, readText, type ReadTextFile } from './file-access.ts';
+
+/** The last part of a path, with either separator: `node:path` would keep this module out of the browser entry. */
+const basename = (path: string): string => path.replace(/[\\/]+$/, '').split(/[\\/]/).pop() ?? path;
 
 /** `org/name`: how the Hugging Face Hub names a model repository. */
 const HUGGING_FACE_ID = /^[A-Za-z0-9][\w.-]*\/[\w.-]+$/;
