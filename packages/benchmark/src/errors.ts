@@ -6,6 +6,7 @@ export type BenchmarkErrorCode =
   | 'MISSING_METADATA'
   | 'UNKNOWN_FORMAT'
   | 'UNKNOWN_NAME'
+  | 'CONTRADICTS_FILE'
   | 'INVALID_EXPERIMENT'
   | 'INVALID_PATH';
 

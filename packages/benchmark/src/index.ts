@@ -46,6 +46,7 @@ export { createSparseExperiment, type SparseExperimentOptions } from './experime
 export { BENCHMARK_FORMATS, detectFormat, type BenchmarkFormat } from './importers/detect-format.ts';
 export { importBenchmarkFile, type ImportOptions } from './importers/import-benchmark-file.ts';
 export type { PointMetadataOptions } from './importers/to-point.ts';
+export { catalogModelName, catalogXpuName, parseGpuString, type RecordedGpu } from './importers/catalog-names.ts';
 export {
   SPLITWISE_COLUMNS,
   SPLITWISE_MODEL_NAMES,
@@ -60,6 +61,7 @@ export {
   parseVllmServeResults,
   servePercentilesMs,
   importVllmServe,
+  SINGLE_STEP_PREFILL_TOKENS,
   type VllmServeResult,
   type ServeMetric,
   type VllmServeImportOptions,

@@ -22,6 +22,7 @@ import { resolveModel, resolveXpu } from './specs.ts';
 export interface CalibrationRequest {
   readonly model: string;
   readonly xpu: string;
+  /** Default: the one tp the files record for this model and xpu, else 1. */
   readonly tp?: number;
   readonly pp?: number;
   readonly dtype?: Dtype;
@@ -39,6 +40,8 @@ export interface CalibrationOutcome {
   /** The measurements used, repeats aggregated. */
   readonly points: readonly BenchmarkPoint[];
   readonly roofline: RooflinePerformanceModel;
+  /** What the importers had to assume or set aside, one located sentence each (also in `parameters.fit.notes`). */
+  readonly warnings: readonly string[];
   /** The points as fitted: each with the roofline's per-operator FLOPs and bytes. */
   readonly annotated: ReturnType<typeof annotatePoints>;
 }
@@ -51,33 +54,56 @@ function readFrom(fs: BenchmarkFs) {
   };
 }
 
-/** Formats that name model, xpu and tp per row: the caller's names must not overwrite them. */
-const SELF_DESCRIBING = new Set(['splitwise-csv', 'benchmark-jsonl']);
-
-/** Imports every file; the points that match model, xpu and tp, repeats aggregated. */
-export async function loadMeasurements(request: Omit<CalibrationRequest, 'createdAt'>): Promise<{ points: BenchmarkPoint[]; modelName: string; xpuName: string; tp: number }> {
+/**
+ * Imports every file; the points of this model and xpu at this tp and pp, repeats aggregated. The caller's model
+ * and xpu fill in what a file does not record and may not contradict what it does (the importers refuse). tp: the
+ * request's, else the one tp the files record for this model and xpu, else 1. `warnings`: what the importers had
+ * to assume or set aside (concurrency estimated from throughput and latency, TTFTs that are mixed steps).
+ */
+export async function loadMeasurements(
+  request: Omit<CalibrationRequest, 'createdAt'>,
+): Promise<{ points: BenchmarkPoint[]; modelName: string; xpuName: string; tp: number; warnings: string[] }> {
   const readTextFile = readFrom(request.fs);
   const model = await resolveModel(request.model, readTextFile);
   const xpu = await resolveXpu(request.xpu, readTextFile);
-  const tp = request.tp ?? 1;
   if (request.files.length === 0) throw new FactoryError('INVALID_CONFIG', 'no measurement files given (--from FILE...)');
   const all: BenchmarkPoint[] = [];
+  const warnings: string[] = [];
   for (const file of request.files) {
+    const options = {
+      model: model.name,
+      xpu: xpu.name,
+      tp: request.tp,
+      pp: request.pp,
+      engineVersion: request.engineVersion,
+      onWarning: (message: string) => warnings.push(message),
+    };
+    // Points files and Splitwise CSVs hold several deployments: keep what they record, pick the matching ones below.
+    const selfDescribing = { onWarning: options.onWarning };
     const text = await readTextFile(file);
     const format = detectFormat(text, file);
-    const options = SELF_DESCRIBING.has(format) ? {} : { model: model.name, xpu: xpu.name, tp, pp: request.pp, engineVersion: request.engineVersion };
-    all.push(...(await importBenchmarkFileFromFs(request.fs, file, options)));
+    all.push(...(await importBenchmarkFileFromFs(request.fs, file, format === 'splitwise-csv' || format === 'benchmark-jsonl' ? selfDescribing : options)));
   }
-  const matching = all.filter((p) => p.model === model.name && p.xpu === xpu.name && p.tp === tp && p.pp === (request.pp ?? 1));
-  if (matching.length === 0) {
-    const found = [...new Set(all.map((p) => `${p.model} on ${p.xpu} at tp=${p.tp}`))].sort();
+  const pp = request.pp ?? 1;
+  const ofDeployment = all.filter((p) => p.model === model.name && p.xpu === xpu.name && p.pp === pp);
+  const recordedTps = [...new Set(ofDeployment.map((p) => p.tp))].sort((a, b) => a - b);
+  if (request.tp === undefined && recordedTps.length > 1) {
     throw new FactoryError(
       'INVALID_CONFIG',
-      `no measurement of ${model.name} on ${xpu.name} at tp=${tp} in ${request.files.join(', ')}; they hold: ${found.slice(0, 12).join('; ')}${found.length > 12 ? '; ...' : ''}`,
+      `the measurements of ${model.name} on ${xpu.name} are at tp ${recordedTps.join(', ')}: pass --tp to say which to fit`,
+    );
+  }
+  const tp = request.tp ?? recordedTps[0] ?? 1;
+  const matching = ofDeployment.filter((p) => p.tp === tp);
+  if (matching.length === 0) {
+    const found = [...new Set(all.map((p) => `${p.model} on ${p.xpu} at tp=${p.tp}${p.pp > 1 ? ` pp=${p.pp}` : ''}`))].sort();
+    throw new FactoryError(
+      'INVALID_CONFIG',
+      `no measurement of ${model.name} on ${xpu.name} at tp=${tp}${pp > 1 ? ` pp=${pp}` : ''} in ${request.files.join(', ')}; they hold: ${found.slice(0, 12).join('; ')}${found.length > 12 ? '; ...' : ''}`,
     );
   }
   const derived = deriveDecodeFromLatencyRuns(matching);
-  return { points: aggregateRepeats([...matching, ...derived]), modelName: model.name, xpuName: xpu.name, tp };
+  return { points: aggregateRepeats([...matching, ...derived]), modelName: model.name, xpuName: xpu.name, tp, warnings };
 }
 
 /** Relative error below which a point counts fully in the fit. */
@@ -91,11 +117,12 @@ interface AnnotatedMeasurements {
   readonly xpuName: string;
   readonly tp: number;
   readonly dtype: string;
+  readonly warnings: string[];
 }
 
 /** Measurements of this deployment, each annotated with the roofline's per-operator FLOPs and bytes. */
 async function annotateMeasurements(request: Omit<CalibrationRequest, 'createdAt'>): Promise<AnnotatedMeasurements> {
-  const { points, modelName, xpuName, tp } = await loadMeasurements(request);
+  const { points, modelName, xpuName, tp, warnings } = await loadMeasurements(request);
   const model = await resolveModel(request.model, readFrom(request.fs));
   const xpu = await resolveXpu(request.xpu, readFrom(request.fs));
   const dtype = request.dtype ?? points[0]?.dtype ?? 'bf16';
@@ -106,7 +133,7 @@ async function annotateMeasurements(request: Omit<CalibrationRequest, 'createdAt
     // fp16 and bf16 are priced alike; Splitwise recorded fp16.
     dtypes: { weights: dtype === 'fp16' ? 'bf16' : (dtype as Dtype), activations: 'bf16', kvCache: 'bf16' },
   });
-  return { points, annotated: annotatePoints(points.map(toMeasuredStep), roofline), roofline, modelName, xpuName, tp, dtype };
+  return { points, annotated: annotatePoints(points.map(toMeasuredStep), roofline), roofline, modelName, xpuName, tp, dtype, warnings };
 }
 
 /**
@@ -115,7 +142,7 @@ async function annotateMeasurements(request: Omit<CalibrationRequest, 'createdAt
  * produce the calibration file.
  */
 export async function calibrateFromFiles(request: CalibrationRequest): Promise<CalibrationOutcome> {
-  const { points, annotated, roofline, modelName, xpuName, tp, dtype } = await annotateMeasurements(request);
+  const { points, annotated, roofline, modelName, xpuName, tp, dtype, warnings } = await annotateMeasurements(request);
   const peak = { peakFlopsPerSecond: roofline.figures.prefill.flopsPerSecond, peakBandwidthBytesPerSecond: roofline.figures.prefill.bandwidthBytesPerSecond };
   refuseImplausiblePoints(annotated, peak, `${modelName} on ${xpuName} at tp=${tp}`);
   // Robust (Cauchy) loss at a 10% scale: a broken measurement is down-weighted and reported, not followed.
@@ -133,7 +160,9 @@ export async function calibrateFromFiles(request: CalibrationRequest): Promise<C
     files: request.files,
     description: `${points.length} measured steps (repeats aggregated) from ${[...new Set(points.map((p) => p.source))].join(', ')}`,
   });
-  return { parameters, fit, points, roofline, annotated };
+  // What the importers assumed belongs with the figures: it travels in the file (and `calibrate --json`).
+  const withWarnings = warnings.length === 0 ? parameters : { ...parameters, fit: { ...parameters.fit, notes: [...parameters.fit.notes, ...warnings.map((w) => `import: ${w}`)] } };
+  return { parameters: withWarnings, fit, points, roofline, annotated, warnings };
 }
 
 /**

@@ -197,6 +197,20 @@ describe('parseHuggingFaceConfig: families', () => {
       expect.objectContaining({ code: 'UNSUPPORTED_ARCHITECTURE', message: expect.stringMatching(/model_type 'mamba' is not supported; supported: llama, .*deepseek_v3.*gpt_oss/) }),
     );
   });
+  it('refuses an OPT config.json (ffn_dim, no intermediate_size) as not supported rather than by its missing keys', () => {
+    // facebook/opt-125m's published config.json (the keys that matter): what vllm bench runs default to.
+    const opt = {
+      architectures: ['OPTForCausalLM'], model_type: 'opt', hidden_size: 768, ffn_dim: 3072, num_attention_heads: 12, num_hidden_layers: 12,
+      max_position_embeddings: 2048, vocab_size: 50272, word_embed_proj_dim: 768, do_layer_norm_before: true, torch_dtype: 'float16',
+    };
+    expect(() => parseHuggingFaceConfig(opt, 'opt-125m')).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_ARCHITECTURE', message: expect.stringMatching(/^model config 'opt-125m': model_type 'opt' is not supported; supported: llama, /) }),
+    );
+    const { model_type: _, ...untyped } = opt;
+    expect(() => parseHuggingFaceConfig(untyped, 'opt-125m')).toThrow(
+      expect.objectContaining({ code: 'UNSUPPORTED_ARCHITECTURE', message: expect.stringContaining('a config with ffn_dim and no model_type is not supported') }),
+    );
+  });
   it('treats sliding_window as off when use_sliding_window is false (Qwen2 configs carry both)', () => {
     const qwen = fixture('qwen2.5-7b-instruct.config.json') as Record<string, unknown>;
     expect(parseHuggingFaceConfig(qwen, 'q').windowedLayers).toBe(0);

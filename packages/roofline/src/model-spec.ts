@@ -143,6 +143,9 @@ export const HuggingFaceConfigSchema = z.object({
 /** The config.json fields `parseHuggingFaceConfig` reads (unknown fields are ignored, as Hugging Face adds them freely). */
 export type HuggingFaceConfig = z.input<typeof HuggingFaceConfigSchema>;
 
+/** Keys by which other families' configs (OPT, GPT-2, T5) name their sizes: a config with them is not llama-like. */
+const FOREIGN_ARCHITECTURE_KEYS = ['ffn_dim', 'n_embd', 'd_model', 'd_ff'] as const;
+
 /** Model types whose q/k/v projections carry a bias even though config.json does not say so. */
 const IMPLICIT_QKV_BIAS = new Set(['qwen2', 'qwen2_moe']);
 
@@ -208,18 +211,22 @@ function publishedDtypes(c: ParsedConfig): { weightsDtype: Dtype; expertWeightsD
  * this package does not know is refused with the list of those it does.
  */
 export function parseHuggingFaceConfig(json: unknown, name: string, huggingFaceId?: string): ModelSpec {
-  const parsed = HuggingFaceConfigSchema.safeParse(languageModelConfig(json));
+  const config = languageModelConfig(json);
+  // The architecture first: another family's config (OPT's ffn_dim, GPT-2's n_embd) lacks the keys read below,
+  // and "not supported" is the answer, not a list of missing keys.
+  const raw = typeof config === 'object' && config !== null ? (config as Record<string, unknown>) : {};
+  const declared = raw.model_type;
+  const foreignKey = typeof declared === 'string' ? undefined : FOREIGN_ARCHITECTURE_KEYS.find((k) => k in raw && !('intermediate_size' in raw));
+  if ((typeof declared === 'string' && !(SUPPORTED_ARCHITECTURES as readonly string[]).includes(declared)) || foreignKey !== undefined) {
+    const what = typeof declared === 'string' ? `model_type '${declared}'` : `a config with ${foreignKey} and no model_type`;
+    throw new RooflineError('UNSUPPORTED_ARCHITECTURE', `model config '${name}': ${what} is not supported; supported: ${SUPPORTED_ARCHITECTURES.join(', ')}`);
+  }
+  const parsed = HuggingFaceConfigSchema.safeParse(config);
   if (!parsed.success) {
     throw new RooflineError('INVALID_MODEL_CONFIG', `model config '${name}' is not a usable config.json: ${formatIssues(parsed.error.issues)}`);
   }
   const c = parsed.data;
   const architecture = c.model_type ?? 'llama';
-  if (!(SUPPORTED_ARCHITECTURES as readonly string[]).includes(architecture)) {
-    throw new RooflineError(
-      'UNSUPPORTED_ARCHITECTURE',
-      `model config '${name}': model_type '${architecture}' is not supported; supported: ${SUPPORTED_ARCHITECTURES.join(', ')}`,
-    );
-  }
   const isLlama4 = architecture.startsWith('llama4');
   const isGemma3 = architecture.startsWith('gemma3');
   const isGptOss = architecture === 'gpt_oss';

@@ -19,6 +19,10 @@ interface ImportArgs {
   model?: string;
   xpu?: string;
   tp?: number;
+  pp?: number;
+  'batch-size'?: number;
+  'input-len'?: number;
+  'output-len'?: number;
   json?: boolean;
 }
 
@@ -67,10 +71,14 @@ function importCommand(ctx: CliContext): CommandModule<object, ImportArgs> {
       y
         .positional('files', { type: 'string', array: true, describe: 'vllm bench serve/latency JSON, Splitwise CSV, points JSONL' })
         .option('output', { alias: 'o', type: 'string', describe: 'append the points to this JSONL file' })
-        .option('model', { type: 'string', describe: "the model, when the file doesn't say" })
-        .option('xpu', { type: 'string', describe: "the xpu, when the file doesn't say" })
+        .option('model', { type: 'string', describe: "the model, when the file doesn't say (refused if it records another)" })
+        .option('xpu', { type: 'string', describe: "the xpu, when the file doesn't say (refused if it records another)" })
         .option('tp', { type: 'number', describe: "the tensor-parallel degree, when the file doesn't say" })
-        .option('json', { type: 'boolean', describe: 'print the points as JSONL on stdout' }),
+        .option('pp', { type: 'number', describe: "the pipeline-parallel degree, when the file doesn't say" })
+        .option('batch-size', { type: 'number', describe: 'vllm bench latency: the run\'s --batch-size, when no sidecar says' })
+        .option('input-len', { type: 'number', describe: 'vllm bench latency: the run\'s --input-len, when no sidecar says' })
+        .option('output-len', { type: 'number', describe: 'vllm bench latency: the run\'s --output-len, when no sidecar says' })
+        .option('json', { type: 'boolean', describe: 'print the points as JSONL on stdout (warnings still go to stderr)' }),
     handler: async (args) => {
       const files = args.files ?? [];
       if (files.length === 0) throw new UsageError('benchmark import needs at least one FILE');
@@ -78,7 +86,16 @@ function importCommand(ctx: CliContext): CommandModule<object, ImportArgs> {
       let count = 0;
       let jsonl = '';
       for (const file of files) {
-        const points = await importBenchmarkFileFromFs(fs, file, { model: args.model, xpu: args.xpu, tp: args.tp });
+        const points = await importBenchmarkFileFromFs(fs, file, {
+          model: args.model,
+          xpu: args.xpu,
+          tp: args.tp,
+          pp: args.pp,
+          batchSize: args['batch-size'],
+          inputLen: args['input-len'],
+          outputLen: args['output-len'],
+          onWarning: (message) => ctx.io.stderr(`warning: ${message}\n`),
+        });
         for (const p of points) jsonl += `${serializeBenchmarkPoint(p)}\n`;
         count += points.length;
       }

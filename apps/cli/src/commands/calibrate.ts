@@ -66,8 +66,8 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
       y
         .option('model', { type: 'string', describe: 'the model measured (catalog name or config.json)' })
         .option('xpu', { type: 'string', describe: 'the xpu measured (catalog name or xpu JSON)' })
-        .option('tp', { type: 'number', default: 1, describe: 'tensor-parallel degree of the measurements' })
-        .option('pp', { type: 'number', default: 1, describe: 'pipeline-parallel degree of the measurements' })
+        .option('tp', { type: 'number', describe: 'tensor-parallel degree of the measurements (default: the one the files record, else 1)' })
+        .option('pp', { type: 'number', describe: 'pipeline-parallel degree of the measurements (default: what the files record, else 1)' })
         .option('from', { type: 'string', array: true, describe: 'measurement files: vllm bench serve/latency JSON, Splitwise perf_model.csv, points JSONL' })
         .option('from-kernels', { type: 'string', describe: 'a folder of measured kernel tables (aiconfigurator GEMM, attention, collectives; Vidur operators; Splitwise steps): write the xpu\'s operator-level calibration (format 2) instead' })
         .option('fitting-cases', { type: 'string', describe: "with --from-kernels: a validation set whose 'fitting' split's static-batch runs the engine overhead is fitted to" })
@@ -116,6 +116,8 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
         createdAt: ctx.io.now().toISOString(),
       });
       const text = serializeCalibration(outcome.parameters);
+      // Also in the file's fit notes, so `--json` carries them.
+      for (const warning of outcome.warnings) ctx.io.stderr(`warning: ${warning}\n`);
       if (args.output) await ctx.io.writeTextFile(args.output, text);
       if (args.report) await ctx.io.writeTextFile(args.report, await renderCalibrationOutcomeReport(outcome));
       if (args.json) ctx.io.stdout(text);

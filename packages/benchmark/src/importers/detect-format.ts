@@ -6,7 +6,9 @@ export type BenchmarkFormat = (typeof BENCHMARK_FORMATS)[number];
 function firstJsonObject(text: string): Record<string, unknown> | undefined {
   const tryParse = (s: string): Record<string, unknown> | undefined => {
     try {
-      const v: unknown = JSON.parse(s);
+      let v: unknown = JSON.parse(s);
+      // vllm bench sweep's summary.json: an array of serve results.
+      if (Array.isArray(v)) v = v[0];
       return v !== null && typeof v === 'object' && !Array.isArray(v) ? (v as Record<string, unknown>) : undefined;
     } catch {
       return undefined;
@@ -19,7 +21,8 @@ function firstJsonObject(text: string): Record<string, unknown> | undefined {
  * Which importer reads a file, from its content (the file name only breaks ties, e.g. an empty CSV):
  * - a CSV header with prompt_size, token_size, prompt_time and token_time: Splitwise `perf_model.csv`;
  * - JSON with `avg_latency` and `latencies` or `percentiles`: `vllm bench latency --output-json`;
- * - JSON with `completed` and `total_input_tokens` (the first line's, for appended results): `vllm bench serve`;
+ * - JSON with `completed` and `total_input_tokens` (the first line's, for appended results; the first element's, for
+ *   the array `vllm bench sweep` writes to summary.json): `vllm bench serve`;
  * - JSON lines whose first object has `phase` and `latencyMs`: this package's raw benchmark JSONL.
  */
 export function detectFormat(text: string, filename: string): BenchmarkFormat {

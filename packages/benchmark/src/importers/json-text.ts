@@ -54,3 +54,38 @@ export function parseJsonDocuments(text: string, file: string): JsonDocument[] {
     throw new BenchmarkError('INVALID_JSON', `${file}${line ? `:${line}` : ''}: not valid JSON (${message})`, { file, line });
   }
 }
+
+/** 1-based lines where the objects of a top-level JSON array start (scanning strings and nesting). */
+function arrayObjectLines(text: string): number[] {
+  const lines: number[] = [];
+  let line = 1;
+  let depth = 0;
+  let inString = false;
+  for (let i = 0; i < text.length; i++) {
+    const ch = text[i];
+    if (ch === '\n') line++;
+    if (inString) {
+      if (ch === '\\') i++;
+      else if (ch === '"') inString = false;
+      continue;
+    }
+    if (ch === '"') inString = true;
+    else if (ch === '{' || ch === '[') {
+      if (depth === 1 && ch === '{') lines.push(line);
+      depth++;
+    } else if (ch === '}' || ch === ']') depth--;
+  }
+  return lines;
+}
+
+/**
+ * Like `parseJsonDocuments`, with a top-level array read as one document per element (what `vllm bench
+ * sweep` writes to `summary.json`); each element keeps the line it starts on and its index.
+ */
+export function parseJsonRecords(text: string, file: string): (JsonDocument & { readonly index?: number })[] {
+  const documents = parseJsonDocuments(text, file);
+  if (documents.length !== 1 || !Array.isArray(documents[0].value)) return documents;
+  const elements = documents[0].value as unknown[];
+  const lines = arrayObjectLines(text);
+  return elements.map((value, index) => ({ value, line: lines[index] ?? documents[0].line, index }));
+}

@@ -84,7 +84,11 @@ export function importVllmLatency(text: string, file: string, options: VllmLaten
   const metaSource = options.metaSource ?? `${file}.meta.json`;
   const meta: LatencyRunMeta = options.meta === undefined ? {} : parseLatencyRunMeta(options.meta, metaSource);
   const location = { file };
-  const how = (flag: string, key: string) => `pass --${flag} or put "${key}" in the sidecar ${metaSource}`;
+  // --model and --xpu exist on `benchmark import` and `calibrate`; the run's shape flags only on `benchmark import`.
+  const how = (flag: string, key: string) =>
+    flag === 'model' || flag === 'xpu'
+      ? `pass --${flag} or put "${key}" in the sidecar ${metaSource}`
+      : `put "${key}" in the sidecar ${metaSource} (or pass --${flag} to benchmark import)`;
   const batchSize = requireField(options.batchSize ?? meta.batch_size, 'batch_size', how('batch-size', 'batch_size'), location);
   const inputLen = requireField(options.inputLen ?? meta.input_len, 'input_len', how('input-len', 'input_len'), location);
   const outputLen = requireField(options.outputLen ?? meta.output_len, 'output_len', how('output-len', 'output_len'), location);
@@ -98,8 +102,9 @@ export function importVllmLatency(text: string, file: string, options: VllmLaten
       : `vllm bench latency whole run: prefill of the batch plus ${outputLen - 1} decode steps`;
   const common = {
     phase,
-    model,
-    xpu,
+    // What the sidecar records; the options fill in the rest and may not contradict it (see toPoint).
+    model: meta.model ?? model,
+    xpu: meta.xpu ?? xpu,
     tp: meta.tp,
     pp: meta.pp,
     dtype: meta.dtype,

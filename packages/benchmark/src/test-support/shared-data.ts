@@ -20,3 +20,8 @@ export function fixturePath(name: string): string {
 export function readFixture(name: string): string {
   return readFileSync(fixturePath(name), 'utf8');
 }
+
+/** A file of the data this repository ships (`<repo>/benchmark_data`). */
+export function benchmarkDataPath(name: string): string {
+  return resolve(here, '../../../../benchmark_data', name);
+}
