@@ -173,6 +173,11 @@ export function withVllmTrafficFlags<T>(y: Argv<T>) {
       alias: 'dataset-name',
       describe: 'a shipped dataset by name: sharegpt, arxiv (lengths drawn at --request-rate), azure-conv-2023, azure-code-2023 (traces, replayed); see benchmark_data/datasets',
     })
+    .option('multi-turn-turns', {
+      type: 'string',
+      describe: 'multi-turn conversations (vLLM benchmarks/multi_turn): user turns per conversation, N or uniform:MIN:MAX; each prompt holds the history (--prefix-len shared prefix, earlier --input-len questions and --output-len answers) and a turn is sent when the previous answer is complete',
+    })
+    .option('num-conversations', { type: 'number', describe: 'with --multi-turn-turns: conversations (default: --num-requests / the mean turns); --request-rate paces their starts' })
     .option('trace-scale', { type: 'number', describe: 'multiply a replayed trace\'s arrival times: 2 halves its load, 0.5 doubles it (default 1)' })
     .alias('num-requests', 'num-prompts')
     .alias('input-len', 'random-input-len')
@@ -247,6 +252,8 @@ export function sharedFlagsToConfig(a: Record<string, unknown>): Record<string, 
       random_range_ratio: a['random-range-ratio'],
       prefix_len: a['prefix-len'],
       num_prefixes: a['num-prefixes'],
+      multi_turn_turns: parseLength('--multi-turn-turns', a['multi-turn-turns']),
+      num_conversations: a['num-conversations'],
       burstiness: a.burstiness,
       input_len: parseLength('--input-len', a['input-len']),
       output_len: parseLength('--output-len', a['output-len']),

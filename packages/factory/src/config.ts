@@ -136,10 +136,27 @@ export const SimulationConfigSchema = z.strictObject({
        */
       prefix_len: z.number().int().positive().optional(),
       num_prefixes: z.number().int().positive().default(1),
+      /**
+       * Multi-turn conversations (vLLM's `benchmarks/multi_turn`): user turns per conversation. Each
+       * turn's prompt holds the conversation so far (prefix_len's shared prefix, every earlier
+       * input_len question and output_len answer) plus a new input_len question; a turn is sent when
+       * the answer before it is complete; request_rate paces conversation starts.
+       */
+      multi_turn_turns: z.union([atMost(10_000, 'turns'), LengthDistributionSchema]).optional(),
+      /** With multi_turn_turns: how many conversations (default: num_requests / the mean turns, rounded up). */
+      num_conversations: atMost(CONFIG_LIMITS.requests, 'conversations').optional(),
     })
     .refine((w) => w.trace === undefined || w.dataset === undefined, {
       message: 'give a trace file or a dataset name, not both',
       path: ['dataset'],
+    })
+    .refine((w) => w.multi_turn_turns === undefined || (w.trace === undefined && w.dataset === undefined), {
+      message: 'multi-turn conversations are synthetic: drop the trace or dataset',
+      path: ['multi_turn_turns'],
+    })
+    .refine((w) => w.num_conversations === undefined || w.multi_turn_turns !== undefined, {
+      message: 'takes effect only with multi_turn_turns (--multi-turn-turns)',
+      path: ['num_conversations'],
     })
     .prefault({}),
   /**

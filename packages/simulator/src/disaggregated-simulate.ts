@@ -184,7 +184,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
   let lastChangeSeconds = n > 0 ? table.arrivalSeconds[0] : 0;
   let endSeconds = lastChangeSeconds;
   let done = 0;
-  const gate = new ArrivalGate(table.arrivalSeconds, settings.maxConcurrency);
+  const gate = new ArrivalGate(table.arrivalSeconds, settings.maxConcurrency, requestSet.previousTurn);
   const changeInSystem = (timeSeconds: number, delta: number): void => {
     inSystemIntegral += inSystem * (timeSeconds - lastChangeSeconds);
     lastChangeSeconds = timeSeconds;
@@ -258,9 +258,9 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
         options: settings.decodePool.scheduler,
         kvCacheBlocks: settings.decodePool.kvCacheBlocks,
         performanceModel: decodePool.performanceModel,
-        onFinish: (_id, timeSeconds) => {
+        onFinish: (id, timeSeconds) => {
           changeInSystem(timeSeconds, -1);
-          gate.release(timeSeconds);
+          gate.release(timeSeconds, id);
           done++;
           if (timeSeconds > endSeconds) endSeconds = timeSeconds;
         },
@@ -366,7 +366,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
         table.state[id] = RequestState.failed;
         table.failureReason[id] = FAILURE_REASONS.indexOf(reason);
         table.finishSeconds[id] = now;
-        gate.release(now);
+        gate.release(now, id);
         done++;
         if (now > endSeconds) endSeconds = now;
         continue;

@@ -187,10 +187,10 @@ export function simulate(options: SimulationOptions): SimulationResult {
     lastChangeSeconds = timeSeconds;
     inSystem += delta;
   };
-  const gate = new ArrivalGate(table.arrivalSeconds, settings.maxConcurrency);
-  const onFinish = (_id: number, timeSeconds: number): void => {
+  const gate = new ArrivalGate(table.arrivalSeconds, settings.maxConcurrency, requestSet.previousTurn);
+  const onFinish = (id: number, timeSeconds: number): void => {
     changeInSystem(timeSeconds, -1);
-    gate.release(timeSeconds);
+    gate.release(timeSeconds, id);
     done++;
     if (timeSeconds > endSeconds) endSeconds = timeSeconds;
   };
@@ -267,7 +267,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
         table.state[id] = RequestState.failed;
         table.failureReason[id] = FAILURE_REASONS.indexOf(reason);
         table.finishSeconds[id] = now;
-        gate.release(now);
+        gate.release(now, id);
         done++;
         if (now > endSeconds) endSeconds = now;
         continue;
@@ -365,16 +365,29 @@ export class MultiSeries {
 
 export function checkRequestSet(set: RequestSet): void {
   const n = set.arrivalSeconds.length;
+  if (set.previousTurn !== undefined && set.previousTurn.length !== n) {
+    throw new SimulatorError('INVALID_WORKLOAD', `requests: previousTurn must have one entry per request (${n}), got ${set.previousTurn.length}`);
+  }
   if (set.inputTokens.length !== n || set.outputTokens.length !== n) {
     throw new SimulatorError(
       'INVALID_WORKLOAD',
       `requests: arrivalSeconds, inputTokens and outputTokens must have the same length (${n}, ${set.inputTokens.length}, ${set.outputTokens.length})`,
     );
   }
+  let followed: Uint8Array | undefined;
   for (let i = 0; i < n; i++) {
     const a = set.arrivalSeconds[i];
     if (!Number.isFinite(a) || (i > 0 && a < set.arrivalSeconds[i - 1])) {
       throw new SimulatorError('INVALID_WORKLOAD', `requests[${i}].arrivalSeconds must be finite and not before the previous request's, got ${a}`);
+    }
+    const previous = set.previousTurn?.[i] ?? -1;
+    if (!Number.isInteger(previous) || previous < -1 || previous >= i) {
+      throw new SimulatorError('INVALID_WORKLOAD', `requests[${i}].previousTurn must be -1 or an earlier request's index, got ${previous}`);
+    }
+    if (previous >= 0) {
+      followed ??= new Uint8Array(n);
+      if (followed[previous] === 1) throw new SimulatorError('INVALID_WORKLOAD', `requests[${i}].previousTurn: request ${previous} is already followed by another turn`);
+      followed[previous] = 1;
     }
     if (!(set.inputTokens[i] >= 1) || !(set.outputTokens[i] >= 1)) {
       throw new SimulatorError(

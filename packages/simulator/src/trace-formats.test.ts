@@ -52,4 +52,46 @@ describe('trace formats', () => {
     const m = takeRequests(parseTrace(mooncake), 3);
     expect(m.promptSegments!.offsets.length).toBe(4);
   });
+
+  describe('a vllm bench serve --save-detailed result', () => {
+    // The keys vLLM's `benchmark()` writes per request (vllm/benchmarks/serve.py): start_times on the
+    // client's perf_counter clock, output_lens 0 and an error for a failed request.
+    const detailed = {
+      date: '20261130-120000',
+      request_rate: 'inf',
+      max_concurrency: 2,
+      completed: 3,
+      failed: 1,
+      input_lens: [512, 300, 1024, 77],
+      output_lens: [128, 0, 64, 16],
+      ttfts: [0.05, 0, 0.07, 0.02],
+      itls: [[0.01], [], [0.02], [0.01]],
+      start_times: [1000.5, 1000.5, 1000.75, 1000.6],
+      errors: ['', 'Bad Request', '', ''],
+    };
+
+    it('replays the completed requests in the order sent, from the first start time, skipping the failed one', () => {
+      const t = parseTrace(JSON.stringify(detailed, null, 2), 'vllm.json');
+      expect(Array.from(t.inputTokens)).toEqual([512, 77, 1024]);
+      expect(Array.from(t.outputTokens)).toEqual([128, 16, 64]);
+      expect(t.arrivalSeconds[0]).toBe(0);
+      expect(t.arrivalSeconds[1]).toBeCloseTo(0.1, 9);
+      expect(t.arrivalSeconds[2]).toBeCloseTo(0.25, 9);
+    });
+
+    it('without start_times: a run at rate inf is all sent at once; one at a finite rate is refused unless only its lengths are wanted', () => {
+      const { start_times: _, ...old } = detailed;
+      expect(Array.from(parseTrace(JSON.stringify(old), 'old.json').arrivalSeconds)).toEqual([0, 0, 0]);
+      const paced = JSON.stringify({ ...old, request_rate: 5.0 });
+      expect(() => parseTrace(paced, 'paced.json')).toThrow(/paced\.json: has no start_times .* request_rate 5: replay its lengths at that rate with --trace-sample --request-rate 5/);
+      expect(Array.from(parseTrace(paced, 'paced.json', { lengthsOnly: true }).inputTokens)).toEqual([512, 1024, 77]);
+    });
+
+    it('names what is missing or wrong', () => {
+      const { input_lens: _i, output_lens: _o, ...summaryOnly } = detailed;
+      expect(() => parseTrace(JSON.stringify(summaryOnly), 's.json')).toThrow(/s\.json: a vllm bench serve result without per-request arrays: save it with --save-detailed to replay it/);
+      expect(() => parseTrace(JSON.stringify({ ...detailed, input_lens: [512, 'x', 1, 1] }), 'b.json')).toThrow(/b\.json: input_lens\[1\] must be a positive integer, got "x"/);
+      expect(() => parseTrace(`${JSON.stringify(detailed)}\n${JSON.stringify(detailed)}\n`, 'a.json')).toThrow(/several vllm bench serve results \(--append-result\)/);
+    });
+  });
 });

@@ -10,6 +10,11 @@ export interface RequestSet {
   readonly outputTokens: Int32Array;
   /** Which tokens requests share (system prompts, earlier turns, trace block hashes), for prefix caching; none by default. */
   readonly promptSegments?: PromptSegments;
+  /**
+   * A conversation's turns: the earlier request each one follows (-1: none). A next turn is sent when
+   * the turn before it finishes, whatever its own arrival time says (see `ArrivalGate`).
+   */
+  readonly previousTurn?: Int32Array;
 }
 
 const positiveInt = z.number().int().positive();
@@ -135,6 +140,88 @@ export function generateRequests(workload: SyntheticWorkload, seed: number): Req
   }
   const offsets = Int32Array.from({ length: n + 1 }, (_, i) => 2 * i);
   return { arrivalSeconds, inputTokens, outputTokens, promptSegments: { offsets, ids, tokens: segmentTokens } };
+}
+
+export const ConversationWorkloadSchema = z.object({
+  numConversations: positiveInt,
+  /** When conversations start (their first turns); later turns are sent as the turn before them finishes. */
+  arrival: ArrivalProcessSchema,
+  /** User turns (requests) per conversation; vLLM's `num_turns` counts user and assistant messages, twice this. */
+  turns: LengthDistributionSchema,
+  /** Tokens of each user message. */
+  inputLength: LengthDistributionSchema,
+  /** Tokens of each answer. */
+  outputLength: LengthDistributionSchema,
+  /** Every conversation starts with one of `count` shared prefixes (a system prompt) of `tokens` tokens: vLLM's `common_prefix_num_tokens`. */
+  sharedPrefix: z.object({ tokens: positiveInt, count: positiveInt }).optional(),
+  /** Tokens each conversation's first turn starts with, its own (a document, say): vLLM's `prefix_num_tokens`. */
+  conversationPrefix: LengthDistributionSchema.optional(),
+});
+export type ConversationWorkload = z.infer<typeof ConversationWorkloadSchema>;
+
+/**
+ * Multi-turn conversations as vLLM's `benchmarks/multi_turn` generates them: turn k's prompt holds
+ * the shared prefix, the conversation's own prefix, every earlier question and answer, and the new
+ * question; its output is the answer. Requests are listed conversation by conversation; each later
+ * turn follows the one before (`previousTurn`), so it is sent when that answer is complete, and its
+ * prompt segments name the earlier turns' tokens (answers included), so that prefix caching finds the
+ * history the earlier turn left in the KV cache.
+ */
+export function generateConversations(workload: ConversationWorkload, seed: number): RequestSet {
+  const parsed = ConversationWorkloadSchema.safeParse(workload);
+  if (!parsed.success) {
+    throw new SimulatorError('INVALID_WORKLOAD', `invalid conversation workload: ${formatIssues(parsed.error.issues)}`);
+  }
+  const w = parsed.data;
+  const arrivalsRng = createRandom(seed);
+  const turnsRng = createRandom(seed ^ 0x3c6ef372);
+  const inputRng = createRandom(seed ^ 0x5bd1e995);
+  const outputRng = createRandom(seed ^ 0x27d4eb2f);
+  const prefixRng = createRandom(seed ^ 0x68e31da4);
+  const arrivals: number[] = [];
+  const inputs: number[] = [];
+  const outputs: number[] = [];
+  const previous: number[] = [];
+  const offsets = [0];
+  const ids: number[] = [];
+  const tokens: number[] = [];
+  // Ids below `count` name the shared prefixes; every other segment gets an id of its own.
+  let nextId = w.sharedPrefix?.count ?? 0;
+  let t = 0;
+  for (let c = 0; c < w.numConversations; c++) {
+    if (c > 0) t += interArrival(arrivalsRng, w.arrival);
+    const history: [number, number][] = [];
+    if (w.sharedPrefix !== undefined) history.push([Math.floor(prefixRng.next() * w.sharedPrefix.count), w.sharedPrefix.tokens]);
+    if (w.conversationPrefix !== undefined) history.push([nextId++, drawLength(prefixRng, w.conversationPrefix)]);
+    let historyTokens = history.reduce((s, [, n]) => s + n, 0);
+    const turns = drawLength(turnsRng, w.turns);
+    for (let k = 0; k < turns; k++) {
+      const question = drawLength(inputRng, w.inputLength);
+      const answer = drawLength(outputRng, w.outputLength);
+      const input = historyTokens + question;
+      if (input > MAX_REQUEST_TOKENS) {
+        throw new SimulatorError('INVALID_WORKLOAD', `conversation ${c}, turn ${k + 1}: the prompt with its history exceeds ${MAX_REQUEST_TOKENS} tokens`);
+      }
+      history.push([nextId++, question], [nextId++, answer]);
+      arrivals.push(t);
+      inputs.push(input);
+      outputs.push(answer);
+      previous.push(k === 0 ? -1 : arrivals.length - 2);
+      for (const [id, n] of history) {
+        ids.push(id);
+        tokens.push(n);
+      }
+      offsets.push(ids.length);
+      historyTokens += question + answer;
+    }
+  }
+  return {
+    arrivalSeconds: Float64Array.from(arrivals),
+    inputTokens: Int32Array.from(inputs),
+    outputTokens: Int32Array.from(outputs),
+    promptSegments: { offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), tokens: Int32Array.from(tokens) },
+    previousTurn: Int32Array.from(previous),
+  };
 }
 
 /**
@@ -301,19 +388,94 @@ export function parseAzureTraceCsv(text: string, source = 'trace'): RequestSet {
   return parseTraceCsv(csv.join('\n'), source);
 }
 
+export interface ParseTraceOptions {
+  /**
+   * Only the lengths will be used (`--trace-sample` draws arrivals of its own): a `vllm bench serve`
+   * file without `start_times` is accepted whatever rate it was sent at.
+   */
+  readonly lengthsOnly?: boolean;
+}
+
 /**
- * A trace in any format llm-sim reads, told apart by its first line: Mooncake JSONL (a JSON object
- * with `hash_ids`), the raw Azure CSV (`TIMESTAMP,ContextTokens,GeneratedTokens`), or Vidur's CSV
+ * The requests of a `vllm bench serve --save-result --save-detailed` file (one result object, as
+ * vLLM writes it, or as llm-sim's `--save-detailed` does): `input_lens`, `output_lens` and, from vLLM
+ * versions that write them, `start_times` (the client's clock when each request was sent, seconds), in
+ * the order sent. A failed request (an `errors` entry, or no output) is left out: its output length is
+ * unknown. Without `start_times` a run at request rate inf replays as all sent at once; a run at a
+ * finite rate is refused unless only its lengths are wanted (`lengthsOnly`).
+ */
+export function parseVllmDetailedResult(json: Record<string, unknown>, source = 'trace', options: ParseTraceOptions = {}): RequestSet {
+  const fail = (what: string): never => {
+    throw new SimulatorError('INVALID_TRACE', `${source}: ${what}`);
+  };
+  const { input_lens: inputs, output_lens: outputs, start_times: starts, errors } = json;
+  if (!Array.isArray(inputs) || !Array.isArray(outputs)) {
+    return fail('a vllm bench serve result without per-request arrays: save it with --save-detailed to replay it');
+  }
+  if (outputs.length !== inputs.length) fail(`output_lens has ${outputs.length} entries for ${inputs.length} input_lens`);
+  if (starts !== undefined && (!Array.isArray(starts) || starts.length !== inputs.length)) fail(`start_times must have one entry per request (${inputs.length})`);
+  const kept: [start: number, input: number, output: number][] = [];
+  for (let i = 0; i < inputs.length; i++) {
+    const input = inputs[i];
+    const output = outputs[i];
+    if (!Number.isInteger(input) || (input as number) < 1 || (input as number) > MAX_REQUEST_TOKENS) fail(`input_lens[${i}] must be a positive integer, got ${JSON.stringify(input)}`);
+    if (!Number.isInteger(output) || (output as number) < 0 || (output as number) > MAX_REQUEST_TOKENS) fail(`output_lens[${i}] must be a non-negative integer, got ${JSON.stringify(output)}`);
+    const error = Array.isArray(errors) ? errors[i] : undefined;
+    if ((typeof error === 'string' && error !== '') || output === 0) continue;
+    const start = Array.isArray(starts) ? starts[i] : 0;
+    if (typeof start !== 'number' || !Number.isFinite(start)) fail(`start_times[${i}] must be a number of seconds, got ${JSON.stringify(start)}`);
+    kept.push([start as number, input as number, output as number]);
+  }
+  if (kept.length === 0) fail('no request completed (every output_lens entry is 0 or has an error)');
+  if (starts === undefined && json.request_rate !== 'inf' && json.request_rate !== undefined && !options.lengthsOnly) {
+    fail(
+      `has no start_times (older vLLM versions do not write them), and it was sent at request_rate ${String(json.request_rate)}: replay its lengths at that rate with --trace-sample --request-rate ${String(json.request_rate)}`,
+    );
+  }
+  // Sent in order, but a request waiting for a --max-concurrency slot may start after a later one.
+  kept.sort((a, b) => a[0] - b[0]);
+  const first = kept[0][0];
+  return {
+    arrivalSeconds: Float64Array.from(kept, (k) => k[0] - first),
+    inputTokens: Int32Array.from(kept, (k) => k[1]),
+    outputTokens: Int32Array.from(kept, (k) => k[2]),
+  };
+}
+
+/**
+ * A trace in any format llm-sim reads, told apart by its start: a `vllm bench serve --save-detailed`
+ * result (one JSON object with `input_lens`), Mooncake JSONL (a JSON object per line with `hash_ids`),
+ * the raw Azure CSV (`TIMESTAMP,ContextTokens,GeneratedTokens`), or Vidur's CSV
  * (`arrived_at,num_prefill_tokens,num_decode_tokens`).
  */
-export function parseTrace(text: string, source = 'trace'): RequestSet {
+export function parseTrace(text: string, source = 'trace', options: ParseTraceOptions = {}): RequestSet {
   const first = text.slice(0, 4096).split(/\r?\n/).find((l) => l.trim() !== '') ?? '';
+  if (first.trim().startsWith('{') && !first.includes('"hash_ids"')) {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch {
+      // One result per line (vLLM's --append-result), or not JSON at all.
+      let line: unknown;
+      try {
+        line = JSON.parse(first);
+      } catch {
+        line = undefined;
+      }
+      if (line !== null && typeof line === 'object' && 'input_lens' in line) {
+        throw new SimulatorError('INVALID_TRACE', `${source}: several vllm bench serve results (--append-result); keep the one to replay in a file of its own`);
+      }
+    }
+    if (json !== null && typeof json === 'object' && !Array.isArray(json) && ('input_lens' in json || 'completed' in json)) {
+      return parseVllmDetailedResult(json as Record<string, unknown>, source, options);
+    }
+  }
   if (first.trim().startsWith('{')) return parseMooncakeTrace(text, source);
   if (first.includes('TIMESTAMP') && first.includes('ContextTokens')) return parseAzureTraceCsv(text, source);
   if (first.includes('arrived_at')) return parseTraceCsv(text, source);
   throw new SimulatorError(
     'INVALID_TRACE',
-    `${source}: line 1: not a known trace format; expected Mooncake JSONL ({"timestamp", "input_length", "output_length", "hash_ids"}), the Azure CSV (TIMESTAMP,ContextTokens,GeneratedTokens) or arrived_at,num_prefill_tokens,num_decode_tokens`,
+    `${source}: line 1: not a known trace format; expected a vllm bench serve --save-detailed result, Mooncake JSONL ({"timestamp", "input_length", "output_length", "hash_ids"}), the Azure CSV (TIMESTAMP,ContextTokens,GeneratedTokens) or arrived_at,num_prefill_tokens,num_decode_tokens`,
   );
 }
 

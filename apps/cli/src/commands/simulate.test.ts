@@ -82,7 +82,23 @@ describe('llm-sim simulate', () => {
     expect(JSON.parse(t.stdout).num_prompts).toBe(300);
   });
 
+  it('simulates multi-turn conversations whose later turns hit the prefix cache', async () => {
+    const args = ['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--multi-turn-turns', '4', '--num-conversations', '8', '--input-len', '200', '--output-len', '50', '--max-concurrency', '2'];
+    const r = await run(args);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout.split('\n')[0]).toBe('workload: 8 conversations of 4 turns (each prompt holds the history; 200-token questions, 50-token answers), starts all sent at once (request rate inf), seed 0');
+    const s = JSON.parse((await run([...args, '--json'])).stdout);
+    expect(s.completed).toBe(32);
+    // Turn k (1..4) has 250k - 50 prompt tokens; turns 2..4 find all but the partial block of the history cached.
+    expect(s.total_input_tokens).toBe(8 * (200 + 450 + 700 + 950));
+    expect(s.prefix_cache_hit_rate).toBeGreaterThan(0.5);
+    const off = JSON.parse((await run([...args, '--no-enable-prefix-caching', '--json'])).stdout);
+    expect(off.prefix_cache_hit_rate).toBe(0);
+    expect(off.mean_ttft_ms).toBeGreaterThan(s.mean_ttft_ms);
+  });
+
   it.each([
+    [['--multi-turn-turns', '3', '--dataset', 'arxiv'], /workload\.multi_turn_turns: multi-turn conversations are synthetic: drop the trace or dataset/],
     [['--dataset', 'sharegtp'], /workload\.dataset.*sharegpt/],
     [['--request-rate', '-3'], /--request-rate must be a positive number of requests per second or inf, got '-3'/],
     [['--input-len', 'lots'], /--input-len must be N, fixed:N, uniform:MIN:MAX or normal:MEAN:STD, got 'lots'/],
