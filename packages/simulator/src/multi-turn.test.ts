@@ -8,7 +8,7 @@ import { generateConversations, type ConversationWorkload } from './workload.ts'
 
 const model = createConstantPerformanceModel({ stepOverheadSeconds: 0.005, prefillSecondsPerToken: 20e-6, decodeSecondsPerStep: 0.001, decodeSecondsPerSequence: 1e-4 });
 
-function recording(inner: PerformanceModel): PerformanceModel & { batches: StepBatch[] } {
+function recording(inner: Required<PerformanceModel>): PerformanceModel & { batches: StepBatch[] } {
   const batches: StepBatch[] = [];
   return { batches, stepTime: (b) => inner.stepTime(b), stepSeconds: (b) => (batches.push({ ...b }), inner.stepSeconds(b)) };
 }
