@@ -65,6 +65,10 @@ export const KernelCalibrationSchema = z.strictObject({
   ),
   all_reduce: tableSchema(['devices', 'message_bytes'] as const, 'the tensor-parallel all-reduce as vLLM runs it: its custom all-reduce (CUDA-graph mode) up to 8 MiB, NCCL above'),
   all_gather: tableSchema(['devices', 'message_bytes'] as const, 'NCCL all-gather'),
+  all_to_all: tableSchema(
+    ['devices', 'message_bytes'] as const,
+    "NCCL all-to-all (nccl-tests alltoall_perf): message_bytes is each device's send buffer, its own share included; prices expert-parallel dispatch and combine",
+  ).optional(),
   elementwise: z.strictObject({
     bandwidth_gbps: positive.describe('sustained bandwidth of norms, rotary embedding, activation and residual adds, 1e9 bytes/s'),
     launch_us: z.number().nonnegative().describe('fixed time per element-wise kernel'),
@@ -252,6 +256,7 @@ export function fitKernelTables(
   const custom = series((r) => r.op === 'all_reduce' && r.impl.endsWith('vLLM_custom_graph'), 2);
   const ncclAllReduce = series((r) => r.op === 'all_reduce' && r.impl.startsWith('nccl') && r.dtype === 'half', 2);
   const ncclAllGather = series((r) => r.op === 'all_gather' && r.impl.startsWith('nccl') && r.dtype === 'half', 2);
+  const ncclAllToAll = series((r) => r.op === 'alltoall' && r.impl.startsWith('nccl') && r.dtype === 'half', 2);
   const collectiveGrid = (pickSeries: (devices: number, bytes: number) => number, devicesList: number[], sizes: number[], name: string) =>
     buildGrid(
       devicesList.flatMap((d) => sizes.map((b) => ({ coordinates: [d, b], seconds: pickSeries(d, b) }))),
@@ -273,6 +278,12 @@ export function fitKernelTables(
     'all-reduce table',
   );
   const allGather = collectiveGrid((d, bytes) => interpolateSeries(ncclAllGather.get(d)!, bytes), devicesList, sizes([ncclAllGather]), 'all-gather table');
+  // Older reductions of the collectives table left the all-to-all rows out: the file then has no all_to_all.
+  const allToAllDevices = [...ncclAllToAll.keys()].sort((a, b) => a - b);
+  const allToAll =
+    allToAllDevices.length >= 2
+      ? collectiveGrid((d, bytes) => interpolateSeries(ncclAllToAll.get(d)!, bytes), allToAllDevices, sizes([ncclAllToAll]), 'all-to-all table')
+      : undefined;
 
   // Fallback figures: large GEMMs for FLOP/s, weight-streaming GEMMs at few tokens for bandwidth.
   const large = gemmPoints.filter((p) => p.coordinates.every((c) => c >= 4096)).map((p) => (2 * p.coordinates[0] * p.coordinates[1] * p.coordinates[2]) / p.seconds);
@@ -323,6 +334,7 @@ export function fitKernelTables(
     generation_attention: toTable(generation, ['sequences', 'cached_tokens', 'q_heads', 'kv_heads'] as const),
     all_reduce: toTable(allReduce, ['devices', 'message_bytes'] as const),
     all_gather: toTable(allGather, ['devices', 'message_bytes'] as const),
+    ...(allToAll ? { all_to_all: toTable(allToAll, ['devices', 'message_bytes'] as const) } : {}),
     elementwise: {
       bandwidth_gbps: significant((scale / line.b) / 1e9),
       launch_us: significant(line.a * 1e6),
@@ -373,6 +385,7 @@ export function toKernelProfile(c: Omit<KernelCalibration, 'checks' | 'source'>)
       generationAttention: table(c.generation_attention),
       allReduce: table(c.all_reduce),
       allGather: table(c.all_gather),
+      ...(c.all_to_all ? { allToAll: table(c.all_to_all) } : {}),
       elementwise: { bandwidthBytesPerSecond: c.elementwise.bandwidth_gbps * 1e9, launchSeconds: c.elementwise.launch_us / 1e6 },
       fallback: { flopsPerSecond: c.fallback.effective_tflops * 1e12, bandwidthBytesPerSecond: c.fallback.effective_bandwidth_gbps * 1e9 },
     },

@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseKernelCalibration, serializeKernelCalibration, toKernelProfile } from '@llm-sim/calibration';
-import { getModel, getXpu, KernelCalibratedModel, lookUpLatency, prefillBatch, prepareLatencyTable } from '@llm-sim/roofline';
+import { getModel, getXpu, KernelCalibratedModel, lookUpLatency, prefillBatch, prepareLatencyTable, RooflinePerformanceModel } from '@llm-sim/roofline';
 import { describe, expect, it } from 'vitest';
 import { calibrateFromKernelTables } from './calibrate-kernels.ts';
 
@@ -127,5 +127,33 @@ describe('the shipped H200 kernels on DeepSeek-V3', () => {
     expect(attention.seconds).toBeCloseTo(attention.bytes / profile.fallback.bandwidthBytesPerSecond, 9);
     // 64 x 4097 latents of 576 bf16 in 61 layers: about 18.6 GB, a few milliseconds, not a hundred.
     expect(attention.seconds * 1e3).toBeLessThan(6);
+  });
+
+  it("price DP8 + EP8's dispatch and combine at aiconfigurator's measured 8-GPU NCCL all-to-all on H200", async () => {
+    const text = await readFile(`${root}benchmark_data/calibration/h200/kernels.json`, 'utf8');
+    const { profile, overhead } = toKernelProfile(parseKernelCalibration(JSON.parse(text), 'kernels.json'));
+    const model = getModel('deepseek-v3');
+    const xpu = getXpu('h200');
+    const parallelism = { dp: 8, ep: 8 };
+    const kernels = new KernelCalibratedModel({ model, xpu, parallelism, profile, overhead });
+    const allToAll = kernels.decodeTime(512, 4096).breakdown.find((o) => o.op === 'all_to_all')!;
+    // Each device's buffer: its 64 tokens x 5.29 devices reached x 7168 x bf16 = 4.86 MB.
+    let none = 1;
+    for (let i = 0; i < 8; i++) none *= (224 - i) / (256 - i);
+    const buffer = 64 * 8 * (1 - none) * 7168 * 2;
+    // The shared table's 8-GPU half rows around it (4 MiB and 8 MiB, two repeats each): geometric means, log-log between.
+    const rows = (await readFile(`${root}../shared/data/aic_comm_allreduce.csv`, 'utf8')).trim().split('\n').map((l) => l.split(','));
+    const at = (bytes: number) => {
+      const ms = rows.filter((r) => r[0] === 'h200_sxm' && r[2] === 'alltoall' && r[3] === 'half' && r[4] === '8' && Number(r[5]) * 2 === bytes).map((r) => Math.log(Number(r[6])));
+      expect(ms).toHaveLength(2);
+      return (ms[0] + ms[1]) / 2;
+    };
+    const t = Math.log(buffer / 4194304) / Math.log(2);
+    const measuredSeconds = Math.exp((1 - t) * at(4194304) + t * at(8388608)) / 1000;
+    expect(allToAll.seconds).toBeCloseTo(116 * measuredSeconds, 5);
+    // The spec-sheet price (450 GB/s NVLink, 8 us) is 2.0 ms; the measured NCCL all-to-all 3.5 ms.
+    const spec = new RooflinePerformanceModel({ model, xpu, parallelism }).decodeTime(512, 4096).breakdown.find((o) => o.op === 'all_to_all')!;
+    expect(spec.seconds * 1e3).toBeCloseTo(2.02, 2);
+    expect(allToAll.seconds / spec.seconds).toBeGreaterThan(1.5);
   });
 });

@@ -348,9 +348,11 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
       ['pipeline', 'communication'],
       ['overhead', 'overhead'],
     ];
+    const allToAll = this.kernelCounter.allToAllShape(batch);
     extra.forEach(([op, bound], j) => {
       const seconds = this.seconds[OPS + j];
-      if (seconds > 0) breakdown.push({ op, seconds, flops: 0, bytes: 0, bound });
+      const moved = op === 'all_to_all' ? allToAll.count * allToAll.bufferBytes : 0;
+      if (seconds > 0) breakdown.push({ op, seconds, flops: 0, bytes: moved, bound });
     });
     return { totalSeconds, breakdown };
   }
