@@ -54,6 +54,22 @@ export function predictSeconds(point: PricedPoint, figures: PhaseFigures): numbe
   return total;
 }
 
+/**
+ * Whether most of the point's operator time is priced by the FLOP/s at these figures: its regime judged
+ * against the figures themselves (their ridge), not the spec sheet's.
+ */
+export function isComputeDominated(point: Pick<AnnotatedPoint, 'operators'>, figures: Pick<PhaseFigures, 'flopsPerSecond' | 'bandwidthBytesPerSecond'>): boolean {
+  let compute = 0;
+  let memory = 0;
+  for (const o of point.operators) {
+    const c = o.flops / figures.flopsPerSecond;
+    const m = o.bytes / figures.bandwidthBytesPerSecond;
+    if (c > m) compute += c;
+    else memory += m;
+  }
+  return compute > memory;
+}
+
 export function totalFlops(point: Pick<AnnotatedPoint, 'operators'>): number {
   return point.operators.reduce((sum, o) => sum + o.flops, 0);
 }

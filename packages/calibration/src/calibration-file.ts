@@ -12,6 +12,15 @@ const PhaseParametersSchema = z.object({
 });
 export type PhaseParameters = z.infer<typeof PhaseParametersSchema>;
 
+const IdentificationSchema = z
+  .object({
+    flops: z.enum(['identified', 'weakly-identified', 'unidentified']),
+    bandwidth: z.enum(['identified', 'weakly-identified', 'unidentified']),
+  })
+  .describe(
+    'whether the data determine each effective figure: identified (two or more points mostly in its regime), weakly-identified (one point; a weakly identified FLOP/s is held at the bandwidth\'s fraction of the peak), unidentified (no point depends on it; set by the default rule)',
+  );
+
 const FitSummarySchema = z.object({
   prefill_mape: z.number().nonnegative().describe('mean absolute percentage error of the prefill points, as a fraction (0.03 = 3%)'),
   decode_mape: z.number().nonnegative().describe('mean absolute percentage error of the decode points, as a fraction'),
@@ -23,6 +32,8 @@ const FitSummarySchema = z.object({
   prefill_points: z.number().int().nonnegative().optional(),
   decode_points: z.number().int().nonnegative().optional(),
   excluded: z.number().int().nonnegative().describe('points set aside (unusable), with reasons in the fit report'),
+  prefill_identification: IdentificationSchema.optional(),
+  decode_identification: IdentificationSchema.optional(),
   notes: z.array(z.string()).default([]).describe('unidentified figures, bounds the fit ran into'),
 });
 
@@ -200,6 +211,8 @@ export function toRooflineParameters(fit: FitResult, meta: CalibrationMetadata):
       prefill_points: prefill.points.length,
       decode_points: decode.points.length,
       excluded: fit.excluded.length,
+      prefill_identification: { flops: prefill.identification.flops.status, bandwidth: prefill.identification.bandwidth.status },
+      decode_identification: { flops: decode.identification.flops.status, bandwidth: decode.identification.bandwidth.status },
       notes: [...prefill.notes.map((n) => `prefill: ${n}`), ...decode.notes.map((n) => `decode: ${n}`)],
     },
     source: { files: [...(meta.files ?? [])], description: meta.description ?? '' },

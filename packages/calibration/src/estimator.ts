@@ -1,4 +1,4 @@
-import { AnnotatedPointSchema, type AnnotatedPoint, type AnnotatedPointInput, type PhaseFigures } from './annotated-point.ts';
+import { AnnotatedPointSchema, isComputeDominated, type AnnotatedPoint, type AnnotatedPointInput, type PhaseFigures } from './annotated-point.ts';
 import { CalibrationError, formatIssues } from './errors.ts';
 import { evaluateFit, type FitQuality, type Phase } from './evaluate-fit.ts';
 
@@ -9,6 +9,25 @@ export interface PeakFigures {
 }
 
 export type FigureName = 'flops' | 'bandwidth';
+
+/**
+ * How far the data determine a figure: `identified` when at least two points spend most of their time in
+ * its regime (at the fitted figures); `weakly-identified` when only one point does (or only a minor operator
+ * is bound by it): the figure then just absorbs that point's residual; `unidentified` when no operator is
+ * bound by it, so no measured time depends on it.
+ */
+export type Identification = 'identified' | 'weakly-identified' | 'unidentified';
+
+export interface FigureIdentification {
+  readonly status: Identification;
+  /**
+   * The points that spend most of their operator time in this figure's regime at the final figures; for a
+   * held weakly identified FLOP/s, the point that would have set it at the unconstrained best fit.
+   */
+  readonly points: readonly string[];
+  /** The figure was not fitted but set by the documented default (see RooflineParameterEstimator). */
+  readonly held: boolean;
+}
 
 /** A bound of the search the fitted figures sit on. */
 export type ConstraintName =
@@ -25,6 +44,11 @@ export interface PhaseFit extends FitQuality {
   readonly figures: PhaseFigures;
   /** Figures no point's time depends on; set by the documented default (see RooflineParameterEstimator). */
   readonly unidentified: readonly FigureName[];
+  /** Figures a single point (or a minor operator) sets: reported, and a weakly identified FLOP/s is held. */
+  readonly weaklyIdentified: readonly FigureName[];
+  readonly identification: Readonly<Record<FigureName, FigureIdentification>>;
+  /** Effective FLOP/s over effective bandwidth: the ridge the points' regimes are judged against. */
+  readonly fittedRidgeFlopsPerByte: number;
   readonly constraintsHit: readonly ConstraintName[];
   /** What a reader of the fit should know, in words: unidentified figures, bounds hit, too few points. */
   readonly notes: readonly string[];
@@ -52,7 +76,7 @@ export interface FitResult {
   readonly decode?: PhaseFit;
   readonly excluded: readonly ExcludedPoint[];
   readonly peak: PeakFigures;
-  /** Peak FLOP/s over peak bandwidth: points at or above it are compute-bound. */
+  /** Peak FLOP/s over peak bandwidth (the spec ridge); each phase's points are judged against its fitted ridge. */
   readonly ridgePointFlopsPerByte: number;
 }
 
@@ -109,6 +133,10 @@ class PhaseProblem {
       this.pointWeight[i] = p.weight ?? 1;
       this.relativeWeight[i] = this.pointWeight[i] / (p.measuredSeconds * p.measuredSeconds);
     });
+  }
+
+  get size(): number {
+    return this.measured.length;
   }
 
   /** Scales each point's weight (iteratively reweighted least squares for the robust fit). */
@@ -201,8 +229,9 @@ interface SearchPoint {
  * starts run from the peak downwards, so along a flat direction (a figure the data cannot see) the search
  * stays at the peak.
  */
-function search(problem: PhaseProblem, peak: PeakFigures): SearchPoint {
+function search(problem: PhaseProblem, peak: PeakFigures, tied: boolean): SearchPoint {
   const lossAt = (x: number, y: number) => problem.evaluate(peak.peakFlopsPerSecond * Math.exp(x), peak.peakBandwidthBytesPerSecond * Math.exp(y)).loss;
+  if (tied) return tiedSearch(lossAt);
   const size = GRID_STEPS + 1;
   const grid = new Float64Array(size * size);
   const coordinate = (i: number) => (LOG_MIN_FRACTION * i) / GRID_STEPS;
@@ -238,15 +267,29 @@ function search(problem: PhaseProblem, peak: PeakFigures): SearchPoint {
   return winner!;
 }
 
+/**
+ * The same search along the diagonal x = y: the FLOP/s held at the bandwidth's fraction of its peak (so the
+ * ridge stays the spec sheet's), bandwidth and overhead fitted.
+ */
+function tiedSearch(lossAt: (x: number, y: number) => number): SearchPoint {
+  let start: SearchPoint | undefined;
+  for (let i = 0; i <= GRID_STEPS; i++) {
+    const t = (LOG_MIN_FRACTION * i) / GRID_STEPS;
+    const loss = lossAt(t, t);
+    if (!start || improves(loss, start.loss)) start = { x: t, y: t, loss };
+  }
+  return patternSearch(lossAt, patternSearch(lossAt, start!, COARSE_LOG_STEP, TIED_DIRECTIONS), FINAL_LOG_STEP, TIED_DIRECTIONS);
+}
+
 /** Compass search over 8 directions, halving the step when no direction improves. */
-function patternSearch(lossAt: (x: number, y: number) => number, from: SearchPoint, finalStep: number): SearchPoint {
+function patternSearch(lossAt: (x: number, y: number) => number, from: SearchPoint, finalStep: number, directions: readonly (readonly [number, number])[] = DIRECTIONS): SearchPoint {
   let current = from;
   let step = -LOG_MIN_FRACTION / GRID_STEPS;
   while (step > finalStep) {
     // The best of the 8 moves, axis moves winning ties: a diagonal move that gains only along one axis would
     // drag the other figure along a flat direction.
     let next = current;
-    for (const [dx, dy] of DIRECTIONS) {
+    for (const [dx, dy] of directions) {
       const x = Math.min(0, Math.max(LOG_MIN_FRACTION, current.x + dx * step));
       const y = Math.min(0, Math.max(LOG_MIN_FRACTION, current.y + dy * step));
       const loss = lossAt(x, y);
@@ -259,6 +302,7 @@ function patternSearch(lossAt: (x: number, y: number) => number, from: SearchPoi
 }
 
 const DIRECTIONS = [[1, 0], [-1, 0], [0, 1], [0, -1], [1, 1], [-1, -1], [1, -1], [-1, 1]] as const;
+const TIED_DIRECTIONS = [[1, 1], [-1, -1]] as const;
 
 const tflops = (x: number) => `${(x / 1e12).toPrecision(4)} TFLOP/s`;
 const gbps = (x: number) => `${(x / 1e9).toPrecision(4)} GB/s`;
@@ -277,8 +321,9 @@ function figuresAt(problem: PhaseProblem, peak: PeakFigures, best: SearchPoint) 
  * are unbounded above: one broken measurement (a prefill reported 7x too fast) would still dominate a Huber
  * loss, whose influence only stops growing.
  */
-function robustSearch(problem: PhaseProblem, peak: PeakFigures, threshold: number): { best: SearchPoint; downweighted: number } {
-  let best = search(problem, peak);
+function robustSearch(problem: PhaseProblem, peak: PeakFigures, threshold: number, tied: boolean): { best: SearchPoint; downweighted: number } {
+  problem.reweight(new Float64Array(problem.size).fill(1));
+  let best = search(problem, peak, tied);
   let downweighted = 0;
   for (let iteration = 0; iteration < MAX_ROBUST_ITERATIONS; iteration++) {
     const errors = problem.relativeErrors(figuresAt(problem, peak, best).figures);
@@ -290,7 +335,7 @@ function robustSearch(problem: PhaseProblem, peak: PeakFigures, threshold: numbe
       if (abs > threshold) downweighted++;
     }
     problem.reweight(multipliers);
-    const next = search(problem, peak);
+    const next = search(problem, peak, tied);
     const converged = Math.abs(next.x - best.x) < 1e-6 && Math.abs(next.y - best.y) < 1e-6;
     best = next;
     if (converged) break;
@@ -300,20 +345,32 @@ function robustSearch(problem: PhaseProblem, peak: PeakFigures, threshold: numbe
 
 const MAX_ROBUST_ITERATIONS = 30;
 
-function fitPhase(phase: Phase, points: readonly AnnotatedPoint[], peak: PeakFigures, ridge: number, options: FitOptions): PhaseFit {
+function runSearch(problem: PhaseProblem, peak: PeakFigures, options: FitOptions, tied: boolean): { best: SearchPoint; downweighted: number } {
+  if (options.robustScale !== undefined) return robustSearch(problem, peak, options.robustScale, tied);
+  return { best: search(problem, peak, tied), downweighted: 0 };
+}
+
+function fitPhase(phase: Phase, points: readonly AnnotatedPoint[], peak: PeakFigures, options: FitOptions): PhaseFit {
   const problem = new PhaseProblem(points);
   const notes: string[] = [];
-  let best: SearchPoint;
-  if (options.robustScale !== undefined) {
-    const robust = robustSearch(problem, peak, options.robustScale);
-    best = robust.best;
-    if (robust.downweighted > 0) {
-      notes.push(`${robust.downweighted} point(s) with an error above ${percent(options.robustScale)} down-weighted (Cauchy loss)`);
-    }
-  } else {
-    best = search(problem, peak);
+  let { best, downweighted } = runSearch(problem, peak, options, false);
+  let fitted = figuresAt(problem, peak, best);
+
+  // A FLOP/s that only one point is compute-bound by is that point's residual, not a measured rate: it fits
+  // that point exactly and then prices every larger batch compute-bound at it, far outside the measured range
+  // (Splitwise's 70B decode: one batch-64 step 75% slower than batch 1 put the FLOP/s at 4.7% of the peak and
+  // a batch-256 step at 205 ms). Such a FLOP/s is held at the bandwidth's fraction of its peak, so the ridge
+  // stays the spec sheet's, and bandwidth and overhead are refitted; the point shows its error instead.
+  const firstFlopsPoints = points.filter((p) => isComputeDominated(p, fitted.figures)).map((p) => p.label);
+  const heldFlops = problem.boundFigures(fitted.figures).flops && firstFlopsPoints.length < 2;
+  const firstFlops = fitted.figures.flopsPerSecond;
+  if (heldFlops) {
+    ({ best, downweighted } = runSearch(problem, peak, options, true));
+    fitted = figuresAt(problem, peak, best);
   }
-  const fitted = figuresAt(problem, peak, best);
+  if (downweighted > 0) {
+    notes.push(`${downweighted} point(s) with an error above ${percent(options.robustScale!)} down-weighted (Cauchy loss)`);
+  }
   const { unclampedOverheadSeconds } = fitted;
   const { flopsPerSecond, bandwidthBytesPerSecond } = fitted.figures;
   let figures: PhaseFigures = fitted.figures;
@@ -324,10 +381,17 @@ function fitPhase(phase: Phase, points: readonly AnnotatedPoint[], peak: PeakFig
   if (points.length < 3) {
     notes.unshift(`only ${points.length} point(s) for three parameters (FLOP/s, bandwidth, overhead): the figures are not determined by the data`);
   }
-  // A figure no operator is bound by does not enter any prediction. Rather than leave it at the peak (which
-  // would make, say, large-batch decode look faster than anything measured), it gets the same fraction of its
-  // peak as the fitted figure, raised where needed so that no fitted point's prediction changes.
-  if (!bound.flops) {
+  if (heldFlops) {
+    const efficiency = figures.flopsPerSecond / peak.peakFlopsPerSecond;
+    notes.push(
+      `effective FLOP/s weakly identified: ${firstFlopsPoints.length === 1 ? `only ${firstFlopsPoints[0]} was` : 'no point was'} mostly compute-bound at the best fit ` +
+        `(${tflops(firstFlops)}), which then sets the FLOP/s alone and prices larger batches compute-bound at it; ` +
+        `held at ${tflops(figures.flopsPerSecond)}, the fitted bandwidth's efficiency (${percent(efficiency)} of the peak), so the spec ridge stands: measure more compute-bound steps to determine it`,
+    );
+  } else if (!bound.flops) {
+    // A figure no operator is bound by does not enter any prediction. Rather than leave it at the peak (which
+    // would make, say, large-batch decode look faster than anything measured), it gets the same fraction of its
+    // peak as the fitted figure, raised where needed so that no fitted point's prediction changes.
     unidentified.push('flops');
     const efficiency = bandwidthBytesPerSecond / peak.peakBandwidthBytesPerSecond;
     const floor = problem.floor('flops', figures);
@@ -369,7 +433,32 @@ function fitPhase(phase: Phase, points: readonly AnnotatedPoint[], peak: PeakFig
     constraintsHit.push('overhead-at-zero');
     notes.push(`overhead held at zero: the best fit would subtract ${(-unclampedOverheadSeconds * 1000).toPrecision(3)} ms per step`);
   }
-  return { ...evaluateFit(phase, points, figures, ridge), figures, unidentified, constraintsHit, notes };
+
+  const flopsPoints = points.filter((p) => isComputeDominated(p, figures)).map((p) => p.label);
+  const bandwidthPoints = points.filter((p) => !isComputeDominated(p, figures)).map((p) => p.label);
+  const bandwidthStatus: Identification = unidentified.includes('bandwidth') ? 'unidentified' : bandwidthPoints.length < 2 ? 'weakly-identified' : 'identified';
+  if (bandwidthStatus === 'weakly-identified') {
+    notes.push(
+      `effective bandwidth weakly identified: ${bandwidthPoints.length === 1 ? `only ${bandwidthPoints[0]} is` : 'no point is'} mostly memory-bound at the fitted figures, so that point alone sets it`,
+    );
+  }
+  const identification: Record<FigureName, FigureIdentification> = {
+    // A held FLOP/s names the point that would have set it.
+    flops: { status: heldFlops ? 'weakly-identified' : unidentified.includes('flops') ? 'unidentified' : 'identified', points: heldFlops ? firstFlopsPoints : flopsPoints, held: heldFlops || unidentified.includes('flops') },
+    bandwidth: { status: bandwidthStatus, points: bandwidthPoints, held: unidentified.includes('bandwidth') },
+  };
+  const weaklyIdentified = (['flops', 'bandwidth'] as const).filter((f) => identification[f].status === 'weakly-identified');
+  const fittedRidge = figures.flopsPerSecond / figures.bandwidthBytesPerSecond;
+  return {
+    ...evaluateFit(phase, points, figures),
+    figures,
+    unidentified,
+    weaklyIdentified,
+    identification,
+    fittedRidgeFlopsPerByte: fittedRidge,
+    constraintsHit,
+    notes,
+  };
 }
 
 function exclusionReason(p: AnnotatedPoint): string | undefined {
@@ -387,9 +476,13 @@ function exclusionReason(p: AnnotatedPoint): string | undefined {
  * overhead of the roofline's step time, overhead + communication + sum over operators of
  * max(FLOPs / F, bytes / B), to measured points, prefill and decode apart.
  *
- * - Each point is classified by its arithmetic intensity against the ridge point (peak FLOP/s over peak
- *   bandwidth): compute-bound points inform F, memory-bound ones B. Because the formula takes the max per
- *   operator, the fit itself decides which operators each figure prices; the classification is reported.
+ * - Because the formula takes the max per operator, the fit itself decides which operators each figure
+ *   prices. Each point is reported compute- or memory-bound by which figure prices most of its operator time
+ *   at the fitted figures (the fitted ridge, not the spec sheet's).
+ * - Each figure is reported identified (two or more points mostly in its regime), weakly identified (one) or
+ *   unidentified (none bound by it), with the points that set it.
+ * - A weakly identified F is held at B's fraction of the peak (the spec ridge) and B and the overhead are
+ *   refitted: one point must not set a FLOP/s that then prices every larger batch compute-bound.
  * - It minimises the (weighted) sum of squared relative errors, since latencies span orders of magnitude.
  * - Physical bounds: F <= peak FLOP/s, B <= peak bandwidth, overhead >= 0; a bound that binds is reported.
  * - A figure that no operator is bound by (all points in one regime) cannot be estimated: it is set to the
@@ -439,8 +532,8 @@ export class RooflineParameterEstimator {
     });
     const ridge = this.ridgePointFlopsPerByte;
     return {
-      ...(byPhase.prefill.length > 0 ? { prefill: fitPhase('prefill', byPhase.prefill, this.peak, ridge, this.options) } : {}),
-      ...(byPhase.decode.length > 0 ? { decode: fitPhase('decode', byPhase.decode, this.peak, ridge, this.options) } : {}),
+      ...(byPhase.prefill.length > 0 ? { prefill: fitPhase('prefill', byPhase.prefill, this.peak, this.options) } : {}),
+      ...(byPhase.decode.length > 0 ? { decode: fitPhase('decode', byPhase.decode, this.peak, this.options) } : {}),
       excluded,
       peak: this.peak,
       ridgePointFlopsPerByte: ridge,

@@ -16,14 +16,6 @@ export interface CalibrationEvaluation {
   readonly excluded: readonly ExcludedPoint[];
 }
 
-export interface EvaluateCalibrationOptions {
-  /**
-   * Ridge point that classifies points as compute- or memory-bound in the result. Default: each phase's own
-   * effective ridge (effective FLOP/s over effective bandwidth).
-   */
-  readonly ridgePointFlopsPerByte?: number;
-}
-
 /**
  * How well a (committed) calibration predicts new measurements, with the same step-time formula the fit
  * and the roofline use: what a nightly job compares to decide whether the deployment drifted.
@@ -31,7 +23,6 @@ export interface EvaluateCalibrationOptions {
 export function evaluateCalibration(
   params: Pick<RooflineParameters, 'prefill' | 'decode'>,
   points: readonly AnnotatedPointInput[],
-  options: EvaluateCalibrationOptions = {},
 ): CalibrationEvaluation {
   const figures = toEffectiveRoofline(params);
   const excluded: ExcludedPoint[] = [];
@@ -49,8 +40,8 @@ export function evaluateCalibration(
   const result: { prefill?: FitQuality; decode?: FitQuality } = {};
   for (const phase of ['prefill', 'decode'] as const) {
     if (byPhase[phase].length === 0) continue;
-    const f = figures[phase];
-    result[phase] = evaluateFit(phase, byPhase[phase], f, options.ridgePointFlopsPerByte ?? f.flopsPerSecond / f.bandwidthBytesPerSecond);
+    // Each point's regime is judged against the calibration's own figures.
+    result[phase] = evaluateFit(phase, byPhase[phase], figures[phase]);
   }
   const all = [...(result.prefill?.points ?? []), ...(result.decode?.points ?? [])];
   const { mape, maxAbsoluteRelativeError } = summarise(all);

@@ -1,4 +1,4 @@
-import { arithmeticIntensity, predictSeconds, type AnnotatedPoint, type PhaseFigures } from './annotated-point.ts';
+import { arithmeticIntensity, isComputeDominated, predictSeconds, type AnnotatedPoint, type PhaseFigures } from './annotated-point.ts';
 
 export type Phase = 'prefill' | 'decode';
 
@@ -12,7 +12,7 @@ export interface PointFit {
   readonly relativeError: number;
   /** FLOPs per byte over the step. */
   readonly arithmeticIntensity: number;
-  /** The point's side of the ridge point it was classified against. */
+  /** Whether most of the point's operator time is priced by the FLOP/s or by the bandwidth, at the figures evaluated. */
   readonly regime: 'compute' | 'memory';
 }
 
@@ -31,10 +31,11 @@ export interface FitQuality {
 }
 
 /**
- * Per-point error and summary statistics of figures against points of one phase. Points are classified
- * as compute-bound when their arithmetic intensity reaches `ridgePointFlopsPerByte`.
+ * Per-point error and summary statistics of figures against points of one phase. A point is compute-bound
+ * when most of its operator time is priced by the FLOP/s at these figures (their ridge, not the spec sheet's:
+ * a calibrated 2023 vLLM can be compute-bound well below the H100's spec ridge).
  */
-export function evaluateFit(phase: Phase, points: readonly AnnotatedPoint[], figures: PhaseFigures, ridgePointFlopsPerByte: number): FitQuality {
+export function evaluateFit(phase: Phase, points: readonly AnnotatedPoint[], figures: PhaseFigures): FitQuality {
   const fits: PointFit[] = points.map((p) => {
     const predictedSeconds = predictSeconds(p, figures);
     const intensity = arithmeticIntensity(p);
@@ -45,7 +46,7 @@ export function evaluateFit(phase: Phase, points: readonly AnnotatedPoint[], fig
       predictedSeconds,
       relativeError: (predictedSeconds - p.measuredSeconds) / p.measuredSeconds,
       arithmeticIntensity: intensity,
-      regime: intensity >= ridgePointFlopsPerByte ? 'compute' : 'memory',
+      regime: isComputeDominated(p, figures) ? 'compute' : 'memory',
     };
   });
   return { phase, ...summarise(fits) };

@@ -12,9 +12,14 @@ describe('formatFitReport', () => {
   const lines = report.split('\n');
 
   it('lists each phase with its figures and quality', () => {
-    expect(lines[0]).toBe('ridge point 295.3 FLOP/byte (peak 989.4 TFLOP/s, 3350 GB/s)');
-    expect(report).toMatch(/^prefill: effective \d+\.\d TFLOP\/s, \d+ GB\/s, overhead \d+\.\d{3} ms$/m);
-    expect(report).toMatch(/^ {2}5 points \(0 compute-bound, 5 memory-bound\), MAPE \d\.\d\d%, max error \d\.\d\d%, R\^2 0\.99\d\d$/m);
+    expect(lines[0]).toBe('spec ridge point 295.3 FLOP/byte (peak 989.4 TFLOP/s, 3350 GB/s)');
+    expect(report).toMatch(/^prefill: effective \d+\.\d TFLOP\/s, \d+ GB\/s, overhead \d+\.\d{3} ms \(fitted ridge \d+\.\d FLOP\/byte\)$/m);
+    expect(report).toMatch(/^ {2}5 points \(3 compute-bound, 2 memory-bound at the fitted figures\), MAPE \d\.\d\d%, max error \d+\.\d\d%, R\^2 0\.99\d\d$/m);
+  });
+
+  it('says which figures the data determine, and by which points', () => {
+    expect(report).toMatch(/^ {2}FLOP\/s: determined by the data \(mostly compute-bound: prefill b1 in8192, prefill b4 in512, prefill b64 in512\)$/m);
+    expect(report).toMatch(/^ {2}FLOP\/s: WEAKLY IDENTIFIED \(mostly compute-bound at the unconstrained fit: decode b64 ctx576\), set by the default rule$/m);
   });
 
   it('has one table row per point with measured and predicted ms and the signed error', () => {

@@ -4,6 +4,7 @@ export {
   OperatorCountSchema,
   predictSeconds,
   arithmeticIntensity,
+  isComputeDominated,
   totalFlops,
   totalBytes,
   type AnnotatedPoint,
@@ -21,6 +22,8 @@ export {
   type PeakFigures,
   type FitOptions,
   type FigureName,
+  type FigureIdentification,
+  type Identification,
   type ConstraintName,
 } from './estimator.ts';
 export {
@@ -38,7 +41,7 @@ export {
   type CalibrationTarget,
   type CalibrationMetadata,
 } from './calibration-file.ts';
-export { evaluateCalibration, checkDrift, type CalibrationEvaluation, type EvaluateCalibrationOptions } from './evaluate-calibration.ts';
+export { evaluateCalibration, checkDrift, type CalibrationEvaluation } from './evaluate-calibration.ts';
 export { checkFitQuality } from './check-fit-quality.ts';
 export { formatFitReport } from './fit-report.ts';
 export { calibrationJsonSchema } from './calibration-json-schema.ts';

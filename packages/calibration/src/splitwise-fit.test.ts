@@ -3,7 +3,7 @@ import { predictSeconds } from './annotated-point.ts';
 import { parseCalibrationFile, serializeCalibration, toRooflineParameters } from './calibration-file.ts';
 import { checkDrift, evaluateCalibration } from './evaluate-calibration.ts';
 import { fitRooflineParameters } from './estimator.ts';
-import { H100_NVLINK, weightBytesPerGpu } from './__fixtures__/llama-2-70b-work.ts';
+import { H100_NVLINK, llama2_70bStepWork, weightBytesPerGpu } from './__fixtures__/llama-2-70b-work.ts';
 import { H100_PEAK } from './__fixtures__/synthetic.ts';
 import { splitwiseLlama2_70bPoints } from './__fixtures__/splitwise.ts';
 
@@ -29,13 +29,14 @@ describe('fit to Splitwise Llama-2-70B on H100 at TP 4', () => {
     expect(decodeB1.measuredSeconds / atPeak).toBeLessThan(3.4);
   });
 
-  it('predicts every measured point within a few percent (MAPE under 5%)', () => {
-    const all = [...fit.prefill!.points, ...fit.decode!.points];
+  it('predicts every measured point within a few percent (MAPE under 5%) but the batch-64 decode, which it does not explain', () => {
+    const all = [...fit.prefill!.points, ...fit.decode!.points].filter((p) => p.label !== 'decode b64 ctx576');
     expect(all.reduce((sum, p) => sum + Math.abs(p.relativeError), 0) / all.length).toBeLessThan(0.05);
     expect(fit.prefill!.mape).toBeLessThan(0.05);
-    expect(fit.decode!.mape).toBeLessThan(0.05);
     expect(fit.prefill!.r2).toBeGreaterThan(0.99);
-    expect(fit.decode!.r2).toBeGreaterThan(0.99);
+    // 52 ms against 30 ms at batch 1: a roofline prices that only with a FLOP/s this one point sets (below).
+    const b64 = fit.decode!.points.find((p) => p.label === 'decode b64 ctx576')!;
+    expect(b64.relativeError).toBeLessThan(-0.25);
     expect(fit.excluded).toEqual([]);
   });
 
@@ -46,8 +47,22 @@ describe('fit to Splitwise Llama-2-70B on H100 at TP 4', () => {
       expect(f.constraintsHit.filter((c) => c !== 'overhead-at-zero')).toEqual([]);
       expect(f.unidentified).toEqual([]);
     }
-    // Decode at batch 64 takes 52 ms against 30 ms at batch 1: the fit prices its matrix products compute-bound.
-    expect(fit.decode!.figures.flopsPerSecond).toBeLessThan(fit.prefill!.figures.flopsPerSecond);
+    expect(fit.prefill!.identification.flops.status).toBe('identified');
+    expect(fit.decode!.identification.bandwidth.status).toBe('identified');
+  });
+
+  it('does not let the one batch-64 decode set the decode FLOP/s (#12 item 1): weakly identified, held, and a batch-256 step stays memory-bound', () => {
+    // Unconstrained, batch 64 alone is compute-bound, at 46 TFLOP/s (4.7% of the peak), and a batch-256 step
+    // would price at 205 ms, 7x batch 1, against about 18 ms on the spec-sheet roofline.
+    const decode = fit.decode!;
+    expect(decode.identification.flops).toEqual({ status: 'weakly-identified', points: ['decode b64 ctx576'], held: true });
+    expect(decode.notes.join('\n')).toMatch(/only decode b64 ctx576 was mostly compute-bound at the best fit \(4\d\.\d\d TFLOP\/s\)/);
+    expect(decode.figures.flopsPerSecond).toBeGreaterThan(0.3 * H100_PEAK.peakFlopsPerSecond);
+    // Regimes judged against the fitted figures agree with what the report says: every decode point memory-bound.
+    expect(decode.computeBoundPoints).toBe(0);
+    const [b1, b256] = [1, 256].map((batchSize) => llama2_70bStepWork({ batchSize, newTokens: 1, cachedTokens: 576 }, { tp: 4, ...H100_NVLINK }));
+    expect(predictSeconds(b256, decode.figures) / predictSeconds(b1, decode.figures)).toBeLessThan(2);
+    expect(predictSeconds(b256, decode.figures)).toBeLessThan(0.06);
   });
 
   it('writes a calibration file that predicts the same points after a round trip', () => {
@@ -56,10 +71,12 @@ describe('fit to Splitwise Llama-2-70B on H100 at TP 4', () => {
       files: ['shared/data/splitwise_perf_model.csv'], description: 'Splitwise DGX-H100 profiles, medians of 5 repeats',
     });
     const back = parseCalibrationFile(serializeCalibration(params), 'llama-2-70b_roofline.json');
+    expect(back.fit.decode_identification).toEqual({ flops: 'weakly-identified', bandwidth: 'identified' });
+    expect(back.fit.prefill_identification).toEqual({ flops: 'identified', bandwidth: 'identified' });
     const evaluation = evaluateCalibration(back, h100Tp4);
     expect(evaluation.prefill!.mape).toBeCloseTo(fit.prefill!.mape, 4);
     expect(evaluation.decode!.mape).toBeCloseTo(fit.decode!.mape, 4);
-    expect(() => checkDrift(evaluation, { maxMape: 0.05 })).not.toThrow();
+    expect(() => checkDrift(evaluation, { maxMape: 0.1 })).not.toThrow();
   });
 
   it('flags drift on the power-capped H100, whose prefill runs 1.3x slower', () => {
@@ -69,7 +86,7 @@ describe('fit to Splitwise Llama-2-70B on H100 at TP 4', () => {
     expect(capped.decode!.mape).toBeCloseTo(fit.decode!.mape, 6);
     expect(capped.prefill!.mape).toBeGreaterThan(0.18);
     expect(capped.prefill!.mape).toBeLessThan(0.28);
-    expect(() => checkDrift(capped, { maxMape: 0.05 })).toThrow(expect.objectContaining({ code: 'DRIFT_ABOVE_THRESHOLD', message: expect.stringMatching(/worst: prefill/) }));
+    expect(() => checkDrift(capped, { maxMape: 0.1 })).toThrow(expect.objectContaining({ code: 'DRIFT_ABOVE_THRESHOLD' }));
   });
 });
 

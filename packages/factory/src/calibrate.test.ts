@@ -1,9 +1,12 @@
+import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
+import { decodeBatch, getModel, getXpu, stepTotals } from '@llm-sim/roofline';
 import { createNodeBenchmarkFs } from '@llm-sim/benchmark';
 import { formatFitReport } from '@llm-sim/calibration';
 import { describe, expect, it } from 'vitest';
 import type { PhaseFit } from '@llm-sim/calibration';
 import { calibrateFromFiles, checkCalibrationDrift } from './calibrate.ts';
+import { createPerformanceModel } from './performance-model.ts';
 
 /** Points the robust fit did not follow: more than three times its 10% scale off. */
 const outliers = (phase: PhaseFit) => phase.points.filter((p) => Math.abs(p.relativeError) > 0.3).map((p) => p.label);
@@ -16,11 +19,28 @@ describe('calibration on the real Splitwise measurements', () => {
     const { parameters, fit } = await calibrateFromFiles({ model: 'llama-2-70b', xpu: 'h100-sxm', tp: 4, files: [splitwise], fs, createdAt: '2026-11-24T00:00:00Z' });
     const report = formatFitReport(fit);
     expect(parameters.fit.prefill_mape, report).toBeLessThan(0.05);
-    expect(parameters.fit.decode_mape, report).toBeLessThan(0.05);
+    expect(parameters.fit.decode_mape, report).toBeLessThan(0.1);
     expect(parameters.prefill.effective_tflops).toBeLessThan(989.4);
     expect(parameters.decode.effective_bandwidth_gbps).toBeLessThan(3350);
     expect(parameters.fit.points).toBeGreaterThanOrEqual(10);
-    for (const p of [...fit.prefill!.points, ...fit.decode!.points]) expect(Math.abs(p.relativeError), report).toBeLessThan(0.12);
+    // The batch-64 decode (52 ms against 30 ms at batch 1) alone would set the decode FLOP/s: held instead, it
+    // shows its error; every other point within 12%.
+    for (const p of [...fit.prefill!.points, ...fit.decode!.points]) {
+      if (p.label === 'decode b64 ctx576') expect(p.relativeError, report).toBeLessThan(-0.25);
+      else expect(Math.abs(p.relativeError), report).toBeLessThan(0.12);
+    }
+    expect(parameters.fit.decode_identification).toEqual({ flops: 'weakly-identified', bandwidth: 'identified' });
+    expect(report).toMatch(/FLOP\/s: WEAKLY IDENTIFIED \(mostly compute-bound at the unconstrained fit: decode b64 ctx576\)/);
+  });
+
+  it('prices a batch-256 decode with the shipped H100 TP4 file memory-bound, near the batch-64 measurement, not 4x it (#12 item 1)', async () => {
+    // Without --calibration-data the shipped benchmark_data/calibration/h100-sxm/llama-2-70b_tp4_roofline.json.
+    const model = await createPerformanceModel('vllm_roofline', { model: getModel('llama-2-70b'), xpu: getXpu('h100-sxm'), parallelism: { tp: 4 }, readTextFile: (p) => readFile(p, 'utf8') });
+    expect(model.describe()).toContain('llama-2-70b_tp4_roofline.json');
+    const b256 = model.stepTime(decodeBatch(256, 576));
+    // Before: 205.5 ms, compute-bound at 46 TFLOP/s set by the one batch-64 point (measured 52.4 ms).
+    expect(b256.totalSeconds * 1000).toBeLessThan(60);
+    expect(stepTotals(b256).bound).toBe('memory');
   });
 
   // The A100 and the other TPs: the same method, a looser bound. The A100 prefill times grow faster than
@@ -48,10 +68,10 @@ describe('calibration on the real Splitwise measurements', () => {
 
   it('detects no drift against the data it was fitted on, and drift against another deployment', async () => {
     const { parameters } = await calibrateFromFiles({ model: 'llama-2-70b', xpu: 'h100-sxm', tp: 4, files: [splitwise], fs, createdAt: '2026-11-24T00:00:00Z' });
-    const same = await checkCalibrationDrift(parameters, { model: 'llama-2-70b', xpu: 'h100-sxm', tp: 4, files: [splitwise], fs }, 0.05);
+    const same = await checkCalibrationDrift(parameters, { model: 'llama-2-70b', xpu: 'h100-sxm', tp: 4, files: [splitwise], fs }, 0.1);
     expect(same.drifted).toBe(false);
     // The same figures against A100 measurements: the A100 is far slower, the error large.
-    const other = await checkCalibrationDrift({ ...parameters, xpu: 'a100-80gb' }, { model: 'llama-2-70b', xpu: 'a100-80gb', tp: 4, files: [splitwise], fs }, 0.05);
+    const other = await checkCalibrationDrift({ ...parameters, xpu: 'a100-80gb' }, { model: 'llama-2-70b', xpu: 'a100-80gb', tp: 4, files: [splitwise], fs }, 0.1);
     expect(other.drifted).toBe(true);
   });
 

@@ -212,8 +212,7 @@ export async function checkCalibrationDrift(
   request: Omit<CalibrationRequest, 'createdAt'>,
   maxMape: number,
 ): Promise<CalibrationEvaluation & { maxMape: number; drifted: boolean }> {
-  const { annotated, roofline } = await annotateMeasurements(request);
-  const ridge = roofline.figures.prefill.flopsPerSecond / roofline.figures.prefill.bandwidthBytesPerSecond;
-  const evaluation = evaluateCalibration(parameters, annotated, { ridgePointFlopsPerByte: ridge });
+  const { annotated } = await annotateMeasurements(request);
+  const evaluation = evaluateCalibration(parameters, annotated);
   return { ...evaluation, maxMape, drifted: evaluation.mape > maxMape };
 }

@@ -1,3 +1,4 @@
+import type { PhaseFit } from '@llm-sim/calibration';
 import type { CalibrationOutcome } from './calibrate.ts';
 import type { DisaggregatedRun } from './disaggregated.ts';
 import type { SimulationRun } from './simulation.ts';
@@ -114,6 +115,15 @@ export async function renderSimulationRunReport(run: SimulationRun | Disaggregat
   });
 }
 
+const fittedRoof = (phase: PhaseFit) => ({
+  ...phase.figures,
+  identification: {
+    flops: { ...phase.identification.flops, points: [...phase.identification.flops.points] },
+    bandwidth: { ...phase.identification.bandwidth, points: [...phase.identification.bandwidth.points] },
+  },
+  notes: [...phase.notes],
+});
+
 /** The calibration report: the roofline plot with the fitted roofs, predicted against measured. */
 export async function renderCalibrationOutcomeReport(outcome: CalibrationOutcome): Promise<string> {
   const { renderCalibrationReport } = await loadReport();
@@ -151,7 +161,7 @@ export async function renderCalibrationOutcomeReport(outcome: CalibrationOutcome
       peakFlopsPerSecond: roofline.figures.prefill.flopsPerSecond,
       bandwidthBytesPerSecond: roofline.figures.prefill.bandwidthBytesPerSecond,
     },
-    fitted: { prefill: fit.prefill?.figures, decode: fit.decode?.figures },
+    fitted: { prefill: fit.prefill && fittedRoof(fit.prefill), decode: fit.decode && fittedRoof(fit.decode) },
     points,
     fit: [fit.prefill, fit.decode].flatMap((f) => (f ? [{ phase: f.phase, mape: f.mape, r2: Math.min(1, f.r2), points: f.points.length, maxAbsoluteRelativeError: f.maxAbsoluteRelativeError }] : [])),
   });

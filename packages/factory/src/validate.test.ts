@@ -29,10 +29,15 @@ describe('validateCases on the shipped validation set', () => {
     expect(transferred?.calibration.vllm_roofline).toMatch(/transferred from/);
   });
 
-  it('reproduces the Splitwise end-to-end check: the calibrated model within a few percent on H100 TP4', () => {
+  it('reproduces the Splitwise end-to-end check: the calibrated model within a few percent on H100 TP4 up to batch 4', () => {
     const h100 = report.cases.filter((c) => c.id.startsWith('splitwise-h100-sxm'));
     expect(h100.length).toBe(5);
-    for (const c of h100) expect(Math.abs(c.error_pct.vllm_roofline as number), c.id).toBeLessThan(5);
+    for (const c of h100) {
+      // Batch 64 decodes at 52 ms a step against 30 ms at batch 1; that one point would set the decode FLOP/s
+      // (and price batch 256 at 205 ms), so the calibration holds it and under-predicts this run (#12 item 1).
+      if (c.id.includes('-bs64-')) expect(c.error_pct.vllm_roofline as number, c.id).toBeLessThan(-15);
+      else expect(Math.abs(c.error_pct.vllm_roofline as number), c.id).toBeLessThan(5);
+    }
   });
 
   it('keeps signed errors consistent with predicted and measured values, and MAPE with the errors', () => {

@@ -4,12 +4,26 @@ import { ConfigurationEntrySchema } from './common-schemas.ts';
 export const PhaseSchema = z.enum(['prefill', 'decode']);
 export type Phase = z.infer<typeof PhaseSchema>;
 
+/** Whether the data determine one fitted figure, and which points set it. */
+export const FigureIdentificationSchema = z.object({
+  /** identified: two or more points mostly in its regime; weakly-identified: one; unidentified: none. */
+  status: z.enum(['identified', 'weakly-identified', 'unidentified']),
+  points: z.array(z.string()).default([]),
+  /** Set by the estimator's default rule rather than fitted. */
+  held: z.boolean().default(false),
+});
+export type FigureIdentification = z.infer<typeof FigureIdentificationSchema>;
+
 /** An effective roof the calibration fitted for one phase. */
 export const FittedRoofSchema = z.object({
   flopsPerSecond: z.number().positive(),
   bandwidthBytesPerSecond: z.number().positive(),
   /** Fixed time per step the fit added on top of the roofline, if it fitted one. */
   overheadSeconds: z.number().nonnegative().optional(),
+  /** Which of the two figures the measurements determine; shown beside the roofs when given. */
+  identification: z.object({ flops: FigureIdentificationSchema, bandwidth: FigureIdentificationSchema }).optional(),
+  /** What the fit says about itself (bounds hit, held figures, down-weighted points). */
+  notes: z.array(z.string()).default([]),
 });
 export type FittedRoof = z.infer<typeof FittedRoofSchema>;
 

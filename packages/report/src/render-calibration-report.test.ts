@@ -85,3 +85,29 @@ describe('renderCalibrationReport input validation', () => {
     expect(invalid({ ...input, points: [] }).message).toContain('points:');
   });
 });
+
+describe('renderCalibrationReport: which figures the data determine', () => {
+  it('tabulates each fitted figure as determined, weakly identified or not determined, with the points that set it, and the fit notes', () => {
+    const input = buildCalibrationInput();
+    const html = renderCalibrationReport({
+      ...input,
+      fitted: {
+        prefill: { ...input.fitted.prefill!, identification: { flops: { status: 'identified', points: ['prefill b1 in8192', 'prefill b4 in512'] }, bandwidth: { status: 'identified', points: ['prefill b1 in128', 'prefill b1 in512'] } } },
+        decode: {
+          ...input.fitted.decode!,
+          identification: { flops: { status: 'weakly-identified', points: ['decode b64 ctx576'], held: true }, bandwidth: { status: 'identified', points: ['decode b1 ctx576', 'decode b4 ctx576'] } },
+          notes: ['effective FLOP/s weakly identified: only decode b64 ctx576 <was> mostly compute-bound'],
+        },
+      },
+    });
+    const table = html.match(/<table data-table="identification">[\s\S]*?<\/table>/)![0];
+    expect(count(table, /<tr><td>(prefill|decode)<\/td>/g)).toBe(4);
+    expect(table).toMatch(/<td>decode<\/td><td>FLOP\/s<\/td><td class="num">[^<]+ TFLOP\/s<\/td><td class="bad">weakly identified<\/td><td>decode b64 ctx576 \(held by the default rule, not fitted\)<\/td>/);
+    expect(table).toMatch(/<td>prefill<\/td><td>FLOP\/s<\/td><td class="num">[^<]+<\/td><td class="good">determined by the data<\/td><td>prefill b1 in8192, prefill b4 in512<\/td>/);
+    expect(html).toContain('<li>decode: effective FLOP/s weakly identified: only decode b64 ctx576 &lt;was&gt; mostly compute-bound</li>');
+  });
+
+  it('leaves the table out when the input does not say', () => {
+    expect(renderCalibrationReport(buildCalibrationInput())).not.toContain('data-table="identification"');
+  });
+});

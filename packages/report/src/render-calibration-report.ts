@@ -9,7 +9,7 @@ import {
 } from './calibration-report-input.ts';
 import { ReportError, formatIssues } from './errors.ts';
 import { formatNumber, formatPercent, formatSi } from './format-number.ts';
-import { figureHtml, metricCardsHtml, pageHtml, sectionHtml, tableHtml, type Cell, type Metric } from './html.ts';
+import { escapeHtml, figureHtml, metricCardsHtml, pageHtml, sectionHtml, tableHtml, type Cell, type Metric } from './html.ts';
 import { COLORS, axisStyle, renderChartSvg } from './render-chart.ts';
 
 const PHASES: readonly Phase[] = ['prefill', 'decode'];
@@ -32,7 +32,7 @@ export function renderCalibrationReport(input: CalibrationReportInputInput): str
   const sections = [
     metricCardsHtml(headlineMetrics(report)),
     sectionHtml('Roofline and fit', `<div class="charts">${charts.join('\n')}</div>`),
-    sectionHtml('Fit', `${roofsTable(report)}<div class="tables">${[fitTable(report), configurationTable(report)].filter(Boolean).join('\n')}</div>${pointsDetails(report.points)}`),
+    sectionHtml('Fit', `${roofsTable(report)}${identificationTable(report)}${notesHtml(report)}<div class="tables">${[fitTable(report), configurationTable(report)].filter(Boolean).join('\n')}</div>${pointsDetails(report.points)}`),
   ];
   return pageHtml({ title: report.title, subtitle: report.subtitle, body: sections.join('\n'), kind: 'calibration' });
 }
@@ -198,6 +198,43 @@ function roofsTable(report: CalibrationReportInput): string {
     header: ['roof', num('TFLOP/s'), num('of peak'), num('GB/s'), num('of peak'), num('ridge FLOP/B'), num('overhead ms')],
     rows,
   });
+}
+
+const STATUS_TEXT = { identified: 'determined by the data', 'weakly-identified': 'weakly identified', unidentified: 'not determined' } as const;
+
+/** Which fitted figures the measurements determine, and by which points: a figure one point sets is no measurement. */
+function identificationTable(report: CalibrationReportInput): string {
+  const rows: Cell[][] = [];
+  for (const phase of PHASES) {
+    const roof = report.fitted[phase];
+    if (!roof?.identification) continue;
+    for (const [figure, value, id] of [
+      ['FLOP/s', `${formatNumber(roof.flopsPerSecond / TERA)} TFLOP/s`, roof.identification.flops],
+      ['bandwidth', `${formatNumber(roof.bandwidthBytesPerSecond / GIGA)} GB/s`, roof.identification.bandwidth],
+    ] as const) {
+      const by = id.points.length === 0 ? 'no point' : id.points.length <= 4 ? id.points.join(', ') : `${formatNumber(id.points.length)} points`;
+      rows.push([
+        phase,
+        figure,
+        { text: value, className: 'num' },
+        { text: STATUS_TEXT[id.status], className: id.status === 'identified' ? 'good' : 'bad' },
+        `${by}${id.held ? ' (held by the default rule, not fitted)' : ''}`,
+      ]);
+    }
+  }
+  if (rows.length === 0) return '';
+  return tableHtml({
+    id: 'identification',
+    caption: 'Which figures the data determine (points mostly in each regime at the fitted figures)',
+    header: ['phase', 'figure', { text: 'value', className: 'num' }, 'status', 'set by'],
+    rows,
+  });
+}
+
+function notesHtml(report: CalibrationReportInput): string {
+  const notes = PHASES.flatMap((phase) => (report.fitted[phase]?.notes ?? []).map((n) => `${phase}: ${n}`));
+  if (notes.length === 0) return '';
+  return `<ul id="fit-notes">${notes.map((n) => `<li>${escapeHtml(n)}</li>`).join('')}</ul>`;
 }
 
 function fitTable(report: CalibrationReportInput): string {

@@ -82,7 +82,11 @@ describe.skipIf(!hasChromium)(hasChromium ? '--report in headless Chromium' : `-
     const t = createTestIo();
     const code = await main(['calibrate', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--from', splitwise, '--report', 'cal.html'], t.io);
     expect(code, t.stderr).toBe(0);
-    const { figures, problems } = await open('cli-calibration-report', t.written.get('cal.html')!);
+    const html = t.written.get('cal.html')!;
+    // Which figures the data determine: the decode FLOP/s only the batch-64 step would set is shown as such.
+    expect(html).toMatch(/<td>decode<\/td><td>FLOP\/s<\/td><td class="num">[^<]+<\/td><td class="bad">weakly identified<\/td><td>decode b64 ctx576 \(held by the default rule, not fitted\)<\/td>/);
+    expect(html).toMatch(/<td>prefill<\/td><td>FLOP\/s<\/td><td class="num">[^<]+<\/td><td class="good">determined by the data<\/td>/);
+    const { figures, problems } = await open('cli-calibration-report', html);
     expect(figures.map((f) => f.id)).toEqual(expect.arrayContaining(['roofline', 'predicted-vs-measured']));
     for (const f of figures) expect(f.marks, f.id!).toBeGreaterThan(5);
     expect(problems).toEqual([]);
