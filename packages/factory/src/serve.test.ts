@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { ManualClock } from '@llm-sim/emulator';
 import { describe, expect, it } from 'vitest';
 import { parseSimulationConfig } from './config.ts';
 import { startEmulator } from './serve.ts';
@@ -63,6 +64,35 @@ describe('startEmulator', () => {
     } finally {
       await emulator.close();
     }
+  });
+
+  it('draws reply lengths from a shipped dataset: ShareGPT replies run longer than Azure chat replies', async () => {
+    // A manual clock: the steps take no wall time, so 64 replies of hundreds of tokens end at once.
+    const meanReply = async (outputLength?: 'sharegpt') => {
+      const clock = new ManualClock(1e9);
+      const emulator = await startEmulator({ model: 'llama-3.1-8b', xpu: 'h100', port: 0, outputLength, seed: 5, clock, readTextFile });
+      try {
+        const pending = fetch(`${emulator.url}/v1/chat/completions`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json' },
+          body: JSON.stringify({ messages: [{ role: 'user', content: 'Tell me about the sea.' }], n: 64 }),
+        }).then((r) => r.json() as Promise<any>);
+        while (emulator.server.engine.waitingRequests + emulator.server.engine.runningRequests === 0) await new Promise((r) => setTimeout(r, 5));
+        clock.runAll();
+        const body = await pending;
+        expect(body.choices.every((c: any) => c.finish_reason === 'stop')).toBe(true);
+        return body.usage.completion_tokens / 64;
+      } finally {
+        await emulator.close();
+      }
+    };
+    // ShareGPT's replies (Llama-2 tokens): mean 439, median 415; Azure's conversation replies: mean 211, median 129.
+    const sharegpt = await meanReply('sharegpt');
+    const azure = await meanReply();
+    expect(sharegpt).toBeGreaterThan(300);
+    expect(sharegpt).toBeLessThan(600);
+    expect(azure).toBeGreaterThan(120);
+    expect(azure).toBeLessThan(300);
   });
 
   it('refuses a port already in use', async () => {

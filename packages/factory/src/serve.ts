@@ -4,6 +4,7 @@ import type { Clock, EmulatorServer, OutputLengthDistribution } from '@llm-sim/e
 import { createRandom } from '@llm-sim/simulator';
 import type { PerformanceModelType } from './config.ts';
 import { parseSimulationConfig } from './config.ts';
+import { loadDataset, type DatasetName } from './datasets.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { setUpSimulation, type SimulationSetup } from './simulation.ts';
 
@@ -31,8 +32,11 @@ export interface StartEmulatorOptions {
   readonly readTextFile: ReadTextFile;
   /** The system clock by default; a `ManualClock` in tests that drive time themselves. */
   readonly clock?: Clock;
-  /** How long replies run before EOS when a client sets no limit (default: the Azure 2023 conversation trace's lengths). */
-  readonly outputLength?: OutputLengthDistribution;
+  /**
+   * How long replies run before EOS when a client sets no limit: a distribution, or a shipped dataset whose
+   * output lengths are drawn (`sharegpt`, ...); default the Azure 2023 conversation trace's.
+   */
+  readonly outputLength?: OutputLengthDistribution | DatasetName;
   /** Seeds the output lengths (default 0): the same requests in the same order get the same lengths. */
   readonly seed?: number;
 }
@@ -48,6 +52,12 @@ export interface RunningEmulator {
   readonly server: EmulatorServer;
   /** Stops listening, drops open connections (streams in flight end), stops the engine. */
   close(): Promise<void>;
+}
+
+/** A dataset's output lengths as an empirical distribution: every observed length, sorted, as its quantiles. */
+async function datasetOutputLengths(name: DatasetName): Promise<OutputLengthDistribution> {
+  const { requests } = await loadDataset(name);
+  return { kind: 'quantiles', tokens: Array.from(requests.outputTokens).sort((a, b) => a - b) };
 }
 
 /**
@@ -93,7 +103,7 @@ export async function startEmulator(options: StartEmulatorOptions): Promise<Runn
     },
     maxModelLen: setup.maxModelLen,
     clock: options.clock ?? createSystemClock(),
-    outputLength: options.outputLength,
+    outputLength: typeof options.outputLength === 'string' ? await datasetOutputLengths(options.outputLength) : options.outputLength,
     random: createRandom(options.seed ?? 0),
     gpuMemoryUtilization: setup.memoryPlan.gpuMemoryUtilization,
     kvCacheDtype: options.dtypes?.kvCache ?? 'auto',

@@ -1,4 +1,4 @@
-import { startEmulator, type OutputLengthDistribution, type RunningEmulator } from '@llm-sim/factory';
+import { DATASET_NAMES, startEmulator, type DatasetName, type OutputLengthDistribution, type RunningEmulator } from '@llm-sim/factory';
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { UsageError, parseLength, withModelAndXpu } from '../options.ts';
@@ -54,9 +54,16 @@ function port(value: number | undefined): number {
   return p;
 }
 
-/** `--eos-output-len`, in the syntax of the workload's length flags. */
-function outputLength(value: string | undefined): OutputLengthDistribution | undefined {
-  const parsed = parseLength('--eos-output-len', value);
+/** `--eos-output-len`: a shipped dataset's name, or the syntax of the workload's length flags. */
+function outputLength(value: string | undefined): OutputLengthDistribution | DatasetName | undefined {
+  if (value === undefined) return undefined;
+  if ((DATASET_NAMES as readonly string[]).includes(value)) return value as DatasetName;
+  let parsed: ReturnType<typeof parseLength>;
+  try {
+    parsed = parseLength('--eos-output-len', value);
+  } catch {
+    throw new UsageError(`--eos-output-len must be N, fixed:N, uniform:MIN:MAX, normal:MEAN:STD or a dataset (${DATASET_NAMES.join(', ')}), got '${value}'`);
+  }
   if (parsed === undefined) return undefined;
   return typeof parsed === 'number' ? { kind: 'fixed', value: parsed } : (parsed as OutputLengthDistribution);
 }
@@ -79,7 +86,7 @@ export function serveCommand(ctx: CliContext, options: ServeCommandOptions = {})
         .option('eos-output-len', {
           type: 'string',
           describe:
-            'tokens a reply runs before its end-of-sequence token when the client sets no max_tokens: N, uniform:MIN:MAX or normal:MEAN:STD (default: the reply lengths of the Azure 2023 conversation trace, median 129, mean 211)',
+            'tokens a reply runs before its end-of-sequence token when the client sets no max_tokens: N, uniform:MIN:MAX, normal:MEAN:STD, or a shipped dataset whose output lengths to draw (sharegpt, arxiv, azure-conv-2023, azure-code-2023; default: azure-conv-2023, median 129, mean 211)',
         })
         .option('seed', { type: 'number', describe: 'seed of the reply lengths (default 0)' })
         .example('$0 serve --model llama-3.1-8b --xpu h100', 'emulate vllm serve on http://127.0.0.1:8000')
