@@ -53,6 +53,8 @@ const cliCases = [
   ['cli', '--endpoint not a URL', ['benchmark', 'run', '--endpoint', 'notaurl', '--model', 'llama-3.1-8b', '--xpu', 'h100', '-o', join(dir, 'o.jsonl')], 2, /not a URL/],
   ['cli', '--endpoint ftp://', ['benchmark', 'run', '--endpoint', 'ftp://127.0.0.1:1', '--model', 'llama-3.1-8b', '--xpu', 'h100', '-o', join(dir, 'o.jsonl')], 2, /http:\/\/ or https:\/\//],
   ['cli', 'unwritable --output-requests', [...small, '--output-requests', join(file('a-file', 'x'), 'requests.csv')], 2, /a-file/],
+  ['cli', '--report under /proc (Node\'s recursive mkdir spins there): the results printed, the file named', [...small, '--report', '/proc/llm-sim-none/r.html'], 2, /cannot write --report '\/proc\/llm-sim-none\/r\.html'/],
+  ['cli', 'benchmark run -o under /proc: refused before the first point', ['benchmark', 'run', '--endpoint', 'http://127.0.0.1:9', '--model', 'llama-3.1-8b', '--xpu', 'h100', '-o', '/proc/llm-sim-none/raw.jsonl'], 2, /cannot write -o/],
   ['cli', 'negative --max-mape', ['calibrate', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--from', splitwise, '--max-mape', '-1'], 2, /--max-mape/],
   ['config', 'missing --config file', [...sim, '--config', join(dir, 'nope.json')], 2, /nope\.json/],
   ['config', 'malformed JSON', [...sim, '--config', config('{"model": ')], 2, /not valid JSON/],

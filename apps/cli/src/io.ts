@@ -1,6 +1,7 @@
-import { readFile, writeFile, appendFile, mkdir } from 'node:fs/promises';
+import { makeParentDirectory } from '@llm-sim/factory';
+import { readFile, writeFile, appendFile } from 'node:fs/promises';
 import { availableParallelism, homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { join } from 'node:path';
 
 /** Everything the CLI touches outside itself, injected so that commands run in-process in tests. */
 export interface CliIo {
@@ -17,10 +18,6 @@ export interface CliIo {
   readonly threads: number;
 }
 
-async function ensureDir(path: string): Promise<void> {
-  await mkdir(dirname(path), { recursive: true });
-}
-
 /** huggingface_hub's cache: $HF_HUB_CACHE, else $HF_HOME/hub, else ~/.cache/huggingface/hub. */
 export function huggingFaceHubCache(env: NodeJS.ProcessEnv): string {
   return env.HF_HUB_CACHE ?? join(env.HF_HOME ?? join(homedir(), '.cache', 'huggingface'), 'hub');
@@ -32,11 +29,11 @@ export function createNodeIo(): CliIo {
     stderr: (text) => process.stderr.write(text),
     readTextFile: Object.assign((path: string) => readFile(path, 'utf8'), { huggingFaceHubCache: huggingFaceHubCache(process.env) }),
     writeTextFile: async (path, text) => {
-      await ensureDir(path);
+      await makeParentDirectory(path);
       await writeFile(path, text, 'utf8');
     },
     appendTextFile: async (path, text) => {
-      await ensureDir(path);
+      await makeParentDirectory(path);
       await appendFile(path, text, 'utf8');
     },
     isTty: Boolean(process.stdout.isTTY),

@@ -92,7 +92,7 @@ export {
   type BenchmarkFs,
   type ProcessRawOptions,
 } from './collector/benchmark-store.ts';
-export { createNodeBenchmarkFs } from './collector/node-benchmark-fs.ts';
+export { createNodeBenchmarkFs, makeParentDirectory } from './collector/node-benchmark-fs.ts';
 export {
   RunnerError,
   runExperiment,

@@ -63,6 +63,7 @@ export {
 } from './calibrate-kernels.ts';
 export {
   createNodeBenchmarkFs,
+  makeParentDirectory,
   createSparseExperiment,
   planExperiment,
   DEFAULT_GRID,

@@ -4,6 +4,7 @@ import type { Argv, CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { table } from '../format.ts';
 import { UsageError } from '../options.ts';
+import { writeOutputFile } from '../outputs.ts';
 
 interface PlanArgs {
   model?: string;
@@ -99,8 +100,8 @@ function importCommand(ctx: CliContext): CommandModule<object, ImportArgs> {
         for (const p of points) jsonl += `${serializeBenchmarkPoint(p)}\n`;
         count += points.length;
       }
-      if (args.output) await ctx.io.appendTextFile(args.output, jsonl);
       if (args.json || !args.output) ctx.io.stdout(jsonl);
+      if (args.output) await writeOutputFile(ctx, '-o', args.output, jsonl, true);
       if (args.output) ctx.io.stderr(`imported ${count} points from ${files.length} file(s) into ${args.output}\n`);
     },
   };
@@ -144,8 +145,13 @@ export const runOptions = (y: Argv) =>
     .option('quiet', { type: 'boolean', describe: 'no progress bar' });
 
 /** Runs the experiment against the server, appending each point to `output` as it is measured. */
-export async function runBenchmark(ctx: CliContext, args: RunArgs, output: string): Promise<RunExperimentResult> {
+export async function runBenchmark(ctx: CliContext, args: RunArgs, output: string, outputFlag = '-o'): Promise<RunExperimentResult> {
   if (!args.endpoint || !args.model || !args.xpu) throw new UsageError('benchmark run needs --endpoint URL, --model and --xpu');
+  const timeoutS = args['timeout-s'];
+  if (timeoutS !== undefined && !(timeoutS > 0)) throw new UsageError(`--timeout-s must be a positive number of seconds, got ${timeoutS}`);
+  if (args.retries !== undefined && !(Number.isInteger(args.retries) && args.retries >= 0)) throw new UsageError(`--retries must be a whole number, 0 or more, got ${args.retries}`);
+  // Points are appended as they are measured: a path that cannot take them is refused before the first one.
+  await writeOutputFile(ctx, outputFlag, output, '', true);
   const progress = createProgressReporter({ total: 1, stream: process.stderr, enabled: ctx.io.isTty && !args.json && !args.quiet });
   let result: RunExperimentResult;
   try {

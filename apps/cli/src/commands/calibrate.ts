@@ -13,6 +13,7 @@ import {
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { UsageError } from '../options.ts';
+import { writeOutputFile, writeOutputs } from '../outputs.ts';
 import { runBenchmark } from './benchmark.ts';
 
 interface CalibrateArgs {
@@ -90,19 +91,16 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
         if (!args.xpu) throw new UsageError('calibrate --from-kernels needs --xpu (the xpu whose kernel tables to fit)');
         const outcome = await calibrateFromKernelTables({ xpu: args.xpu, dir: args['from-kernels'], fittingCasesPath: args['fitting-cases'], readTextFile: (path) => ctx.io.readTextFile(path) });
         const text = serializeKernelCalibration(outcome.calibration);
-        if (args.output) await ctx.io.writeTextFile(args.output, text);
         if (args.json) ctx.io.stdout(text);
-        else {
-          ctx.io.stdout(formatKernelCalibration(outcome.calibration));
-          if (args.output) ctx.io.stdout(`\nwrote ${args.output}\n`);
-        }
+        else ctx.io.stdout(formatKernelCalibration(outcome.calibration));
+        if (args.output) await writeCalibration(ctx, args, text, `\nwrote ${args.output}\n`);
         return;
       }
       const { model, xpu, files } = requireTarget(args, 'calibrate');
       const maxMape = maxMapeFraction(args['max-mape']);
       if (args.endpoint) {
         const raw = args['raw-output'] ?? `${args.output ?? 'calibration.json'}`.replace(/\.json$/, '') + '.raw.jsonl';
-        const run = await runBenchmark(ctx, { ...args, endpoint: args.endpoint }, raw);
+        const run = await runBenchmark(ctx, { ...args, endpoint: args.endpoint }, raw, args['raw-output'] ? '--raw-output' : '-o (its .raw.jsonl)');
         if (run.points.length === 0 && !args.resume) throw new UsageError(`no point could be measured at ${args.endpoint}; see the failures above`);
         files.push(raw);
       }
@@ -118,12 +116,12 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
       const text = serializeCalibration(outcome.parameters);
       // Also in the file's fit notes, so `--json` carries them.
       for (const warning of outcome.warnings) ctx.io.stderr(`warning: ${warning}\n`);
-      if (args.output) await ctx.io.writeTextFile(args.output, text);
-      if (args.report) await ctx.io.writeTextFile(args.report, await renderCalibrationOutcomeReport(outcome));
       if (args.json) ctx.io.stdout(text);
-      else {
-        ctx.io.stdout(formatFitReport(outcome.fit));
-        if (args.output) ctx.io.stdout(`\nwrote ${args.output}: use it with --performance-model vllm_roofline --calibration-data ${args.output}\n`);
+      else ctx.io.stdout(formatFitReport(outcome.fit));
+      if (args.output) await writeCalibration(ctx, args, text, `\nwrote ${args.output}: use it with --performance-model vllm_roofline --calibration-data ${args.output}\n`);
+      if (args.report) {
+        const report = args.report;
+        await writeOutputs(ctx, [{ flag: '--report', path: report, text: () => renderCalibrationOutcomeReport(outcome), said: `wrote ${report} (HTML report)\n` }], (line) => (args.json ? ctx.io.stderr : ctx.io.stdout)(line));
       }
       const fit = outcome.parameters.fit;
       if (maxMape !== undefined && Math.max(fit.prefill_mape, fit.decode_mape) > maxMape) {
@@ -134,6 +132,20 @@ export function calibrateCommand(ctx: CliContext): CommandModule<object, Calibra
       }
     },
   };
+}
+
+/**
+ * Writes the calibration to -o once it is printed; when the path cannot be written, the calibration is
+ * printed in full (unless --json already did) so that the fit is not lost with the file.
+ */
+async function writeCalibration(ctx: CliContext, args: CalibrateArgs, text: string, said: string): Promise<void> {
+  try {
+    await writeOutputFile(ctx, '-o', args.output!, text);
+  } catch (error) {
+    if (!args.json) ctx.io.stdout(`\nthe calibration, which could not be written:\n${text}`);
+    throw error;
+  }
+  (args.json ? ctx.io.stderr : ctx.io.stdout)(said.replace(/^\n/, args.json ? '' : '\n'));
 }
 
 export function checkCalibrationCommand(ctx: CliContext): CommandModule<object, CalibrateArgs & { 'calibration-data'?: string }> {

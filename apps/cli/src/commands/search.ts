@@ -11,6 +11,7 @@ import {
 } from '@llm-sim/factory';
 import type { Argv, CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
+import { writeOutputs, type Output } from '../outputs.ts';
 import { createProgress } from '../progress.ts';
 import { UsageError, sharedFlagsToConfig, withVllmTrafficFlags } from '../options.ts';
 import { createSearchPool } from '../search-pool.ts';
@@ -79,13 +80,15 @@ function outputOptions<T>(y: Argv<T>) {
 }
 
 async function printReport(ctx: CliContext, args: SearchArgs, report: SearchReport): Promise<void> {
-  const reportPath = args.report as string | undefined;
-  if (reportPath) await ctx.io.writeTextFile(reportPath, await renderSearchReportHtml(report));
   const json = `${JSON.stringify(report, null, 2)}\n`;
-  const output = args.output as string | undefined;
-  if (output) await ctx.io.writeTextFile(output, json);
   if (args.json) ctx.io.stdout(json);
   else ctx.io.stdout(formatSearch(report, { top: args.top as number | undefined }));
+  const outputs: Output[] = [];
+  const reportPath = args.report as string | undefined;
+  if (reportPath) outputs.push({ flag: '--report', path: reportPath, text: () => renderSearchReportHtml(report), said: '' });
+  const output = args.output as string | undefined;
+  if (output) outputs.push({ flag: '-o', path: output, text: () => json, said: '' });
+  await writeOutputs(ctx, outputs, () => {});
 }
 
 function mergeCommand(ctx: CliContext): CommandModule<object, SearchArgs> {

@@ -27,6 +27,7 @@ import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
 import { runSweepTasks } from '../parallel-sweep.ts';
+import { writeOutputs, type Output } from '../outputs.ts';
 import { UsageError, resultFileOptionsFromFlags, sharedFlagsToConfig, withExpertParallelFlags, withModelAndXpu, withSchedulerFlags, withVllmResultFlags, withVllmTrafficFlags } from '../options.ts';
 
 type SimulateArgs = Record<string, unknown> & { json?: boolean; quiet?: boolean; config?: string };
@@ -116,20 +117,17 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
       } finally {
         progress.stop();
       }
-      const written = await writeExports(ctx, args, run);
+      const outputs = exportsOf(args, run);
       if (resultOptions) {
         const now = ctx.io.now();
         const path = resultPath(args, defaultVllmResultFilename(config, run.model.name, now, resultOptions.label as string | undefined));
-        await ctx.io.writeTextFile(path, `${JSON.stringify(vllmResultOf(run, now, resultOptions))}\n`);
-        written.push(`wrote ${path} (vllm bench serve result)\n`);
+        outputs.push({ flag: '--save-result', path, text: () => `${JSON.stringify(vllmResultOf(run, now, resultOptions))}\n`, said: `wrote ${path} (vllm bench serve result)\n` });
       }
-      // Said after the results; on stderr under --json, so that stdout stays one JSON object.
-      const tellWritten = () => {
-        for (const line of written) (args.json ? ctx.io.stderr : ctx.io.stdout)(line);
-      };
+      // Written after the results are printed, said after them; on stderr under --json, so that stdout stays one JSON object.
+      const tell = (line: string) => (args.json ? ctx.io.stderr : ctx.io.stdout)(line);
       if (args.json) {
         ctx.io.stdout(`${JSON.stringify(describeRun(run), null, 2)}\n`);
-        tellWritten();
+        await writeOutputs(ctx, outputs, tell);
         return;
       }
       ctx.io.stdout(`${describeWorkload(config)}\n`);
@@ -159,7 +157,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
       }
       const xpus = 'prefill' in run ? [run.prefill.xpu.name, run.decode.xpu.name] : [run.xpu.name];
       for (const xpu of new Set(xpus)) ctx.io.stdout(`accuracy: ${errorBandFor(config.performance_model.model_type, xpu).text}\n`);
-      tellWritten();
+      await writeOutputs(ctx, outputs, tell);
     },
   };
 }
@@ -216,20 +214,25 @@ async function runSweep(ctx: CliContext, args: SimulateArgs, config: SimulationC
     progress.stop();
   }
   const records = points.map((p) => p.record);
+  const outputs: Output[] = [];
   if (resultOptions) {
     const label = resultOptions.label as string | undefined;
     if (args['result-filename'] !== undefined) {
-      await ctx.io.writeTextFile(resultPath(args, ''), points.map((p) => `${JSON.stringify(p.vllmResult)}\n`).join(''));
+      const path = resultPath(args, '');
+      outputs.push({ flag: '--result-filename', path, text: () => points.map((p) => `${JSON.stringify(p.vllmResult)}\n`).join(''), said: `wrote ${path} (${points.length} vllm bench serve results)\n` });
     } else {
       for (const [i, p] of points.entries()) {
-        await ctx.io.writeTextFile(resultPath(args, defaultVllmResultFilename(configs[i], String(records[i].model), now, label)), `${JSON.stringify(p.vllmResult)}\n`);
+        const path = resultPath(args, defaultVllmResultFilename(configs[i], String(records[i].model), now, label));
+        outputs.push({ flag: '--save-result', path, text: () => `${JSON.stringify(p.vllmResult)}\n`, said: `wrote ${path} (vllm bench serve result)\n` });
       }
     }
   }
   const reportPath = args.report as string | undefined;
-  if (reportPath) await ctx.io.writeTextFile(reportPath, await renderSweepReport(records));
+  if (reportPath) outputs.push({ flag: '--report', path: reportPath, text: () => renderSweepReport(records), said: `wrote ${reportPath} (HTML report)\n` });
+  const tell = (line: string) => (args.json ? ctx.io.stderr : ctx.io.stdout)(line);
   if (args.json) {
     ctx.io.stdout(`${JSON.stringify(records, null, 2)}\n`);
+    await writeOutputs(ctx, outputs, tell);
     return;
   }
   const first = records[0];
@@ -238,6 +241,7 @@ async function runSweep(ctx: CliContext, args: SimulateArgs, config: SimulationC
       `burstiness ${config.workload.burstiness}\n\n`,
   );
   ctx.io.stdout(formatSweepTable(records));
+  await writeOutputs(ctx, outputs, tell);
 }
 
 async function readConfigFile(ctx: CliContext, path: string): Promise<unknown> {
@@ -272,24 +276,20 @@ export function describeWorkload(config: SimulationConfig): string {
   return `workload: ${w.num_requests.toLocaleString('en-US')} requests of ${lengths}, ${rate}, seed ${config.seed}`;
 }
 
-/** Writes the requested files; returns the lines that tell the user so. */
-async function writeExports(ctx: CliContext, args: SimulateArgs, run: SimulationRun | DisaggregatedRun): Promise<string[]> {
-  const written: string[] = [];
+/** The files the flags ask for, written once the results are printed. */
+function exportsOf(args: SimulateArgs, run: SimulationRun | DisaggregatedRun): Output[] {
+  const outputs: Output[] = [];
   const requestsPath = args['output-requests'] as string | undefined;
   if (requestsPath) {
-    const text = requestsPath.endsWith('.jsonl') ? formatRequestResultsJsonl(run.result.requests) : formatRequestResultsCsv(run.result.requests);
-    await ctx.io.writeTextFile(requestsPath, text);
-    written.push(`wrote ${requestsPath} (one row per request)\n`);
+    const text = () => (requestsPath.endsWith('.jsonl') ? formatRequestResultsJsonl(run.result.requests) : formatRequestResultsCsv(run.result.requests));
+    outputs.push({ flag: '--output-requests', path: requestsPath, text, said: `wrote ${requestsPath} (one row per request)\n` });
   }
   const reportPath = args.report as string | undefined;
-  if (reportPath) {
-    await ctx.io.writeTextFile(reportPath, await renderSimulationRunReport(run));
-    written.push(`wrote ${reportPath} (HTML report)\n`);
-  }
+  if (reportPath) outputs.push({ flag: '--report', path: reportPath, text: () => renderSimulationRunReport(run), said: `wrote ${reportPath} (HTML report)\n` });
   const seriesPath = args['output-timeseries'] as string | undefined;
   if (seriesPath) {
-    await ctx.io.writeTextFile(seriesPath, formatSeriesCsv(run.result.series, run.result.requests));
-    written.push(`wrote ${seriesPath} (time series)\n`);
+    const text = () => formatSeriesCsv(run.result.series, run.result.requests);
+    outputs.push({ flag: '--output-timeseries', path: seriesPath, text, said: `wrote ${seriesPath} (time series)\n` });
   }
-  return written;
+  return outputs;
 }

@@ -14,6 +14,7 @@ import {
 } from '@llm-sim/factory';
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
+import { writeOutputFile } from '../outputs.ts';
 import { table } from '../format.ts';
 import { createProgress } from '../progress.ts';
 import { UsageError } from '../options.ts';
@@ -79,8 +80,8 @@ export function validateCommand(ctx: CliContext): CommandModule<object, Validate
       } finally {
         progress.stop();
       }
-      if (args['write-baseline']) await ctx.io.writeTextFile(args['write-baseline'], `${JSON.stringify(makeValidationBaseline(report), null, 2)}\n`);
-      if (args['write-error-bands']) await ctx.io.writeTextFile(args['write-error-bands'], `${JSON.stringify(computeErrorBands(report), null, 2)}\n`);
+      if (args['write-baseline']) await writeOutputFile(ctx, '--write-baseline', args['write-baseline'], `${JSON.stringify(makeValidationBaseline(report), null, 2)}\n`);
+      if (args['write-error-bands']) await writeOutputFile(ctx, '--write-error-bands', args['write-error-bands'], `${JSON.stringify(computeErrorBands(report), null, 2)}\n`);
       let comparison: ModelComparison[] | undefined;
       if (args.baseline) {
         let baselineText: string;

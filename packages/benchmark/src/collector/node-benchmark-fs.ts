@@ -1,4 +1,4 @@
-import { mkdir, open, readFile, rename } from 'node:fs/promises';
+import { mkdir, open, readFile, rename, stat } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import type { BenchmarkFs } from './benchmark-store.ts';
 
@@ -25,6 +25,34 @@ async function endsWithNewline(path: string): Promise<boolean> {
   }
 }
 
+/**
+ * `mkdir -p` of the folder that will hold `path`, which fails where Node's `mkdir(dir, { recursive: true })`
+ * spins forever: procfs answers ENOENT for a child it cannot hold (`/proc/x`) while its parent exists, and
+ * Node's recursive walk then retries the parent and the child without end (nodejs/node, Linux). Here each
+ * missing folder is made once, from the nearest existing one down, and its error is final.
+ */
+export async function makeParentDirectory(path: string): Promise<void> {
+  const missing: string[] = [];
+  for (let dir = dirname(path); ; dir = dirname(dir)) {
+    try {
+      await stat(dir);
+      break;
+    } catch (e) {
+      if (!isMissing(e)) throw e;
+      missing.push(dir);
+      if (dirname(dir) === dir) break;
+    }
+  }
+  for (const dir of missing.reverse()) {
+    try {
+      await mkdir(dir);
+    } catch (e) {
+      // Made meanwhile by another writer: fine. Anything else (ENOENT under /proc, EACCES) is the answer.
+      if ((e as NodeJS.ErrnoException).code !== 'EEXIST') throw e;
+    }
+  }
+}
+
 /** The collector's file access on the local disk (the package's only effectful module besides its tests). */
 export function createNodeBenchmarkFs(): BenchmarkFs {
   return {
@@ -37,7 +65,7 @@ export function createNodeBenchmarkFs(): BenchmarkFs {
       }
     },
     async appendLine(path, line) {
-      await mkdir(dirname(path), { recursive: true });
+      await makeParentDirectory(path);
       const prefix = (await endsWithNewline(path)) ? '' : '\n';
       const handle = await open(path, 'a');
       try {
@@ -48,7 +76,7 @@ export function createNodeBenchmarkFs(): BenchmarkFs {
       }
     },
     async writeTextAtomic(path, text) {
-      await mkdir(dirname(path), { recursive: true });
+      await makeParentDirectory(path);
       const aside = `${path}.partial`;
       const handle = await open(aside, 'w');
       try {
