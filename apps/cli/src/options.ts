@@ -193,7 +193,7 @@ export function withVllmResultFlags<T>(y: Argv<T>) {
       type: 'string',
       describe: 'file name for --save-result (default {label}-{rate}qps[-concurrency{N}]-{model}-{date}.json); a sweep appends one result per line',
     })
-    .option('save-detailed', { type: 'boolean', describe: 'with --save-result: per-request arrays (input_lens, output_lens, ttfts, latencies, errors)' })
+    .option('save-detailed', { type: 'boolean', describe: 'with --save-result: per-request arrays (input_lens, output_lens, ttfts, itls, latencies, start_times, errors); --trace replays such a file' })
     .option('percentile-metrics', { type: 'string', describe: 'metrics whose percentiles the result file has: ttft,tpot,itl,e2el (default ttft,tpot,itl)' })
     .option('metric-percentiles', { type: 'string', describe: 'percentiles written for them, e.g. 25,50,99 (default 99)' })
     .option('label', { type: 'string', describe: 'label of the result (default llm-sim); starts the default file name' })

@@ -53,7 +53,7 @@ export async function runDisaggregatedSimulation(
   config: SimulationConfig,
   cluster: ClusterConfig,
   readTextFile: ReadTextFile,
-  options: { readonly onProgress?: (done: number, total: number) => void; readonly requests?: RequestSet } = {},
+  options: { readonly onProgress?: (done: number, total: number) => void; readonly requests?: RequestSet; readonly recordTokenTimes?: boolean } = {},
 ): Promise<DisaggregatedRun> {
   if (config.speculative_config !== undefined) {
     throw new FactoryError('INVALID_CONFIG', 'speculative_config: speculative decoding is simulated on aggregated clusters only; drop it or use --cluster aggregated');
@@ -81,6 +81,7 @@ export async function runDisaggregatedSimulation(
     requests,
     maxConcurrency: config.workload.max_concurrency,
     onProgress: options.onProgress,
+    recordTokenTimes: options.recordTokenTimes,
   });
   return {
     config,

@@ -61,9 +61,11 @@ export async function runSimulation(
   config: SimulationConfig,
   readTextFile: ReadTextFile,
   onProgress?: (done: number, total: number) => void,
+  options: { readonly recordTokenTimes?: boolean } = {},
 ): Promise<SimulationRun> {
   const setup = await setUpSimulation(config, readTextFile);
-  const run = (scheduler: SchedulerConfigInput, proposer?: PerformanceModel, progress?: typeof onProgress) =>
+  // The comparison run without speculation reports figures only: it keeps no token times.
+  const run = (scheduler: SchedulerConfigInput, proposer?: PerformanceModel, progress?: typeof onProgress, recordTokenTimes = false) =>
     simulate({
       performanceModel: setup.performanceModel,
       requests: setup.requests,
@@ -74,14 +76,15 @@ export async function runSimulation(
       maxConcurrency: config.workload.max_concurrency,
       proposer,
       onProgress: progress,
+      recordTokenTimes,
     });
   const spec = config.speculative_config;
   if (spec === undefined) {
-    const result = run(setup.scheduler, undefined, onProgress);
+    const result = run(setup.scheduler, undefined, onProgress, options.recordTokenTimes);
     return { ...setup, result, summary: summarizeSimulation(result, config.goodput) };
   }
   const speculation = await resolveSpeculation(spec, setup.model, setup.xpu, { tp: config.parallelism.tp, seed: config.seed, readTextFile });
-  const result = run({ ...setup.scheduler, speculative: speculation.speculative }, speculation.proposer, onProgress);
+  const result = run({ ...setup.scheduler, speculative: speculation.speculative }, speculation.proposer, onProgress, options.recordTokenTimes);
   const without = run(setup.scheduler);
   return { ...setup, result, summary: summarizeSimulation(result, config.goodput), withoutSpeculation: summarizeSimulation(without, config.goodput) };
 }

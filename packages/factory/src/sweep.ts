@@ -101,10 +101,11 @@ export async function runSweepPoint(
   readTextFile: ReadTextFile,
   resultFile?: { readonly dateTime: Date; readonly options?: VllmResultOptionsInput },
 ): Promise<SweepPointResult> {
+  const recordTokenTimes = resultFile?.options?.save_detailed === true;
   const run =
     config.cluster.type === 'disaggregated'
-      ? await runDisaggregatedSimulation(config, config.cluster, readTextFile)
-      : await runSimulation(config, readTextFile);
+      ? await runDisaggregatedSimulation(config, config.cluster, readTextFile, { recordTokenTimes })
+      : await runSimulation(config, readTextFile, undefined, { recordTokenTimes });
   return {
     record: describeRun(run),
     vllmResult: resultFile ? vllmResultOf(run, resultFile.dateTime, resultFile.options) : undefined,

@@ -89,6 +89,46 @@ describe('vLLM result files', () => {
     expect(points[1].latencyMs).toBeCloseTo(run.summary.median_tpot_ms, 9);
   });
 
+  it("--save-detailed writes every request's itls and start_times; the file reads back through the importer and replays as --trace to the same run", async () => {
+    const config = parseSimulationConfig({
+      model: 'llama-3.1-8b',
+      xpu: 'h100',
+      workload: { num_requests: 200, request_rate: 8, input_len: { kind: 'uniform', min: 100, max: 3000 }, output_len: { kind: 'uniform', min: 1, max: 300 } },
+      seed: 3,
+    });
+    const run = await runSimulation(config, readTextFile, undefined, { recordTokenTimes: true });
+    const json = buildVllmServeResult({ ...run, xpuName: run.xpu.name, tp: 1 }, when, { save_detailed: true });
+    const text = JSON.stringify(json);
+    const parsed = parseVllmServeResult(JSON.parse(text), 'detailed.json');
+    const r = run.result.requests;
+    expect(parsed.itls).toHaveLength(200);
+    for (let i = 0; i < 200; i++) {
+      // One gap per token after the first (no speculation); they add up to E2E - TTFT, as vLLM's do.
+      expect(parsed.itls![i]).toHaveLength(r.outputTokens[i] - 1);
+      const sum = parsed.itls![i].reduce((a, b) => a + b, 0);
+      expect(sum).toBeCloseTo(r.e2elSeconds[i] - r.ttftSeconds[i], 9);
+    }
+    // The same ITLs the summary's sketch saw: their mean, in ms.
+    const all = parsed.itls!.flat();
+    expect((1000 * all.reduce((a, b) => a + b, 0)) / all.length).toBeCloseTo(run.summary.mean_itl_ms, 6);
+    expect(json.start_times).toEqual(Array.from(r.arrivalSeconds));
+
+    // Replayed as a trace (auto-detected), the file gives back the run's requests and the same results.
+    const path = '/virtual/detailed.json';
+    const files = (p: string) => (p === path ? Promise.resolve(text) : readTextFile(p));
+    const replay = await runSimulation(parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100', workload: { trace: path } }), files);
+    expect(Array.from(replay.result.requests.inputTokens)).toEqual(Array.from(r.inputTokens));
+    expect(replay.result.requests.arrivalSeconds[199]).toBeCloseTo(r.arrivalSeconds[199], 9);
+    expect(replay.summary.mean_ttft_ms).toBeCloseTo(run.summary.mean_ttft_ms, 6);
+    expect(replay.summary.mean_tpot_ms).toBeCloseTo(run.summary.mean_tpot_ms, 6);
+  });
+
+  it("a real vllm bench serve result without --save-detailed is refused as a trace, saying why", async () => {
+    const fixture = new URL('../../benchmark/src/__fixtures__/vllm-serve-qwen2.5-vl-3b.json', import.meta.url).pathname;
+    const config = parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100', workload: { trace: fixture } });
+    await expect(runSimulation(config, readTextFile)).rejects.toThrow(/without per-request arrays: save it with --save-detailed to replay it/);
+  });
+
   it('leaves out the per-request arrays without save_detailed and the e2el metric unless chosen', async () => {
     const run = await runSimulation(parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100', workload: { num_requests: 20 } }), readTextFile);
     const json = buildVllmServeResult({ ...run, xpuName: run.xpu.name, tp: 1 }, when);

@@ -79,8 +79,10 @@ export function peakConcurrentRequests(result: SimulationResult): number {
  * scripts reading vLLM's files read ours unchanged: request_rate "inf" or a number, max_concurrency
  * null when uncapped, the chosen metrics' mean/median/std and percentiles, `--metadata` pairs as
  * top-level keys, and with `save_detailed` the per-request arrays (seconds; 0 for a failed request,
- * as vLLM records one). The simulator keeps no per-token times, so `itls`, `generated_texts` and
- * `max_output_tokens_per_s` are not written. `xpu` and `tp` are added as metadata (a user's
+ * as vLLM records one): `input_lens`, `output_lens`, `ttfts`, `itls` (each request's gaps between
+ * streamed chunks, when the run kept its token times: `recordTokenTimes`), `latencies`, `start_times`
+ * (when each was sent, so that `--trace` replays the file) and `errors`. No text is generated, so
+ * `generated_texts` and `max_output_tokens_per_s` are not written. `xpu` and `tp` are added as metadata (a user's
  * `--metadata` wins), so the project's importer reads the file back without options.
  */
 export function buildVllmServeResult(run: VllmResultSource, dateTime: Date, optionsInput: VllmResultOptionsInput = {}): Record<string, unknown> {
@@ -136,7 +138,16 @@ export function buildVllmServeResult(run: VllmResultSource, dateTime: Date, opti
     out.input_lens = Array.from({ length: n }, (_, i) => r.inputTokens[i]);
     out.output_lens = Array.from({ length: n }, (_, i) => (done(i) ? r.outputTokens[i] : 0));
     out.ttfts = Array.from({ length: n }, (_, i) => (done(i) ? r.ttftSeconds[i] : 0));
+    const times = result.tokenTimes;
+    if (times !== undefined) {
+      out.itls = Array.from({ length: n }, (_, i) => {
+        const own = times.seconds.subarray(times.offsets[i], times.offsets[i + 1]);
+        return Array.from({ length: Math.max(0, own.length - 1) }, (_, j) => own[j + 1] - own[j]);
+      });
+    }
     out.latencies = Array.from({ length: n }, (_, i) => (done(i) ? r.e2elSeconds[i] : 0));
+    // When each request was sent, on the simulation's clock (vLLM's are the client's perf_counter): --trace replays them.
+    out.start_times = Array.from(r.arrivalSeconds);
     out.errors = Array.from({ length: n }, (_, i) => (done(i) ? '' : FAILURE_REASONS[r.failureReason[i]]));
   }
   return { ...out, xpu: run.xpuName, tp: String(run.tp), ...o.metadata };

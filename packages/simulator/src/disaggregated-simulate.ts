@@ -9,6 +9,7 @@ import type { PerformanceModel } from './performance-model.ts';
 import { QuantileSketch } from './quantile-sketch.ts';
 import { PendingDecodeRuns } from './pending-decode-runs.ts';
 import { PrefixCache, buildPrefixBlockKeys } from './prefix-cache.ts';
+import { TokenTimeLog } from './token-times.ts';
 import { Replica } from './replica.ts';
 import { FAILURE_REASONS, RequestState, RequestTable, type FailureReason } from './request-table.ts';
 import type { ReplicaLoad, Router } from './router.ts';
@@ -52,6 +53,8 @@ export const DisaggregatedSettingsSchema = z.object({
   itlRelativeAccuracy: z.number().positive().max(0.1).default(1e-4),
   /** As `SimulationSettingsSchema.maxConcurrency`: vLLM bench's `--max-concurrency`. */
   maxConcurrency: z.number().int().positive().optional(),
+  /** As `SimulationSettingsSchema.recordTokenTimes`: the tokens the client sees come from the decode pool. */
+  recordTokenTimes: z.boolean().default(false),
 });
 
 /** One pool of a disaggregated cluster: its performance model, instance count, KV blocks per instance and scheduler. */
@@ -75,6 +78,7 @@ export interface DisaggregatedSimulationOptions {
   readonly breakdownSampleInterval?: number;
   readonly itlRelativeAccuracy?: number;
   readonly maxConcurrency?: number;
+  readonly recordTokenTimes?: boolean;
   /** Called now and then with the requests finished so far and the total. */
   readonly onProgress?: (done: number, total: number) => void;
 }
@@ -215,6 +219,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
     prefillScheduler.enablePrefixCaching && requestSet.promptSegments !== undefined
       ? buildPrefixBlockKeys(requestSet.promptSegments, n, prefillScheduler.blockSize)
       : undefined;
+  const tokenTimes = settings.recordTokenTimes ? new TokenTimeLog() : undefined;
   const replicas: Replica[] = [];
   const common = {
     requests: table,
@@ -258,6 +263,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
         options: settings.decodePool.scheduler,
         kvCacheBlocks: settings.decodePool.kvCacheBlocks,
         performanceModel: decodePool.performanceModel,
+        tokenTimes,
         onFinish: (id, timeSeconds) => {
           changeInSystem(timeSeconds, -1);
           gate.release(timeSeconds, id);
@@ -432,6 +438,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
   };
   return {
     ...base,
+    ...(tokenTimes === undefined ? {} : { tokenTimes: tokenTimes.build(n) }),
     prefillInstance: prefillOf,
     kvTransfer: {
       transferSeconds,

@@ -17,6 +17,7 @@ export {
 export { SimulatorError, type SimulatorErrorCode } from './errors.ts';
 export { buildPrefixBlockKeys, type PrefixBlockKeys, type PromptSegments } from './prefix-cache.ts';
 export { createRandom, type Random } from './rng.ts';
+export type { TokenTimes } from './token-times.ts';
 export {
   ArrivalProcessSchema,
   LengthDistributionSchema,

@@ -7,6 +7,7 @@ import type { ReplicaLoad } from './router.ts';
 import { RequestState, type RequestTable } from './request-table.ts';
 import { SampledSeries, type TimeSeries } from './sampled-series.ts';
 import type { PrefixCache } from './prefix-cache.ts';
+import type { TokenTimeLog } from './token-times.ts';
 import { createRandom, type Random } from './rng.ts';
 import type { SchedulerConfig } from './scheduler-config.ts';
 
@@ -96,6 +97,8 @@ export interface ReplicaContext {
    * Absent: drafting is free (n-gram lookup runs on the CPU).
    */
   readonly proposer?: PerformanceModel;
+  /** When given, every token's emission time is logged (vLLM's detailed `itls`); the replica then goes step by step. */
+  readonly tokenTimes?: TokenTimeLog;
 }
 
 /** The speculative-decoding state of a replica: per-request KV slots allocated ahead, the draws, the counters. */
@@ -238,7 +241,7 @@ export class Replica implements ReplicaLoad {
     // Closed-form runs assume one batch in flight whose steps differ only in context and blocks taken
     // from a plain pool; a feature that breaks that (batches overlapping in a pipeline, drafted tokens,
     // a prefix cache whose allocations evict) leaves this undefined, and the replica goes step by step.
-    const runsApply = ctx.prefixCache === undefined && ctx.options.speculative === undefined;
+    const runsApply = ctx.prefixCache === undefined && ctx.options.speculative === undefined && ctx.tokenTimes === undefined;
     this.decodeRun = runsApply && typeof model.decodeRun === 'function' ? model.decodeRun.bind(model) : undefined;
   }
 
@@ -377,6 +380,7 @@ export class Replica implements ReplicaLoad {
     const t = this.ctx.requests;
     const k = this.stepIndex;
     this.busy = false;
+    this.ctx.tokenTimes?.noteStepEnd(this.index, k, nowSeconds);
     if (this.stepDecodeCount > 0) this.ctx.itl.add(this.stepSeconds, this.stepDecodeCount);
     for (let p = 0; p < this.runPieces; p++) {
       this.ctx.itl.addArithmeticRun(this.runFirstSeconds[p], this.runIncrementSeconds[p], this.runPieceSteps[p], this.stepDecodeCount);
@@ -391,6 +395,7 @@ export class Replica implements ReplicaLoad {
       const id = heap.pop();
       if (t.state[id] !== RequestState.decoding || t.generation[id] !== generation) continue;
       const context = t.decodeStartContextTokens[id] + (k - t.decodeStartStep[id]) + 1;
+      this.ctx.tokenTimes?.noteStint(id, this.index, t.decodeStartStep[id], k);
       this.leaveDecode(id);
       t.generatedTokens[id] = t.outputTokens[id];
       t.lastTokenSeconds[id] = nowSeconds;
@@ -423,6 +428,7 @@ export class Replica implements ReplicaLoad {
         continue;
       }
       const generatedBefore = t.generatedTokens[id];
+      this.ctx.tokenTimes?.noteToken(id, nowSeconds);
       if (generatedBefore === 0) t.firstTokenSeconds[id] = nowSeconds;
       // The first token after a recompute closes a gap that spans the preemption.
       else this.ctx.itl.add(nowSeconds - t.lastTokenSeconds[id], 1);
@@ -761,6 +767,7 @@ export class Replica implements ReplicaLoad {
       t.generatedTokens[id] += emitted;
       t.decodeStartContextTokens[id] += emitted;
       t.lastTokenSeconds[id] = nowSeconds;
+      this.ctx.tokenTimes?.noteToken(id, nowSeconds);
       if (t.generatedTokens[id] >= t.outputTokens[id]) this.finish(id, t.decodeStartContextTokens[id], nowSeconds);
     }
   }
@@ -914,6 +921,7 @@ export class Replica implements ReplicaLoad {
       t.lastTokenSeconds[id] = nowSeconds;
     } else if (t.state[id] === RequestState.decoding) {
       const advanced = k - t.decodeStartStep[id];
+      this.ctx.tokenTimes?.noteStint(id, this.index, t.decodeStartStep[id], k - 1);
       context = t.decodeStartContextTokens[id] + advanced;
       t.generatedTokens[id] += advanced;
       this.leaveDecode(id);

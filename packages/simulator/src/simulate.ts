@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { ArrivalGate } from './arrival-gate.ts';
+import { TokenTimeLog, type TokenTimes } from './token-times.ts';
 import { SimulatorError, formatIssues } from './errors.ts';
 import { MinHeap } from './min-heap.ts';
 import type { OperatorName, PerformanceModel } from './performance-model.ts';
@@ -41,6 +42,11 @@ export const SimulationSettingsSchema = z.object({
    * `ArrivalGate`); none by default. With all-at-once arrivals it is a closed loop.
    */
   maxConcurrency: z.number().int().positive().optional(),
+  /**
+   * Keep every request's token times (`SimulationResult.tokenTimes`, vLLM's detailed `itls`): memory
+   * per token, and the replicas go step by step instead of in closed-form decode runs. Off by default.
+   */
+  recordTokenTimes: z.boolean().default(false),
 });
 
 /** Everything `simulate` needs: the performance model, the requests, the replicas and their scheduler, the router, and callbacks. */
@@ -57,6 +63,7 @@ export interface SimulationOptions {
   readonly breakdownSampleInterval?: number;
   readonly itlRelativeAccuracy?: number;
   readonly maxConcurrency?: number;
+  readonly recordTokenTimes?: boolean;
   /** With `scheduler.speculative`: prices drafting one token for a batch (a draft model, an EAGLE/MTP head); free when absent (n-gram). */
   readonly proposer?: PerformanceModel;
   /** Called every few thousand events, and at the end, with requests done (completed or failed) and the total. */
@@ -134,6 +141,8 @@ export interface SimulationResult {
   readonly series: SimulationSeries;
   readonly replicas: readonly ReplicaStats[];
   readonly numReplicas: number;
+  /** With `recordTokenTimes`: when each request's tokens (chunks, with speculation) were emitted. */
+  readonly tokenTimes?: TokenTimes;
 }
 
 /**
@@ -200,6 +209,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
     scheduler.enablePrefixCaching && requestSet.promptSegments !== undefined
       ? buildPrefixBlockKeys(requestSet.promptSegments, n, scheduler.blockSize)
       : undefined;
+  const tokenTimes = settings.recordTokenTimes ? new TokenTimeLog() : undefined;
   const replicas: Replica[] = [];
   for (let i = 0; i < settings.numReplicas; i++) {
     replicas.push(
@@ -215,6 +225,7 @@ export function simulate(options: SimulationOptions): SimulationResult {
         seriesCapacity: settings.timeSeriesCapacity,
         prefixCache: prefixKeys && prefixKeys.keyCount > 0 ? new PrefixCache(prefixKeys, n, settings.kvCacheBlocksPerReplica) : undefined,
         proposer,
+        tokenTimes,
       }),
     );
   }
@@ -302,7 +313,8 @@ export function simulate(options: SimulationOptions): SimulationResult {
   }
   onProgress?.(done, n);
 
-  return collectResult(table, replicas, itl, inSystemIntegral, endSeconds, settings.kvCacheBlocksPerReplica, series.toJSON() as SimulationSeries);
+  const result = collectResult(table, replicas, itl, inSystemIntegral, endSeconds, settings.kvCacheBlocksPerReplica, series.toJSON() as SimulationSeries);
+  return tokenTimes === undefined ? result : { ...result, tokenTimes: tokenTimes.build(n) };
 }
 
 /** Several values sampled at the same instants, decimated like `SampledSeries`. */

@@ -44,6 +44,14 @@ describe('vLLM bench flags on llm-sim simulate', () => {
     expect(json).toHaveProperty('p50_e2el_ms');
     expect(json).not.toHaveProperty('p99_itl_ms');
     expect(json.ttfts).toHaveLength(40);
+    expect(json.itls).toHaveLength(40);
+    expect(json.itls.every((gaps: number[], i: number) => gaps.length === json.output_lens[i] - 1)).toBe(true);
+    expect(json.start_times).toHaveLength(40);
+    // The file replays as a trace: the same requests at the times they were sent.
+    const t = createTestIo({ threads: 1 });
+    t.written.set(file!, r.written.get(file!)!);
+    expect(await main([...base, '--trace', file!, '--json'], t.io), t.stderr).toBe(0);
+    expect(JSON.parse(t.stdout)).toMatchObject({ completed: 40, total_input_tokens: json.total_input_tokens });
   });
 
   it('refuses result-file flags without --save-result, naming the flag', async () => {

@@ -108,12 +108,14 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         return;
       }
       const progress = createProgress(ctx.io, { enabled: !args.json && !args.quiet, label: 'requests' });
+      // vLLM's detailed file has every request's inter-token latencies: only then are token times kept.
+      const recordTokenTimes = resultOptions?.save_detailed === true;
       let run: SimulationRun | DisaggregatedRun;
       try {
         run =
           config.cluster.type === 'disaggregated'
-            ? await runDisaggregatedSimulation(config, config.cluster, ctx.io.readTextFile, { onProgress: progress.update })
-            : await runSimulation(config, ctx.io.readTextFile, progress.update);
+            ? await runDisaggregatedSimulation(config, config.cluster, ctx.io.readTextFile, { onProgress: progress.update, recordTokenTimes })
+            : await runSimulation(config, ctx.io.readTextFile, progress.update, { recordTokenTimes });
       } finally {
         progress.stop();
       }
