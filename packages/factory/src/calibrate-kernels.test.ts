@@ -157,3 +157,22 @@ describe('the shipped H200 kernels on DeepSeek-V3', () => {
     expect(allToAll.seconds / spec.seconds).toBeGreaterThan(1.5);
   });
 });
+
+describe('the shipped H100 kernels across nodes', () => {
+  it('price a tp=16 group and a pipeline spanning two DGX H100s on the NICs, as the roofline does, not by the one-node tables', async () => {
+    const text = await readFile(`${root}benchmark_data/calibration/h100-sxm/kernels.json`, 'utf8');
+    const { profile, overhead } = toKernelProfile(parseKernelCalibration(JSON.parse(text), 'kernels.json'));
+    const model = getModel('llama-3.1-405b');
+    const xpu = getXpu('h100-sxm');
+    const op = (m: RooflinePerformanceModel, name: string) => m.decodeTime(8, 512).breakdown.find((o) => o.op === name)!.seconds;
+    for (const parallelism of [{ tp: 16 }, { tp: 8, pp: 2 }]) {
+      const kernels = new KernelCalibratedModel({ model, xpu, parallelism, profile, overhead });
+      const spec = new RooflinePerformanceModel({ model, xpu, parallelism });
+      const name = parallelism.tp === 16 ? 'communication' : 'pipeline';
+      expect(op(kernels, name), JSON.stringify(parallelism)).toBeCloseTo(op(spec, name), 12);
+    }
+    // Inside a node the measured all-reduce, not the ring formula, still prices tp=8.
+    const tp8 = new KernelCalibratedModel({ model, xpu, parallelism: { tp: 8 }, profile, overhead });
+    expect(op(tp8, 'communication')).not.toBeCloseTo(op(new RooflinePerformanceModel({ model, xpu, parallelism: { tp: 8 } }), 'communication'), 6);
+  });
+});

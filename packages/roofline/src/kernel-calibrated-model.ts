@@ -283,8 +283,12 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     sec[LM_HEAD] = this.priced.lmHead ? this.gemmSeconds(S, s.vocabPerDevice, H) : this.fallbackSeconds(flops[LM_HEAD], bytes[LM_HEAD]);
 
     const tp = this.parallelism.tp;
+    const crossing = this.kernelCounter.spansNodes;
     let communication = 0;
-    if (tp > 1 && T > 0) {
+    if (crossing.tensorParallel) {
+      // The measured collectives ran inside one node; a group spanning nodes rings through the NICs as the roofline prices it.
+      communication = this.kernelCounter.lastSpecSeconds.communication;
+    } else if (tp > 1 && T > 0) {
       const ringFactor = (2 * (tp - 1)) / tp;
       communication =
         (2 * L + 1) * this.collectiveSeconds(this.allReduce, tp, T * H * ab, ringFactor) +
@@ -292,7 +296,8 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     }
     sec[OPS] = communication;
     sec[OPS + 1] = this.allToAllSeconds(groupBatch);
-    sec[OPS + 2] = this.pipelineHandOffSeconds(T);
+    // No measured table of point-to-point sends: the hand-offs as the roofline prices them (on the NIC across nodes).
+    sec[OPS + 2] = this.kernelCounter.lastSpecSeconds.pipeline;
     sec[OPS + 3] = T > 0 ? this.overhead.perStepSeconds + S * this.overhead.perSequenceSeconds : 0;
     let total = 0;
     for (let i = 0; i < sec.length; i++) total += sec[i];
@@ -306,16 +311,9 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   private allToAllSeconds(batch: StepBatch): number {
     const shape = this.kernelCounter.allToAllShape(batch);
     if (shape.count === 0) return 0;
-    if (!this.allToAll) return this.kernelCounter.fill(batch, this.work.flops, this.work.bytes).allToAllSeconds;
+    // Measured inside one node (2 to 8 GPUs); a group spanning nodes, or a file without the table, takes the spec price.
+    if (!this.allToAll || this.kernelCounter.spansNodes.expertParallel) return this.kernelCounter.lastSpecSeconds.allToAll;
     return shape.count * this.collectiveSeconds(this.allToAll, shape.devices, shape.bufferBytes, (shape.devices - 1) / shape.devices);
-  }
-
-  /** Pipeline hand-offs as the roofline prices them (no measured table of point-to-point sends). */
-  private pipelineHandOffSeconds(tokens: number): number {
-    const handOffs = this.parallelism.pp - 1;
-    if (handOffs <= 0 || tokens <= 0) return 0;
-    const ic = this.xpu.interconnect;
-    return (handOffs * 2 * tokens * this.model.hiddenSize * this.ab) / ic.bandwidthBytesPerSecond + handOffs * ic.latencySeconds;
   }
 
   override stepSeconds(batch: StepBatch): number {

@@ -217,6 +217,13 @@ describe('multi-node tensor and pipeline parallelism', () => {
     const pp2 = countStepWork(llama405b, { tp: 8, pp: 2 }, {}, batch, h800);
     expect(pp2.pipelineSeconds).toBeCloseTo((2 * 8 * 16384 * 2) / 50e9 + 8e-6, 12);
   });
+
+  it('rings tp=16 of two DGX H100 nodes through their 400 Gb/s ConnectX-7s, not NVLink', () => {
+    const batch = decodeBatch(8, 512);
+    const tp16 = countStepWork(getModel('llama-3.1-405b'), { tp: 16 }, {}, batch, h100);
+    const perAllReduce = 8 * 16384 * 2;
+    expect(tp16.communicationSeconds).toBeCloseTo(253 * ((30 / 16) * perAllReduce / 50e9 + 8e-6) + ((15 / 16) * 8 * 128256 * 2) / 50e9 + 8e-6, 12);
+  });
 });
 
 describe('expert parallelism', () => {

@@ -155,6 +155,7 @@ export class StepWorkCounter {
   /** Expected devices one token's hidden state is dispatched to (own device included). */
   private readonly dispatchDevicesPerToken: number;
   private readonly allToAllBandwidth: number;
+  private readonly crossing: { readonly tensorParallel: boolean; readonly pipeline: boolean; readonly expertParallel: boolean };
   /** Scratch for rankBatch, so that pricing a step allocates nothing. */
   private readonly rank: { -readonly [K in keyof StepBatch]: number } = { ...EMPTY_BATCH };
 
@@ -196,6 +197,11 @@ export class StepWorkCounter {
     this.dispatchDevicesPerToken =
       model.numExperts > 0 ? (this.moeDeviceCount / ep) * expectedGroupsPerToken(model.numExpertsPerToken, model.numExperts, ep) : 0;
     this.allToAllBandwidth = network && this.moeDeviceCount > perNode ? Math.min(intra, network.bandwidthBytesPerSecond) : intra;
+    this.crossing = {
+      tensorParallel: tp > perNode,
+      pipeline: tp * parallelism.pp > perNode,
+      expertParallel: this.moeDeviceCount > perNode,
+    };
   }
 
   /** The batch of one data-parallel rank: the engine group's sequences spread evenly over its dp ranks. */
@@ -243,6 +249,18 @@ export class StepWorkCounter {
       allToAllBytes: this.lastAllToAllBytes,
     };
   }
+
+  /** Whether the tensor-parallel group, the pipeline or the expert-parallel group crosses nodes (their NICs). */
+  get spansNodes(): { readonly tensorParallel: boolean; readonly pipeline: boolean; readonly expertParallel: boolean } {
+    return this.crossing;
+  }
+
+  /** The communication, pipeline and all-to-all seconds of the step fillInto priced last, at the spec figures. */
+  get lastSpecSeconds(): { readonly communication: number; readonly pipeline: number; readonly allToAll: number } {
+    return this.specSeconds;
+  }
+
+  private readonly specSeconds = { communication: 0, pipeline: 0, allToAll: 0 };
 
   private lastCommunicationSeconds = 0;
   private lastPipelineSeconds = 0;
@@ -341,6 +359,9 @@ export class StepWorkCounter {
     this.lastPipelineBytes = pipelineBytes;
     this.lastAllToAllSeconds = allToAllSeconds;
     this.lastAllToAllBytes = a2a.count * a2a.bufferBytes;
+    this.specSeconds.communication = communicationSeconds;
+    this.specSeconds.pipeline = pipelineSeconds;
+    this.specSeconds.allToAll = allToAllSeconds;
     return communicationSeconds + pipelineSeconds + allToAllSeconds;
   }
 

@@ -135,3 +135,20 @@ describe('accelerators people buy now', () => {
     expect(getXpu('gb300').network?.devicesPerNode).toBe(72);
   });
 });
+
+describe('the scale-out network of the earlier datacenter xpus', () => {
+  it('gives H100, H200 and B200 (DGX: 8 x ConnectX-7 400 Gb/s), GB200 (4 per 4-GPU tray, 72 per NVLink domain) and A100 (8 x ConnectX-6 200 Gb/s) a cited per-GPU NIC', () => {
+    for (const [name, gbit, perNode, doc] of [
+      ['h100-sxm', 400, 8, 'dgx-basepod'],
+      ['h200', 400, 8, 'dgx-basepod'],
+      ['b200', 400, 8, 'dgx-basepod'],
+      ['gb200', 400, 72, 'dgxgb200-user-guide'],
+      ['a100-40gb', 200, 8, 'dgx-a100'],
+      ['a100-80gb', 200, 8, 'dgx-a100'],
+    ] as const) {
+      const xpu = getXpu(name);
+      expect(xpu.network, name).toMatchObject({ bandwidthBytesPerSecond: (gbit * 1e9) / 8, devicesPerNode: perNode });
+      expect(xpu.source.some((url) => url.includes(doc)), name).toBe(true);
+    }
+  });
+});

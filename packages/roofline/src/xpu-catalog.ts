@@ -20,6 +20,12 @@ const AMD_MI355X = 'https://www.amd.com/en/products/accelerators/instinct/mi350/
 const INTEL_GAUDI3 = 'https://www.intel.com/content/www/us/en/content-details/817486/intel-gaudi-3-ai-accelerator-white-paper.html';
 const GOOGLE_TPU_V5E = 'https://cloud.google.com/tpu/docs/v5e';
 const GOOGLE_TPU_V6E = 'https://cloud.google.com/tpu/docs/v6e';
+/** DGX H100, H200 and B200: eight single-port ConnectX-7, up to 400 Gb/s each, for the compute fabric. */
+const NVIDIA_DGX_BASEPOD = 'https://docs.nvidia.com/dgx-basepod/reference-architecture-infrastructure-foundation-enterprise-ai/latest/core-components.html';
+/** DGX GB200 compute tray (4 GPUs): 4x ConnectX-7 single-port 400G OSFP for the cluster network. */
+const NVIDIA_DGX_GB200 = 'https://docs.nvidia.com/dgx/dgxgb200-user-guide/hardware.html';
+/** DGX A100: eight single-port ConnectX-6 200 Gb/s HDR InfiniBand for the compute fabric. */
+const NVIDIA_DGX_A100 = 'https://developer.nvidia.com/blog/defining-ai-innovation-with-dgx-a100/';
 
 /**
  * Built-in accelerators, from vendor spec sheets. Tensor figures are DENSE: the sheets print the
@@ -46,7 +52,8 @@ export const XPU_CATALOG = {
     memory_gib: 79.1, memory_gib_source: 'https://github.com/huggingface/trl/issues/2688',
     peak_tflops: { bf16: 989.4, fp16: 989.4, fp8: 1978.9, int8: 1978.9, fp32: 66.9 },
     interconnect: 'NVLink 4 (900 GB/s bidirectional)', interconnect_bandwidth_gbps: 450, interconnect_latency_us: 8,
-    source: [NVIDIA_H100],
+    network: 'ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
+    source: [NVIDIA_H100, NVIDIA_DGX_BASEPOD],
   },
   'h100-pcie': {
     name: 'h100-pcie', aliases: ['h100-pcie-80gb'], vendor: 'nvidia',
@@ -61,7 +68,8 @@ export const XPU_CATALOG = {
     memory_gb: 141, memory_bandwidth_gbps: 4800,
     peak_tflops: { bf16: 989.4, fp16: 989.4, fp8: 1978.9, int8: 1978.9, fp32: 66.9 },
     interconnect: 'NVLink 4 (900 GB/s bidirectional)', interconnect_bandwidth_gbps: 450, interconnect_latency_us: 8,
-    source: [NVIDIA_H200],
+    network: 'ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
+    source: [NVIDIA_H200, NVIDIA_DGX_BASEPOD],
     notes: 'Memory: spec-sheet 141e9 bytes; no cited device-reported total yet (CUDA reports about 139.8 GiB).',
   },
   b200: {
@@ -69,7 +77,8 @@ export const XPU_CATALOG = {
     memory_gb: 180, memory_bandwidth_gbps: 8000,
     peak_tflops: { bf16: 2250, fp16: 2250, fp8: 4500, int8: 4500, fp4: 9000, fp32: 75 },
     interconnect: 'NVLink 5 (1.8 TB/s bidirectional)', interconnect_bandwidth_gbps: 900, interconnect_latency_us: 8,
-    source: [NVIDIA_B200],
+    network: 'ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
+    source: [NVIDIA_B200, NVIDIA_DGX_BASEPOD],
     notes: 'DGX B200: 1,440 GB and 64 TB/s over 8 GPUs; 72 PFLOPS FP8 sparse over 8 GPUs. Memory: spec-sheet 180e9 bytes; no cited device-reported total yet.',
   },
   gb200: {
@@ -77,7 +86,8 @@ export const XPU_CATALOG = {
     memory_gb: 186, memory_bandwidth_gbps: 8000,
     peak_tflops: { bf16: 2500, fp16: 2500, fp8: 5000, int8: 5000, fp4: 10000, fp32: 80 },
     interconnect: 'NVLink 5 (1.8 TB/s bidirectional)', interconnect_bandwidth_gbps: 900, interconnect_latency_us: 8,
-    source: [NVIDIA_GB200],
+    network: 'ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 72,
+    source: [NVIDIA_GB200, NVIDIA_DGX_GB200],
     notes: 'Per Blackwell GPU of a GB200 NVL72 rack (13.4 TB HBM3e, 576 TB/s, 1,440 PFLOPS FP4 sparse over 72 GPUs). Memory: spec-sheet 186e9 bytes; no device-reported total found.',
   },
   'a100-40gb': {
@@ -87,7 +97,8 @@ export const XPU_CATALOG = {
     memory_gib: 42298834944 / 1024 ** 3, memory_gib_source: 'https://github.com/bottlerocket-os/bottlerocket/pull/3873',
     peak_tflops: { bf16: 312, fp16: 312, int8: 624, fp32: 19.5 },
     interconnect: 'NVLink 3 (600 GB/s bidirectional)', interconnect_bandwidth_gbps: 300, interconnect_latency_us: 10,
-    source: [NVIDIA_A100],
+    network: 'ConnectX-6 HDR (200 Gb/s per GPU)', network_gbit_per_s: 200, devices_per_node: 8,
+    source: [NVIDIA_A100, NVIDIA_DGX_A100],
   },
   'a100-80gb': {
     name: 'a100-80gb', aliases: ['a100', 'a100-sxm4-80gb'], vendor: 'nvidia',
@@ -96,7 +107,8 @@ export const XPU_CATALOG = {
     memory_gib: 81920 / 1024, memory_gib_source: 'https://github.com/modal-labs/modal-client/pull/2797',
     peak_tflops: { bf16: 312, fp16: 312, int8: 624, fp32: 19.5 },
     interconnect: 'NVLink 3 (600 GB/s bidirectional)', interconnect_bandwidth_gbps: 300, interconnect_latency_us: 10,
-    source: [NVIDIA_A100],
+    network: 'ConnectX-6 HDR (200 Gb/s per GPU)', network_gbit_per_s: 200, devices_per_node: 8,
+    source: [NVIDIA_A100, NVIDIA_DGX_A100],
   },
   l40s: {
     name: 'l40s', aliases: [], vendor: 'nvidia',
