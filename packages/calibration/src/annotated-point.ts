@@ -6,6 +6,7 @@ export const OperatorCountSchema = z.object({
   flops: z.number().nonnegative(),
   bytes: z.number().nonnegative(),
 });
+/** One operator's FLOPs and bytes in a measured step (see `OperatorCountSchema`). */
 export type OperatorCount = z.infer<typeof OperatorCountSchema>;
 
 /**
@@ -27,7 +28,9 @@ export const AnnotatedPointSchema = z.object({
   /** Relative weight in the fit (default 1), e.g. the number of repeats folded into the point. */
   weight: z.number().positive().optional(),
 });
+/** A measured step time with the work the roofline counts in it: the unit a calibration is fitted from. */
 export type AnnotatedPoint = z.infer<typeof AnnotatedPointSchema>;
+/** An annotated point as written in a file (defaults optional). */
 export type AnnotatedPointInput = z.input<typeof AnnotatedPointSchema>;
 
 /** Figures one phase is priced with, in SI units: the roofline package's `PhaseFigures`. */
@@ -37,8 +40,8 @@ export interface PhaseFigures {
   readonly overheadSeconds: number;
 }
 
-/** The points' shape the step-time formula needs; parsed points and raw inputs both have it. */
-type PricedPoint = Pick<AnnotatedPoint, 'operators'> & { readonly communicationSeconds?: number };
+/** What `predictSeconds` needs of a point (parsed points and raw inputs both have it): its operators and, where measured apart, its communication time. */
+export type PricedPoint = Pick<AnnotatedPoint, 'operators'> & { readonly communicationSeconds?: number };
 
 /**
  * The roofline's step time, the formula the roofline package prices steps with and the one the fit
@@ -70,10 +73,12 @@ export function isComputeDominated(point: Pick<AnnotatedPoint, 'operators'>, fig
   return compute > memory;
 }
 
+/** The point's FLOPs, summed over its operators. */
 export function totalFlops(point: Pick<AnnotatedPoint, 'operators'>): number {
   return point.operators.reduce((sum, o) => sum + o.flops, 0);
 }
 
+/** The point's bytes moved, summed over its operators. */
 export function totalBytes(point: Pick<AnnotatedPoint, 'operators'>): number {
   return point.operators.reduce((sum, o) => sum + o.bytes, 0);
 }

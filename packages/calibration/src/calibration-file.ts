@@ -3,6 +3,7 @@ import type { PhaseFigures } from './annotated-point.ts';
 import { CalibrationError, formatIssues } from './errors.ts';
 import type { FitResult, PhaseFit } from './estimator.ts';
 
+/** The format version of model-level (v1) calibration files this package writes. */
 export const CALIBRATION_FORMAT_VERSION = 1;
 
 const PhaseParametersSchema = z.object({
@@ -10,6 +11,7 @@ const PhaseParametersSchema = z.object({
   effective_bandwidth_gbps: z.number().positive().describe('effective memory bandwidth, in 1e9 bytes/s'),
   overhead_ms: z.number().nonnegative().describe('fixed time per engine step, in milliseconds'),
 });
+/** One phase's fitted figures as a file stores them (see `PhaseParametersSchema`). */
 export type PhaseParameters = z.infer<typeof PhaseParametersSchema>;
 
 const IdentificationSchema = z
@@ -60,7 +62,9 @@ export const RooflineParametersSchema = z.object({
     description: z.string().default(''),
   }),
 });
+/** Effective figures for prefill and decode as a v1 file stores them. */
 export type RooflineParameters = z.infer<typeof RooflineParametersSchema>;
+/** Effective figures as a caller writes them (defaults optional). */
 export type RooflineParametersInput = z.input<typeof RooflineParametersSchema>;
 
 /** Effective figures for prefill and decode apart, SI units: the roofline package's `EffectiveRoofline`. */
@@ -121,6 +125,7 @@ export function toEffectiveRoofline(params: Pick<RooflineParameters, 'prefill' |
   return { prefill: toPhaseFigures(params.prefill), decode: toPhaseFigures(params.decode) };
 }
 
+/** The deployment a calibration was measured on: model, xpu and parallelism, checked before a file is applied. */
 export interface CalibrationTarget {
   readonly model: string;
   readonly xpu: string;

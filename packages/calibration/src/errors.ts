@@ -1,3 +1,4 @@
+/** The stable codes of `CalibrationError`: which input was wrong, or a fit too poor to ship. */
 export type CalibrationErrorCode =
   /** Malformed JSON, a missing or invalid field, or an unsupported format_version. */
   | 'INVALID_CALIBRATION_FILE'

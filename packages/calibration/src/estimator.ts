@@ -8,6 +8,7 @@ export interface PeakFigures {
   readonly peakBandwidthBytesPerSecond: number;
 }
 
+/** A fitted figure of a phase: effective FLOP/s or effective bandwidth. */
 export type FigureName = 'flops' | 'bandwidth';
 
 /**
@@ -54,6 +55,7 @@ export interface PhaseFit extends FitQuality {
   readonly notes: readonly string[];
 }
 
+/** How `fitRoofline` fits: the loss and its scale, and the bounds of the search. */
 export interface FitOptions {
   /**
    * Use a Cauchy (robust) loss on the relative errors with this scale (a fraction, e.g. 0.1) instead of
@@ -63,6 +65,7 @@ export interface FitOptions {
   readonly robustScale?: number;
 }
 
+/** A point the fit left out, with its position and the reason. */
 export interface ExcludedPoint {
   /** Position in the input. */
   readonly index: number;
@@ -70,6 +73,7 @@ export interface ExcludedPoint {
   readonly reason: string;
 }
 
+/** The fitted figures per phase, how well they fit, and the points left out. */
 export interface FitResult {
   /** Absent when no usable prefill point was given. */
   readonly prefill?: PhaseFit;

@@ -4,6 +4,7 @@ import { CalibrationError, formatIssues } from './errors.ts';
 import type { ExcludedPoint } from './estimator.ts';
 import { evaluateFit, summarise, type FitQuality, type Phase, type PointFit } from './evaluate-fit.ts';
 
+/** How well a calibration predicts a set of points, per phase. */
 export interface CalibrationEvaluation {
   readonly prefill?: FitQuality;
   readonly decode?: FitQuality;

@@ -1,5 +1,6 @@
 import { arithmeticIntensity, isComputeDominated, predictSeconds, type AnnotatedPoint, type PhaseFigures } from './annotated-point.ts';
 
+/** A phase of serving: prefill or decode. */
 export type Phase = 'prefill' | 'decode';
 
 /** One point's measured and predicted time. */

@@ -11,6 +11,7 @@ export {
   type AnnotatedPointInput,
   type OperatorCount,
   type PhaseFigures,
+  type PricedPoint,
 } from './annotated-point.ts';
 export { evaluateFit, type FitQuality, type PointFit, type Phase } from './evaluate-fit.ts';
 export {

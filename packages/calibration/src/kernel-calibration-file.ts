@@ -2,6 +2,7 @@ import { z } from 'zod';
 import { CalibrationError, formatIssues } from './errors.ts';
 import { buildGrid, fitNonNegativeLine, interpolateSeries, numberColumn, parseCsvRows, rejectSlowOutliers, type Grid } from './kernel-tables.ts';
 
+/** The format version of per-xpu kernel calibration files (format 2). */
 export const KERNEL_CALIBRATION_FORMAT_VERSION = 2 as const;
 
 const positive = z.number().positive();
@@ -39,6 +40,7 @@ const CheckSchema = z.strictObject({
   mape: z.number().nonnegative().describe('as a fraction (0.03 = 3%)'),
   max_error: z.number().nonnegative().describe('largest absolute relative error, as a fraction'),
 });
+/** A check a kernel calibration records about itself (see `CheckSchema`). */
 export type KernelCalibrationCheck = z.infer<typeof CheckSchema>;
 
 /**
@@ -92,6 +94,7 @@ export const KernelCalibrationSchema = z.strictObject({
     description: z.string(),
   }),
 });
+/** A per-xpu kernel calibration (format 2): operator latency tables, engine overhead, provenance and checks. */
 export type KernelCalibration = z.infer<typeof KernelCalibrationSchema>;
 
 const CUSTOM_ALL_REDUCE_MAX_BYTES = 8 * 1024 * 1024;
@@ -118,6 +121,7 @@ const VIDUR_GPUS: Readonly<Record<string, string>> = { 'a100-80gb': 'a100', 'h10
 /** Where element-wise figures come from for an xpu that Vidur did not profile: the nearest one it did. */
 const ELEMENTWISE_FROM: Readonly<Record<string, string>> = { h200: 'h100-sxm', l40s: 'a100-80gb' };
 
+/** The texts of the measured kernel tables a format-2 file is built from (aiconfigurator's GEMM, attention and collectives CSVs, Vidur's operator profile). */
 export interface KernelTableTexts {
   readonly gemm: string;
   readonly attention: string;
@@ -125,6 +129,7 @@ export interface KernelTableTexts {
   readonly vidurOperators: string;
 }
 
+/** The spec-sheet figures of the xpu a kernel calibration belongs to, for efficiencies and transfer to other xpus. */
 export interface XpuReference {
   readonly name: string;
   readonly peakBf16FlopsPerSecond: number;
@@ -359,6 +364,7 @@ export function serializeKernelCalibration(calibration: KernelCalibration): stri
   return `${text}\n`;
 }
 
+/** Validates a format-2 file; errors name the field and `path`. */
 export function parseKernelCalibration(json: unknown, path: string): KernelCalibration {
   const parsed = KernelCalibrationSchema.safeParse(json);
   if (!parsed.success) {

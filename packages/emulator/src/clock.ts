@@ -7,6 +7,7 @@ export type CancelTimer = () => void;
  * counts from the Unix epoch, so that it also dates responses).
  */
 export interface Clock {
+  /** The current time in seconds from the clock's origin; never goes backwards. */
   nowSeconds(): number;
   /** Calls `callback` once, `delaySeconds` (>= 0) from now. */
   setTimer(delaySeconds: number, callback: () => void): CancelTimer;

@@ -3,6 +3,7 @@ import type { CancelTimer, Clock } from './clock.ts';
 import { EmulatorError } from './errors.ts';
 import { StepScheduler, type SchedulerEntry } from './step-scheduler.ts';
 
+/** What the engine serves with: the performance model, the KV-cache capacity and the scheduler settings, and the clock. */
 export interface EmulatorEngineOptions {
   readonly performanceModel: PerformanceModel;
   /** KV-cache capacity in blocks of `scheduler.blockSize` tokens (the factory derives it from the memory plan). */
@@ -23,6 +24,7 @@ export interface StepEnd {
 /** Why a request can never run, named as the simulator's failure reasons are. */
 export type RejectionReason = 'exceeds_max_model_len' | 'exceeds_kv_cache_capacity' | 'exceeds_max_num_batched_tokens';
 
+/** A request as the engine schedules it: prompt and output lengths, and how its tokens are delivered. */
 export interface EngineRequest {
   readonly inputTokens: number;
   /** Tokens to generate; the server decides in advance where EOS or a stop string ends a request. */
@@ -33,6 +35,7 @@ export interface EngineRequest {
   readonly onFinish?: (result: EngineRequestResult) => void;
 }
 
+/** What the engine recorded of a finished request: arrival, first token, finish and token counts. */
 export interface EngineRequestResult {
   readonly id: number;
   readonly arrivalSeconds: number;

@@ -39,6 +39,7 @@ export function maxBodyBytesFor(maxModelLen: number): number {
   return Math.min(MAX_BODY_BYTES, 16 * maxModelLen + 2 ** 20);
 }
 
+/** How the OpenAI-compatible server is set up: the performance model and engine settings, the served model name, limits, host and port. */
 export interface EmulatorServerOptions {
   readonly performanceModel: PerformanceModel;
   /** The served model name: what `/v1/models` lists and requests must name (vLLM `--served-model-name`). */

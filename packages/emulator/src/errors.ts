@@ -1,3 +1,4 @@
+/** The stable codes of `EmulatorError`: an invalid configuration, or a request that can never run. */
 export type EmulatorErrorCode =
   | 'INVALID_CONFIG'
   /** The request can never run: longer than max_model_len, the KV cache or (without chunked prefill) one step's budget. */

@@ -43,6 +43,7 @@ export const CompletionRequestSchema = z
     logprobs: z.number().int().nonnegative().max(MAX_LOGPROBS, { error: `logprobs must be at most ${MAX_LOGPROBS} (vLLM's max_logprobs)` }).nullish(),
   })
   .loose();
+/** A `/v1/completions` request body, as validated. */
 export type CompletionRequest = z.infer<typeof CompletionRequestSchema>;
 
 const ContentPartSchema = z.object({ type: z.string(), text: z.string().optional() }).loose();
@@ -67,6 +68,7 @@ export const ChatCompletionRequestSchema = z
       .min(1, { error: 'messages must hold at least one message' }),
   })
   .loose();
+/** A `/v1/chat/completions` request body, as validated. */
 export type ChatCompletionRequest = z.infer<typeof ChatCompletionRequestSchema>;
 
 /** The emulator's stand-in for a tokenizer: ceil(characters / 4), English text's usual ratio. */

@@ -1,7 +1,9 @@
 import { z } from 'zod';
 import { ConfigurationEntrySchema } from './common-schemas.ts';
 
+/** Validates a phase name: prefill or decode. */
 export const PhaseSchema = z.enum(['prefill', 'decode']);
+/** A phase of serving: prefill or decode. */
 export type Phase = z.infer<typeof PhaseSchema>;
 
 /** Whether the data determine one fitted figure, and which points set it. */
@@ -25,8 +27,10 @@ export const FittedRoofSchema = z.object({
   /** What the fit says about itself (bounds hit, held figures, down-weighted points). */
   notes: z.array(z.string()).default([]),
 });
+/** An effective roof fitted for one phase (see `FittedRoofSchema`). */
 export type FittedRoof = z.infer<typeof FittedRoofSchema>;
 
+/** Validates one measured point of a calibration report: its phase, arithmetic intensity, measured and predicted times. */
 export const CalibrationPointSchema = z.object({
   phase: PhaseSchema,
   label: z.string().optional(),
@@ -35,8 +39,10 @@ export const CalibrationPointSchema = z.object({
   measuredMs: z.number().positive(),
   predictedMs: z.number().positive(),
 });
+/** One measured point of a calibration report (see `CalibrationPointSchema`). */
 export type CalibrationPoint = z.infer<typeof CalibrationPointSchema>;
 
+/** Validates one phase's fit quality in a calibration report. */
 export const PhaseFitSchema = z.object({
   phase: PhaseSchema,
   /** Mean absolute percentage error as a fraction (0.05 is 5%). */
@@ -46,8 +52,10 @@ export const PhaseFitSchema = z.object({
   /** Largest absolute relative error as a fraction, when known. */
   maxAbsoluteRelativeError: z.number().nonnegative().optional(),
 });
+/** One phase's fit quality (see `PhaseFitSchema`). */
 export type PhaseFit = z.infer<typeof PhaseFitSchema>;
 
+/** Validates what a calibration report shows: the fitted roofs, the points and the fit per phase. */
 export const CalibrationReportInputSchema = z.object({
   title: z.string().min(1),
   subtitle: z.string().optional(),

@@ -1,3 +1,4 @@
+/** The stable codes of `ReportError`: invalid report input, or an invalid argument. */
 export type ReportErrorCode = 'INVALID_INPUT' | 'INVALID_ARGUMENT';
 
 /** Every error this package throws: a stable `code` for programs, a message for people. */

@@ -22,15 +22,19 @@ export const SweepPointSchema = z.object({
   meanE2elMs: ms,
   p99E2elMs: ms,
 });
+/** One run of a sweep as the report plots it: its load and its latencies and throughputs. */
 export type SweepPoint = z.infer<typeof SweepPointSchema>;
 
+/** Validates what a sweep report shows: one point per value of the swept load. */
 export const SweepReportInputSchema = z.object({
   title: z.string().min(1),
   subtitle: z.string().optional(),
   points: z.array(SweepPointSchema).min(1),
   configuration: z.array(ConfigurationEntrySchema).default([]),
 });
+/** A sweep report's input, validated (see `SweepReportInputSchema`). */
 export type SweepReportInput = z.infer<typeof SweepReportInputSchema>;
+/** A sweep report's input as a caller writes it (defaults optional). */
 export type SweepReportInputInput = z.input<typeof SweepReportInputSchema>;
 
 const LATENCIES = [

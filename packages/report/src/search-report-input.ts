@@ -12,8 +12,10 @@ export const SearchReportPointSchema = z.strictObject({
   /** A group for the colour of the point (e.g. "aggregated h100-sxm"). */
   group: z.string().min(1),
 });
+/** One evaluated deployment as the search report plots it (see `SearchReportPointSchema`). */
 export type SearchReportPoint = z.infer<typeof SearchReportPointSchema>;
 
+/** Validates what a search report shows: every evaluated deployment, the Pareto front and the ranked table. */
 export const SearchReportInputSchema = z.strictObject({
   title: z.string().min(1),
   subtitle: z.string().optional(),
@@ -26,5 +28,7 @@ export const SearchReportInputSchema = z.strictObject({
   /** Lines under the table (skipped candidates, notes). */
   notes: z.array(z.string()).default([]),
 });
+/** A search report's input, validated. */
 export type SearchReportInput = z.infer<typeof SearchReportInputSchema>;
+/** A search report's input as a caller writes it (defaults optional). */
 export type SearchReportInputInput = z.input<typeof SearchReportInputSchema>;

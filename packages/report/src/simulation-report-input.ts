@@ -30,10 +30,12 @@ export const TimeSeriesSchema = z
       }
     }
   });
+/** A sampled time series (times in seconds and values) as the report plots it. */
 export type TimeSeries = z.infer<typeof TimeSeriesSchema>;
 
 const percentileSchema = z.number().gt(0).lt(100);
 
+/** Validates what a simulation report shows: headline metrics, latency distributions, time series, configuration. */
 export const SimulationReportInputSchema = z.object({
   title: z.string().min(1),
   subtitle: z.string().optional(),
