@@ -203,6 +203,7 @@ describe('emulator server: errors', () => {
     ['a chat with stream_options and stream false', 'POST', '/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }], stream: false, stream_options: {} }, 400, 'stream_options'],
     ['logprobs over vLLM\'s max_logprobs', 'POST', '/v1/completions', { prompt: 'hi', logprobs: 21 }, 400, 'logprobs'],
     ['top_logprobs without logprobs', 'POST', '/v1/chat/completions', { messages: [{ role: 'user', content: 'hi' }], top_logprobs: 2 }, 400, 'top_logprobs'],
+    ['min_tokens over max_tokens (as vLLM)', 'POST', '/v1/completions', { prompt: 'hi', max_tokens: 3, min_tokens: 4 }, 400, 'min_tokens'],
     ['an empty prompt in a batch', 'POST', '/v1/completions', { prompt: ['hi', ''] }, 400, 'prompt.1'],
     ['a responses call without input', 'POST', '/v1/responses', { max_output_tokens: 3 }, 400, 'input'],
     ['a responses call that continues a stored response', 'POST', '/v1/responses', { input: 'hi', previous_response_id: 'resp_1' }, 404, 'previous_response_id'],

@@ -357,6 +357,11 @@ function commonFields(r: CompletionRequest | ChatCompletionRequest) {
   if (r.stream_options != null && r.stream !== true) {
     throw new HttpError(400, openAiError('Stream options can only be defined when `stream=True`.', 'stream_options', 'invalid_value'));
   }
+  const maxTokens = ('max_completion_tokens' in r ? (r.max_completion_tokens as number | null | undefined) : undefined) ?? r.max_tokens;
+  if (maxTokens != null && r.min_tokens != null && r.min_tokens > maxTokens) {
+    // vLLM's SamplingParams refuses this rather than running past the limit.
+    throw new HttpError(400, openAiError(`min_tokens must be less than or equal to max_tokens=${maxTokens}, got ${r.min_tokens}.`, 'min_tokens', 'invalid_value'));
+  }
   return {
     model: r.model,
     n: r.n ?? 1,
