@@ -14,6 +14,7 @@ import type { CliContext } from './context.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { createNodeIo, type CliIo } from './io.ts';
 import { UsageError } from './options.ts';
+import { sayIssuesAsFlags, type ConfigIssueLike } from './flag-names.ts';
 
 /**
  * Runs the `llm-sim` command line and returns the exit code. Libraries throw typed errors; this is the
@@ -22,6 +23,8 @@ import { UsageError } from './options.ts';
 export async function main(argv: readonly string[], io: CliIo = createNodeIo()): Promise<number> {
   const ctx: CliContext = { io };
   let usageError: string | undefined;
+  // The command's flag aliases (`--num-prompts` for `--num-requests`), to name a flag as it was typed.
+  let aliases: Record<string, string[]> = {};
   const cli = yargs([...argv])
     .scriptName('llm-sim')
     .usage('$0 [command] [options]\n\nPredict how fast a large language model serves on given hardware.')
@@ -41,7 +44,8 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     // `--num-prompts` is known as itself only: no `numPrompts` twin in messages or in the parsed flags.
     .parserConfiguration({ 'camel-case-expansion': false })
     .check((parsed) => {
-      const repeated = repeatedFlag(parsed, cli);
+      aliases = optionsOf(cli).alias ?? {};
+      const repeated = repeatedFlag(parsed, cli, argv);
       if (repeated) throw new UsageError(repeated);
       return true;
     })
@@ -76,7 +80,9 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
       return ExitCode.badInput;
     }
     const code = exitCodeFor(error);
-    const message = error instanceof Error ? error.message : String(error);
+    const issues = (error as { issues?: unknown }).issues;
+    const asFlags = Array.isArray(issues) ? sayIssuesAsFlags(issues as ConfigIssueLike[], (error as { origin?: string }).origin, argv, aliases) : undefined;
+    const message = asFlags ?? (error instanceof Error ? error.message : String(error));
     io.stderr(code === ExitCode.internal ? `llm-sim: internal error: ${error instanceof Error && error.stack ? error.stack : message}\n` : `llm-sim: ${message}\n`);
     return code;
   }
@@ -115,12 +121,18 @@ function suggestFlags(message: string, argv: readonly string[], y: Argv, command
   return unknown.join('; ');
 }
 
-/** A flag given twice where one value is wanted: say so, instead of a type error about an array. */
-function repeatedFlag(parsed: Record<string, unknown>, y: Argv): string | undefined {
-  const arrays = new Set<string>(optionsOf(y).array);
+/** A flag given twice where one value is wanted: say so ("--num-prompts given twice"), instead of a type error about an array. */
+function repeatedFlag(parsed: Record<string, unknown>, y: Argv, argv: readonly string[]): string | undefined {
+  const options = optionsOf(y);
+  const arrays = new Set<string>(options.array);
   for (const [key, value] of Object.entries(parsed)) {
     if (Array.isArray(value) && key !== '_' && !arrays.has(key)) {
-      return `--${key} was given ${value.length} times (${value.map(String).join(', ')}); give it once`;
+      // Name it as typed: of the key and its aliases, the first one on the command line.
+      const names = [key, ...(options.alias?.[key] ?? [])];
+      const typed = names.find((n) => argv.some((a) => a === `--${n}` || a.startsWith(`--${n}=`) || a === `-${n}`)) ?? key;
+      const dash = typed.length === 1 ? '-' : '--';
+      const times = value.length === 2 ? 'twice' : `${value.length} times`;
+      return `${dash}${typed} given ${times} (${value.map(String).join(', ')}); give it once`;
     }
   }
   return undefined;

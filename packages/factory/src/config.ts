@@ -185,7 +185,8 @@ export type SimulationConfigInput = z.input<typeof SimulationConfigSchema>;
 export function parseSimulationConfig(json: unknown, origin = 'config'): SimulationConfig {
   const parsed = SimulationConfigSchema.safeParse(json, { error: unknownKeyHints(SimulationConfigSchema) });
   if (!parsed.success) {
-    throw new FactoryError('INVALID_CONFIG', `invalid ${origin}: ${formatIssues(parsed.error.issues)}`);
+    const issues = parsed.error.issues.map((i) => ({ path: i.path.map((k) => (typeof k === 'number' ? k : String(k))), message: i.message }));
+    throw new FactoryError('INVALID_CONFIG', `invalid ${origin}: ${formatIssues(parsed.error.issues)}`, { issues, origin });
   }
   return parsed.data;
 }

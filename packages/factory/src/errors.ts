@@ -10,12 +10,23 @@ export type FactoryErrorCode =
   /** Measurements no fit could explain (exit code 5, as a fit worse than --max-mape). */
   | 'FIT_TOO_POOR';
 
+/** One thing wrong in a config, by its key path: what a command line maps back to the flag that set it. */
+export interface ConfigIssue {
+  readonly path: readonly (string | number)[];
+  readonly message: string;
+}
+
 export class FactoryError extends Error {
   readonly code: FactoryErrorCode;
-  constructor(code: FactoryErrorCode, message: string) {
+  /** For INVALID_CONFIG from a schema: each issue by key path, and where the config came from (`flags`, `config 'c.json' with flags`). */
+  readonly issues?: readonly ConfigIssue[];
+  readonly origin?: string;
+  constructor(code: FactoryErrorCode, message: string, details: { issues?: readonly ConfigIssue[]; origin?: string } = {}) {
     super(message);
     this.name = 'FactoryError';
     this.code = code;
+    if (details.issues) this.issues = details.issues;
+    if (details.origin) this.origin = details.origin;
   }
 }
 

@@ -1,4 +1,4 @@
-export { FactoryError, type FactoryErrorCode } from './errors.ts';
+export { FactoryError, type FactoryErrorCode, type ConfigIssue } from './errors.ts';
 export { closestName } from './closest-name.ts';
 export { looksLikePath, type ReadTextFile } from './file-access.ts';
 export { resolveModel, resolveXpu } from './specs.ts';

@@ -98,12 +98,12 @@ describe('llm-sim simulate', () => {
   });
 
   it.each([
-    [['--multi-turn-turns', '3', '--dataset', 'arxiv'], /workload\.multi_turn_turns: multi-turn conversations are synthetic: drop the trace or dataset/],
-    [['--dataset', 'sharegtp'], /workload\.dataset.*sharegpt/],
+    [['--multi-turn-turns', '3', '--dataset', 'arxiv'], /^llm-sim: --multi-turn-turns 3: multi-turn conversations are synthetic: drop the trace or dataset/],
+    [['--dataset', 'sharegtp'], /^llm-sim: --dataset sharegtp: .*sharegpt/],
     [['--request-rate', '-3'], /--request-rate must be a positive number of requests per second or inf, got '-3'/],
     [['--input-len', 'lots'], /--input-len must be N, fixed:N, uniform:MIN:MAX or normal:MEAN:STD, got 'lots'/],
     [['--trace', 'no-such-trace.csv'], /cannot read trace 'no-such-trace.csv'/],
-    [['--gpu-memory-utilization', '1.5'], /scheduler\.gpu_memory_utilization/],
+    [['--gpu-memory-utilization', '1.5'], /--gpu-memory-utilization 1\.5: Too big/],
   ])('refuses bad input %s with one line and exit 2', async (flags, message) => {
     const r = await run(['simulate', '--model', 'llama-7b', '--xpu', 'h100', '--num-requests', '5', ...flags]);
     expect(r.code).toBe(2);
