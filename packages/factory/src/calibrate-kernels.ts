@@ -22,7 +22,7 @@ import {
 } from '@llm-sim/roofline';
 import { FactoryError } from './errors.ts';
 import { readText, type ReadTextFile } from './file-access.ts';
-import { TRANSFERRED_XPUS } from './shipped-calibrations.ts';
+import { achievedRelative, TRANSFERRED_XPUS } from './shipped-calibrations.ts';
 
 /** The files `--from-kernels DIR` reads, as /work/shared/data and benchmark_data/raw/kernels name them. */
 export const KERNEL_TABLE_FILES = {
@@ -158,7 +158,10 @@ export async function calibrateFromKernelTables(request: KernelCalibrationReques
     ...tables.notes,
     engineOverhead.points > 0
       ? `engine overhead fitted to the fitting split's static-batch runs of vLLM >= 0.6 (${engineOverhead.fitted_on.join(', ')}), each priced by the kernels the shipped calibration gives its xpu: ` +
-        'the fit also absorbs how far those kernels are off on that xpu (it is the only current-engine step data public so far)'
+        'the fit also absorbs how far those kernels are off on that xpu (it is the only current-engine step data public so far); ' +
+        (engineOverhead.per_sequence_ms > 0
+          ? 'fixed part and part per sequence fitted'
+          : `fixed part only: the runs cover fewer than ${MIN_BATCH_SIZES_PER_SEQUENCE} batch sizes, too few to tell a part per sequence from the kernels' error on that xpu`)
       : 'engine overhead: none fitted (no --fitting-cases given)',
   ];
   const checks: KernelCalibrationCheck[] = [];
@@ -255,6 +258,15 @@ function isCurrentEngine(c: ValidationCase): boolean {
 const seconds = (c: ValidationCase) => (c.measured.unit === 's' ? c.measured.value : c.measured.unit === 'ms' ? c.measured.value / 1000 : Number.NaN);
 const kernelDtype = (d: string) => (d === 'fp16' ? 'bf16' : d) as 'bf16';
 
+const MIN_BATCH_SIZES_PER_SEQUENCE = 3;
+
+/** The weighted mean of the samples, floored at zero: a per-step constant with no part per sequence. */
+function fitConstant(samples: readonly { y: number; weight: number }[]): { a: number; b: number } {
+  const w = samples.reduce((s, p) => s + p.weight, 0);
+  const a = samples.reduce((s, p) => s + p.weight * p.y, 0) / w;
+  return { a: Math.max(0, a), b: 0 };
+}
+
 /**
  * The engine's per-step overhead, a fixed part plus a part per scheduled sequence: fitted to static-batch runs
  * of the fitting split (a static batch is one prefill and outputLen - 1 decode steps of the same sequences),
@@ -278,22 +290,26 @@ function fitEngineOverhead(cases: readonly ValidationCase[], tablesFor: (xpu: st
       dtypes: { weights: kernelDtype(c.precision.weights), activations: kernelDtype(c.precision.activations), kvCache: kernelDtype(c.precision.kvCache) },
       profile,
       overhead: { perStepSeconds: 0, perSequenceSeconds: 0 },
+      ...(source !== xpu.name ? { achievedRelative: achievedRelative(xpu.name, source) } : {}),
     });
     const w = c.workload as Extract<ValidationCase['workload'], { kind: 'static-batch' }>;
     let kernelSeconds = model.stepSeconds(prefillBatch(w.batchSize, w.inputLen));
     for (let step = 1; step < w.outputLen; step++) kernelSeconds += model.stepSeconds(decodeBatch(w.batchSize, w.inputLen + step));
     return { id: c.id, steps: w.outputLen, sequences: w.batchSize, measured: seconds(c), kernelSeconds };
   });
-  const line = fitNonNegativeLine(
-    runs.map((r) => ({ x: r.sequences, y: ((r.measured - r.kernelSeconds) / r.steps) * 1000, weight: 1 / ((r.measured / r.steps) * 1000) ** 2 })),
-  );
+  const samples = runs.map((r) => ({ x: r.sequences, y: ((r.measured - r.kernelSeconds) / r.steps) * 1000, weight: 1 / ((r.measured / r.steps) * 1000) ** 2 }));
+  // A part per sequence is fitted only where runs at three or more batch sizes can tell it from the kernels'
+  // own error at larger batches; two batch sizes fit two figures exactly and would pass any kernel error on
+  // that xpu (the fitting runs are on a transferred xpu) into every xpu's overhead.
+  const batchSizes = new Set(runs.map((r) => r.sequences)).size;
+  const line = batchSizes >= MIN_BATCH_SIZES_PER_SEQUENCE ? fitNonNegativeLine(samples) : fitConstant(samples);
   const predicted = runs.map((r) => r.kernelSeconds + (r.steps * (line.a + line.b * r.sequences)) / 1000);
   return {
     per_step_ms: significant(line.a),
     per_sequence_ms: significant(line.b),
     fitted_on: runs.map((r) => r.id),
     points: runs.length,
-    // Two runs and two figures fit exactly; rounded so that float noise does not reach the committed file.
+    // Rounded so that float noise does not reach the committed file.
     mape: Math.round(errors(runs.map((r, i) => ({ measuredMs: r.measured, predictedMs: predicted[i] }))).mape * 1e6) / 1e6,
   };
 }

@@ -13,7 +13,7 @@ import { loadCalibration } from './calibration-file.ts';
 import type { PerformanceModelType } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { FactoryError } from './errors.ts';
-import { selectShippedCalibration } from './shipped-calibrations.ts';
+import { achievedRelative, selectShippedCalibration } from './shipped-calibrations.ts';
 
 export interface CreatePerformanceModelOptions {
   readonly model: ModelSpec;
@@ -48,13 +48,30 @@ export async function createPerformanceModel(
         if (shipped.kind === 'deployment') {
           return new VLLMRooflineModel({ model, xpu, parallelism, dtypes, efficiency: toEffectiveRoofline(shipped.parameters), calibrationSource: shipped.label });
         }
-        return new KernelCalibratedModel({ model, xpu, parallelism, dtypes, ...toKernelProfile(shipped.calibration), calibrationSource: shipped.label });
+        return new KernelCalibratedModel({
+          model,
+          xpu,
+          parallelism,
+          dtypes,
+          ...toKernelProfile(shipped.calibration),
+          achievedRelative: shipped.achievedRelative,
+          calibrationSource: shipped.label,
+        });
       }
       const path = options.calibrationDataPath;
       const weights = modelDtypes(model, dtypes).weights;
       const loaded = await loadCalibration(path, options.readTextFile, { model: model.name, xpu: xpu.name, tp, pp, dtype: weights });
       if (loaded.kind === 'xpu-kernels') {
-        return new KernelCalibratedModel({ model, xpu, parallelism, dtypes, ...toKernelProfile(loaded.calibration), calibrationSource: path });
+        const measuredOn = loaded.calibration.xpu;
+        return new KernelCalibratedModel({
+          model,
+          xpu,
+          parallelism,
+          dtypes,
+          ...toKernelProfile(loaded.calibration),
+          ...(measuredOn !== xpu.name ? { achievedRelative: achievedRelative(xpu.name, measuredOn) } : {}),
+          calibrationSource: path,
+        });
       }
       return new VLLMRooflineModel({ model, xpu, parallelism, dtypes, efficiency: loaded.efficiency, calibrationSource: path });
     }

@@ -3,7 +3,8 @@ import { decodeBatch, getModel, getXpu, KernelCalibratedModel, prefillBatch, Roo
 import { importBenchmarkFile, aggregateRepeats } from '@llm-sim/benchmark';
 import { describe, expect, it } from 'vitest';
 import { createPerformanceModel } from './performance-model.ts';
-import { selectShippedCalibration, TRANSFERRED_XPUS } from './shipped-calibrations.ts';
+import { toKernelProfile } from './shipped-calibrations.ts';
+import { achievedFractions, achievedRelative, selectShippedCalibration, TRANSFERRED_XPUS } from './shipped-calibrations.ts';
 
 const readTextFile = (path: string) => readFile(path, 'utf8');
 const create = (model: string, xpu: string, tp = 1) =>
@@ -37,6 +38,49 @@ describe('vllm_roofline without --calibration-data', () => {
     const ratio = a40.stepSeconds(batch) / a80.stepSeconds(batch);
     expect(ratio).toBeGreaterThan(1.2);
     expect(ratio).toBeLessThan(2039 / 1555 + 0.01);
+  });
+
+  it('MI300X borrows H200 kernels scaled by what the same microbenchmarks measured on both (Azure AI-benchmarking-guide)', async () => {
+    // Large FP8 GEMMs sustain 65% of the H200's FP8 peak and 43% of the MI300X's; STREAM-like kernels 85% and 79%
+    // of their memory bandwidth; RCCL's all-reduce moves about half of NCCL's bus bandwidth at 8 KB-2 MB.
+    expect(achievedFractions('h200')!.compute).toBeCloseTo(0.651, 3);
+    expect(achievedFractions('mi300x')!.compute).toBeCloseTo(0.433, 3);
+    expect(achievedFractions('h200')!.memory).toBeCloseTo(0.853, 3);
+    expect(achievedFractions('mi300x')!.memory).toBeCloseTo(0.786, 3);
+    const relative = achievedRelative('mi300x', 'h200');
+    expect(relative.compute).toBeCloseTo(0.665, 3);
+    expect(relative.memory).toBeCloseTo(0.921, 3);
+    expect(relative.collective).toBeCloseTo(1.943, 3);
+    expect(selectShippedCalibration(getModel('llama-3.1-8b'), getXpu('mi300x'), { tp: 1, pp: 1 }).label).toContain('0.665x compute, 0.921x bandwidth, 1.94x all-reduce time');
+    // Without microbenchmarks of both xpus the efficiencies carry over unchanged.
+    expect(achievedRelative('gb10', 'l40s')).toEqual({ compute: 1, memory: 1 });
+    // A weight-streaming decode on MI300X takes 1/0.921 of the unscaled transfer.
+    const model = getModel('llama-3.1-8b');
+    const shipped = selectShippedCalibration(model, getXpu('mi300x'), { tp: 1, pp: 1 });
+    if (shipped.kind !== 'xpu-kernels') throw new Error('expected kernels');
+    const { profile } = toKernelProfile(shipped.calibration);
+    const overhead = { perStepSeconds: 0, perSequenceSeconds: 0 };
+    const scaled = new KernelCalibratedModel({ model, xpu: getXpu('mi300x'), profile, overhead, achievedRelative: relative });
+    const unscaled = new KernelCalibratedModel({ model, xpu: getXpu('mi300x'), profile, overhead });
+    const batch = decodeBatch(1, 512);
+    expect(scaled.stepSeconds(batch) / unscaled.stepSeconds(batch)).toBeGreaterThan(1.05);
+    expect(scaled.stepSeconds(batch) / unscaled.stepSeconds(batch)).toBeLessThan(1 / 0.921 + 1e-9);
+    // All-reduces of a TP8 decode step take 1.94x the H200's measured time.
+    const tp8 = { tp: 8 };
+    const comm = (m: KernelCalibratedModel) => m.stepTime(batch).breakdown.find((o) => o.op === 'communication')!.seconds;
+    const h200 = new KernelCalibratedModel({ model, xpu: getXpu('h200'), parallelism: tp8, profile, overhead });
+    const mi300x = new KernelCalibratedModel({ model, xpu: getXpu('mi300x'), parallelism: tp8, profile, overhead, achievedRelative: relative });
+    expect(comm(mi300x) / comm(h200)).toBeCloseTo(1.943, 3);
+  });
+
+  it('refuses achieved fractions on a profile measured on the xpu itself', () => {
+    const model = getModel('llama-3.1-8b');
+    const shipped = selectShippedCalibration(model, getXpu('h200'), { tp: 1, pp: 1 });
+    if (shipped.kind !== 'xpu-kernels') throw new Error('expected kernels');
+    const { profile, overhead } = toKernelProfile(shipped.calibration);
+    expect(() => new KernelCalibratedModel({ model, xpu: getXpu('h200'), profile, overhead, achievedRelative: { compute: 0.9, memory: 1 } })).toThrow(
+      /only to a profile transferred/,
+    );
   });
 
   it('prices the kernels of every step above the spec-sheet roofline (kernels never beat the peaks) and within 3x of it', async () => {

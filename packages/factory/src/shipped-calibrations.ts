@@ -8,6 +8,7 @@ import h100Tp4 from '../../../benchmark_data/calibration/h100-sxm/llama-2-70b_tp
 import h100Tp8 from '../../../benchmark_data/calibration/h100-sxm/llama-2-70b_tp8_roofline.json' with { type: 'json' };
 import h200Kernels from '../../../benchmark_data/calibration/h200/kernels.json' with { type: 'json' };
 import l40sKernels from '../../../benchmark_data/calibration/l40s/kernels.json' with { type: 'json' };
+import azureMicrobenchmarks from '../../../benchmark_data/raw/microbenchmarks/azure-ai-benchmarking-guide.json' with { type: 'json' };
 import {
   parseCalibrationFile,
   parseKernelCalibration,
@@ -16,7 +17,8 @@ import {
   type RooflineParameters,
   type KernelCalibration,
 } from '@llm-sim/calibration';
-import type { ModelSpec, ParallelismSpec, XpuSpec } from '@llm-sim/roofline';
+import { getXpu, peakFlopsFor, type AchievedRelative, type ModelSpec, type ParallelismSpec, type XpuSpec } from '@llm-sim/roofline';
+import { z } from 'zod';
 import { FactoryError } from './errors.ts';
 
 /**
@@ -50,6 +52,61 @@ export const TRANSFERRED_XPUS: Readonly<Record<string, { readonly from: string; 
   mi300x: { from: 'h200', why: 'no AMD kernels measured; the nearest HBM3-class flagship of the same era (least certain transfer)' },
 };
 
+const MicrobenchmarksSchema = z.strictObject({
+  source: z.strictObject({ title: z.string(), publisher: z.string(), licence: z.string(), commit: z.string(), method: z.string() }),
+  devices: z.record(
+    z.string(),
+    z.strictObject({
+      url: z.url(),
+      machine: z.string(),
+      gemm_fp8_tflops: z.record(z.string(), z.number().positive()),
+      hbm_tbps: z.strictObject({ copy: z.number().positive(), mul: z.number().positive(), add: z.number().positive(), triad: z.number().positive() }),
+      allreduce_busbw_gbps: z.record(z.string(), z.number().positive()),
+    }),
+  ),
+});
+const MICROBENCHMARKS = MicrobenchmarksSchema.parse(azureMicrobenchmarks);
+const mean = (xs: readonly number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+
+/**
+ * What an xpu sustains of its spec sheet, measured by one harness on every machine (Azure's AI-benchmarking-guide):
+ * large FP8 GEMMs over the FP8 peak, and the mean of the STREAM-like kernels over the memory bandwidth.
+ */
+export function achievedFractions(xpuName: string): { compute: number; memory: number } | undefined {
+  const d = MICROBENCHMARKS.devices[xpuName];
+  if (!d) return undefined;
+  const xpu = getXpu(xpuName);
+  return {
+    compute: (mean(Object.values(d.gemm_fp8_tflops)) * 1e12) / peakFlopsFor(xpu, 'fp8'),
+    memory: (mean(Object.values(d.hbm_tbps)) * 1e12) / xpu.memoryBandwidthBytesPerSecond,
+  };
+}
+
+/**
+ * How much more (or less) of its spec sheet `target` sustains than `from`, where both were measured by the same
+ * microbenchmarks; 1 and 1 (efficiencies carried over unchanged) where either was not.
+ */
+export function achievedRelative(target: string, from: string): AchievedRelative {
+  const t = achievedFractions(target);
+  const f = achievedFractions(from);
+  if (!t || !f) return { compute: 1, memory: 1 };
+  const collective = allReduceSlowdown(target, from);
+  return { compute: t.compute / f.compute, memory: t.memory / f.memory, ...(collective !== undefined ? { collective } : {}) };
+}
+
+/**
+ * How many times longer `target`'s all-reduce takes than `from`'s over the messages of decode and small prefill
+ * steps (8 KB to 2 MB): the geometric mean of the ratio of their measured bus bandwidths at each size both list.
+ */
+function allReduceSlowdown(target: string, from: string): number | undefined {
+  const t = MICROBENCHMARKS.devices[target]?.allreduce_busbw_gbps;
+  const f = MICROBENCHMARKS.devices[from]?.allreduce_busbw_gbps;
+  if (!t || !f) return undefined;
+  const sizes = Object.keys(f).filter((k) => t[k] !== undefined);
+  if (sizes.length === 0) return undefined;
+  return Math.exp(mean(sizes.map((k) => Math.log(f[k] / t[k]))));
+}
+
 export type ShippedCalibration =
   | { readonly kind: 'deployment'; readonly path: string; readonly parameters: RooflineParameters; readonly label: string }
   | {
@@ -57,6 +114,8 @@ export type ShippedCalibration =
       readonly path: string;
       readonly calibration: KernelCalibration;
       readonly transferredFrom: string | undefined;
+      /** For a transferred file: what the target sustains relative to the measured xpu (1 and 1 when unknown). */
+      readonly achievedRelative: AchievedRelative;
       readonly label: string;
     };
 
@@ -81,15 +140,21 @@ export function selectShippedCalibration(model: ModelSpec, xpu: XpuSpec, paralle
     }
   }
   const own = kernelsOf(xpu.name);
-  if (own) return { kind: 'xpu-kernels', ...own, transferredFrom: undefined, label: `${own.path} (shipped, kernels measured on ${xpu.name})` };
+  if (own) return { kind: 'xpu-kernels', ...own, transferredFrom: undefined, achievedRelative: { compute: 1, memory: 1 }, label: `${own.path} (shipped, kernels measured on ${xpu.name})` };
   const transfer = TRANSFERRED_XPUS[xpu.name];
   const borrowed = transfer ? kernelsOf(transfer.from) : undefined;
   if (transfer && borrowed) {
+    const relative = achievedRelative(xpu.name, transfer.from);
+    const scaled =
+      relative.compute !== 1 || relative.memory !== 1
+        ? `; scaled by what ${xpu.name} sustains relative to ${transfer.from} in the same microbenchmarks: ${relative.compute.toFixed(3)}x compute, ${relative.memory.toFixed(3)}x bandwidth${relative.collective !== undefined ? `, ${relative.collective.toFixed(2)}x all-reduce time` : ''} (benchmark_data/raw/microbenchmarks/)`
+        : '';
     return {
       kind: 'xpu-kernels',
       ...borrowed,
       transferredFrom: transfer.from,
-      label: `${borrowed.path} (shipped; no kernels measured on ${xpu.name}: efficiencies transferred from ${transfer.from}, ${transfer.why})`,
+      achievedRelative: relative,
+      label: `${borrowed.path} (shipped; no kernels measured on ${xpu.name}: efficiencies transferred from ${transfer.from}, ${transfer.why}${scaled})`,
     };
   }
   throw new FactoryError(

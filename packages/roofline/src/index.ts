@@ -95,4 +95,5 @@ export {
   type KernelProfile,
   type EngineOverhead,
   type KernelCalibratedModelOptions,
+  type AchievedRelative,
 } from './kernel-calibrated-model.ts';

@@ -45,10 +45,28 @@ export interface EngineOverhead {
   readonly perSequenceSeconds: number;
 }
 
+/**
+ * How much of its spec sheet the target xpu sustains, relative to the profile's xpu, where both were measured by
+ * the same microbenchmarks: 1 keeps the measured xpu's efficiencies unchanged (the default).
+ */
+export interface AchievedRelative {
+  /** The target's sustained fraction of peak FLOP/s over the profile xpu's (large GEMMs). */
+  readonly compute: number;
+  /** The target's sustained fraction of memory bandwidth over the profile xpu's (STREAM-like copies). */
+  readonly memory: number;
+  /**
+   * How many times longer the target's all-reduce takes than the profile xpu's at the messages of a step, measured
+   * by the same collective benchmark on both; without it, collectives scale by the two interconnects' spec figures.
+   */
+  readonly collective?: number;
+}
+
 /** A roofline priced from measured kernel tables: the xpu's kernel profile and the engine's per-step overhead. */
 export interface KernelCalibratedModelOptions extends RooflineModelOptions {
   readonly profile: KernelProfile;
   readonly overhead: EngineOverhead;
+  /** Only for a transferred profile: the target's achieved fractions relative to the profile xpu's. */
+  readonly achievedRelative?: AchievedRelative;
 }
 
 /** Head dimension the attention tables were measured at; other head sizes are scaled by their ratio. */
@@ -76,6 +94,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   readonly overhead: EngineOverhead;
   /** The measured xpu whose efficiencies this one borrows, when it is not the target itself. */
   readonly transferredFrom: string | undefined;
+  readonly achievedRelative: AchievedRelative;
   private readonly kernelCounter: StepWorkCounter;
   private readonly gemm: PreparedLatencyTable;
   private readonly context: PreparedLatencyTable;
@@ -100,7 +119,9 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   };
   /** Whether the dense-shape GEMMs describe the counted work of qkv_proj, o_proj, mlp and lm_head. */
   private readonly priced: { qkv: boolean; o: boolean; mlp: boolean; lmHead: boolean };
+  /** The target's peak FLOP/s and bandwidth, scaled by what it sustains relative to the profile xpu. */
   private readonly targetPeak: number;
+  private readonly targetBandwidth: number;
   private readonly sameXpu: boolean;
   private readonly mla: boolean;
   private readonly wb: number;
@@ -152,7 +173,16 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
       mlp: close(probe[4].flops, 2 * s.denseLayers * 3 * m.hiddenSize * s.mlpPerDevice),
       lmHead: close(probe[7].flops, 2 * s.vocabPerDevice * m.hiddenSize),
     };
-    this.targetPeak = peakFlopsFor(this.xpu, computeDtype(this.dtypes));
+    const achieved = options.achievedRelative ?? { compute: 1, memory: 1 };
+    this.achievedRelative = achieved;
+    if (!(achieved.compute > 0) || !(achieved.memory > 0) || (achieved.collective !== undefined && !(achieved.collective > 0))) {
+      throw new RooflineError('INVALID_EFFICIENCY', 'achieved fractions relative to the measured xpu must be positive');
+    }
+    if (this.transferredFrom === undefined && (achieved.compute !== 1 || achieved.memory !== 1 || achieved.collective !== undefined)) {
+      throw new RooflineError('INVALID_EFFICIENCY', 'achieved fractions apply only to a profile transferred from another xpu');
+    }
+    this.targetPeak = peakFlopsFor(this.xpu, computeDtype(this.dtypes)) * achieved.compute;
+    this.targetBandwidth = this.xpu.memoryBandwidthBytesPerSecond * achieved.memory;
     this.mla = isMla(m);
     this.wb = bytesPerElement(this.dtypes.weights);
     this.ab = bytesPerElement(this.dtypes.activations);
@@ -173,7 +203,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     if (this.sameXpu) return measuredSeconds;
     const p = this.profile;
     const there = Math.max(flops / p.peakFlopsPerSecond, bytesMeasured / p.memoryBandwidthBytesPerSecond);
-    const here = Math.max(flops / this.targetPeak, bytesHere / this.xpu.memoryBandwidthBytesPerSecond);
+    const here = Math.max(flops / this.targetPeak, bytesHere / this.targetBandwidth);
     return there > 0 ? (measuredSeconds * here) / there : measuredSeconds;
   }
 
@@ -190,14 +220,14 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
 
   private elementwiseSeconds(bytes: number, kernels: number): number {
     const e = this.profile.elementwise;
-    const bandwidth = e.bandwidthBytesPerSecond * (this.xpu.memoryBandwidthBytesPerSecond / this.profile.memoryBandwidthBytesPerSecond);
+    const bandwidth = e.bandwidthBytesPerSecond * (this.targetBandwidth / this.profile.memoryBandwidthBytesPerSecond);
     return kernels * e.launchSeconds + bytes / bandwidth;
   }
 
   private fallbackSeconds(flops: number, bytes: number): number {
     const f = this.profile.fallback;
     const computeScale = this.targetPeak / this.profile.peakFlopsPerSecond;
-    const memoryScale = this.xpu.memoryBandwidthBytesPerSecond / this.profile.memoryBandwidthBytesPerSecond;
+    const memoryScale = this.targetBandwidth / this.profile.memoryBandwidthBytesPerSecond;
     return Math.max(flops / (f.flopsPerSecond * computeScale), bytes / (f.bandwidthBytesPerSecond * memoryScale));
   }
 
@@ -206,6 +236,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     if (devices <= 1 || bytes <= 0) return 0;
     const measured = lookUpLatency(table, [devices, bytes]);
     if (this.transferredFrom === undefined) return measured;
+    if (this.achievedRelative.collective !== undefined) return measured * this.achievedRelative.collective;
     const p = this.profile;
     const ic = this.xpu.interconnect;
     const there = p.linkLatencySeconds + (ringFactor * bytes) / p.linkBandwidthBytesPerSecond;
@@ -334,7 +365,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     const totalSeconds = this.price(batch);
     const { flops, bytes } = this.work;
     const breakdown: OperatorTime[] = [];
-    const bandwidth = this.xpu.memoryBandwidthBytesPerSecond;
+    const bandwidth = this.targetBandwidth;
     COMPUTE_OPERATORS.forEach((op, i) => {
       if (this.seconds[i] === 0 && flops[i] === 0 && bytes[i] === 0) return;
       const bound: Bound = flops[i] / this.targetPeak > bytes[i] / bandwidth ? 'compute' : 'memory';
@@ -358,7 +389,13 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   /** One line naming the model, the xpu, the parallelism and the kernel calibration used. */
   override describe(): string {
     const p = this.parallelism;
-    const from = this.transferredFrom ? `, efficiencies transferred from ${this.transferredFrom}` : '';
+    const a = this.achievedRelative;
+    const collective = a.collective !== undefined ? `, all-reduce ${a.collective.toFixed(2)}x its time` : '';
+    const scaled =
+      a.compute !== 1 || a.memory !== 1 || a.collective !== undefined
+        ? ` (sustaining ${a.compute.toFixed(3)}x its compute and ${a.memory.toFixed(3)}x its bandwidth fraction${collective})`
+        : '';
+    const from = this.transferredFrom ? `, efficiencies transferred from ${this.transferredFrom}${scaled}` : '';
     const source = this.calibrationSource ? `; calibration ${this.calibrationSource}` : '';
     return `kernel-calibrated roofline (measured kernels): ${this.model.name} on ${this.xpu.name}${from}, ${describeParallelism(p)}, weights ${this.dtypes.weights}, KV ${this.dtypes.kvCache}${source}`;
   }
