@@ -8,6 +8,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import {
   createConstantPerformanceModel,
+  generateConversations,
   parseTraceCsv,
   sampleRequestsFrom,
   simulate,
@@ -99,5 +100,33 @@ for (const n of [100_000, 1_000_000]) {
     `100,000 requests with speculative decoding (k=3, acceptance 0.7): ${seconds.toFixed(2)} s wall, ` +
       `${Math.round(100_000 / seconds).toLocaleString('en-US')} simulated requests/s, ${Math.round(result.steps / seconds).toLocaleString('en-US')} steps/s; ` +
       `mean acceptance length ${s.mean_acceptance_length.toFixed(2)}, TPOT mean ${s.mean_tpot_ms.toFixed(1)} ms`,
+  );
+}
+
+// Multi-turn chat (vLLM's benchmarks/multi_turn shape): 64 clients carry 20,000 conversations of 6-9
+// turns; each prompt holds a 500-token system prompt (one of 16) and the history, which prefix caching
+// finds; a turn is sent when the answer before it is complete. Every turn goes through the prefix cache
+// and the arrival gate's queue of next turns.
+{
+  const requests = generateConversations(
+    {
+      numConversations: 20_000,
+      arrival: { kind: 'all-at-once' },
+      turns: { kind: 'uniform', min: 6, max: 9 },
+      inputLength: { kind: 'uniform', min: 120, max: 160 },
+      outputLength: { kind: 'uniform', min: 80, max: 120 },
+      sharedPrefix: { tokens: 500, count: 16 },
+    },
+    42,
+  );
+  const n = requests.inputTokens.length;
+  const t0 = performance.now();
+  const result = simulate({ performanceModel, kvCacheBlocksPerReplica: 6700, requests, maxConcurrency: 64 });
+  const seconds = (performance.now() - t0) / 1000;
+  const s = summarizeSimulation(result);
+  console.log(
+    `${n.toLocaleString('en-US')} multi-turn requests (20,000 conversations, 64 clients): ${seconds.toFixed(2)} s wall, ` +
+      `${Math.round(n / seconds).toLocaleString('en-US')} simulated requests/s, ${Math.round(result.steps / seconds).toLocaleString('en-US')} steps/s; ` +
+      `hit rate ${(100 * s.prefix_cache_hit_rate).toFixed(1)}%, TTFT p99 ${s.p99_ttft_ms.toFixed(0)} ms, preemptions ${s.preemptions}`,
   );
 }
