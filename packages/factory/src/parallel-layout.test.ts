@@ -37,6 +37,22 @@ describe('expert and data parallelism as vLLM lays them out', () => {
     expect(dpep.memoryPlan.maxKvCacheTokens / tp8.memoryPlan.maxKvCacheTokens).toBeGreaterThan(4);
   });
 
+  it('serves DeepSeek-V3 as DP8 + EP8 on H200: every request completes and the steps spend time in all-to-alls', async () => {
+    const run = await runSimulation(
+      parseSimulationConfig({
+        model: 'deepseek-v3',
+        xpu: 'h200',
+        parallelism: { dp: 8, enable_expert_parallel: true },
+        performance_model: { model_type: 'roofline' },
+        workload: { num_requests: 64, input_len: 256, output_len: 16 },
+      }),
+      readTextFile,
+    );
+    expect(run.summary.completed).toBe(64);
+    expect(run.result.operatorSeconds.all_to_all).toBeGreaterThan(0);
+    expect(run.numReplicas).toBe(1);
+  });
+
   it('serves a dense model with --data-parallel-size 2 as two replicas', async () => {
     const run = await runSimulation(
       parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100', parallelism: { dp: 2 }, performance_model: { model_type: 'roofline' }, workload: { num_requests: 20, input_len: 128, output_len: 16 } }),

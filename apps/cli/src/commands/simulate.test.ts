@@ -20,6 +20,15 @@ describe('llm-sim simulate', () => {
     expect(r.stdout).toMatch(/llama-2-7b on gb10/);
   });
 
+  it("runs DeepSeek-V3 as vLLM's --data-parallel-size 8 --enable-expert-parallel: one engine group of eight ranks", async () => {
+    const r = await run(['simulate', '--model', 'deepseek-ai/DeepSeek-V3', '--xpu', 'h200', '--data-parallel-size', '8', '--enable-expert-parallel', '--num-prompts', '40', '--random-input-len', '256', '--random-output-len', '8']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(r.stdout).toMatch(/deepseek-v3 on h200, tp=1 pp=1 dp=8 ep=8/);
+    expect(r.stdout).toMatch(/tokens over 8 data-parallel ranks, [\d,]+ blocks\) x 1 replica\(s\)/);
+    expect(r.stdout).toMatch(/scheduler: max_num_seqs 8192, max_num_batched_tokens 65536/);
+    expect(r.stdout).toMatch(/Successful requests:\s+40/);
+  });
+
   it("says vLLM's per-device scheduler defaults in --help and prints the limits a run used", async () => {
     const help = await run(['simulate', '--help']);
     // yargs wraps the descriptions wherever the widest flag puts the column: any whitespace may be a line break.

@@ -144,7 +144,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         ctx.io.stdout(
           `${run.performanceModel.describe()}\n` +
             `memory per device: weights ${(p.weightBytesPerDevice / 1e9).toFixed(1)} GB, KV cache ${(p.kvCacheBytesAvailablePerDevice / 1e9).toFixed(1)} GB ` +
-            `(${p.maxKvCacheTokens.toLocaleString('en-US')} tokens, ${run.kvCacheBlocksPerReplica.toLocaleString('en-US')} blocks) x ${run.numReplicas} replica(s)\n` +
+            `(${p.maxKvCacheTokens.toLocaleString('en-US')} tokens${p.parallelism.dp > 1 ? ` over ${p.parallelism.dp} data-parallel ranks` : ''}, ${run.kvCacheBlocksPerReplica.toLocaleString('en-US')} blocks) x ${run.numReplicas} replica(s)\n` +
             `scheduler: max_num_seqs ${run.scheduler.maxNumSeqs}, max_num_batched_tokens ${run.scheduler.maxNumBatchedTokens}, max_model_len ${run.maxModelLen}\n\n`,
         );
       }
