@@ -52,6 +52,7 @@ export function resolveScheduler(config: SimulationConfig, model: ModelSpec, xpu
     enableChunkedPrefill: s.enable_chunked_prefill,
     enablePrefixCaching: s.enable_prefix_caching,
     maxModelLen,
+    pipelineParallelSize: 1,
   };
 }
 
@@ -96,9 +97,9 @@ export async function setUpPool(config: SimulationConfig, model: ModelSpec, layo
   );
   const kvCacheBlocks = memoryPlan.kvCacheBlocks;
   const dp = parallelism.dp;
+  // vLLM keeps one batch in flight per pipeline stage.
+  const pipelined = { ...rankScheduler, pipelineParallelSize: parallelism.pp };
   const scheduler =
-    dp === 1
-      ? rankScheduler
-      : { ...rankScheduler, maxNumSeqs: dp * rankScheduler.maxNumSeqs, maxNumBatchedTokens: dp * rankScheduler.maxNumBatchedTokens };
+    dp === 1 ? pipelined : { ...pipelined, maxNumSeqs: dp * rankScheduler.maxNumSeqs, maxNumBatchedTokens: dp * rankScheduler.maxNumBatchedTokens };
   return { xpu, tp: layout.tp, pp: layout.pp, parallelism, dataParallelReplicas, performanceModel, memoryPlan, kvCacheBlocks, scheduler };
 }

@@ -171,6 +171,17 @@ export class Replica implements ReplicaLoad {
   private stepDecodeCount = 0;
   private stepSeconds = 0;
   private busy = false;
+  /** Pipeline stages: micro-batches in flight per cycle (1: no pipeline, `this.batch` priced as is). */
+  private readonly stages: number;
+  /** One micro-batch of the cycle in flight, when stages > 1: `this.batch` over min(stages, sequences). */
+  private readonly microBatch = {
+    prefillSequences: 0,
+    prefillTokens: 0,
+    prefillCachedTokens: 0,
+    prefillAttentionPairs: 0,
+    decodeSequences: 0,
+    decodeCachedTokens: 0,
+  };
   private readonly batch = {
     prefillSequences: 0,
     prefillTokens: 0,
@@ -212,7 +223,9 @@ export class Replica implements ReplicaLoad {
     this.index = ctx.index;
     this.blockSize = ctx.options.blockSize;
     this.maxNumSeqs = ctx.options.maxNumSeqs;
-    this.maxNumBatchedTokens = ctx.options.maxNumBatchedTokens;
+    this.stages = ctx.options.pipelineParallelSize;
+    // One cycle schedules a batch per stage, each within its own budget.
+    this.maxNumBatchedTokens = ctx.options.maxNumBatchedTokens * this.stages;
     this.chunked = ctx.options.enableChunkedPrefill;
     this.totalBlocks = ctx.kvCacheBlocks;
     this.freeBlocks = ctx.kvCacheBlocks;
@@ -353,7 +366,7 @@ export class Replica implements ReplicaLoad {
       }
     }
     const b = this.batch;
-    let seconds = this.ctx.performanceModel.stepSeconds(b);
+    let seconds = this.ctx.performanceModel.stepSeconds(this.priced());
     const proposer = this.ctx.proposer;
     if (this.spec !== undefined && this.spec.count > 0 && proposer !== undefined) {
       // The drafts are proposed one after another, each a decode step of the proposer over the batch.
@@ -499,7 +512,7 @@ export class Replica implements ReplicaLoad {
     while (steps < extra && this.runPieces < MAX_RUN_PIECES) {
       b.decodeCachedTokens = cachedAtK + D * (steps + 1);
       const asked = extra - steps;
-      const piece = this.decodeRun!(b, asked);
+      const piece = this.decodeRun!(this.priced(), asked);
       const first = piece.firstStepSeconds;
       const increment = piece.stepIncrementSeconds;
       const pieceSteps = piece.steps;
@@ -1002,12 +1015,33 @@ export class Replica implements ReplicaLoad {
     }
   }
 
+  /**
+   * What the model prices for the step (cycle) in flight: the batch itself, or with pipeline stages one of
+   * its min(stages, sequences) equal micro-batches. Every stage works on each micro-batch in turn, so a
+   * cycle of k <= stages micro-batches takes k stage-times of one micro-batch, which is at most the time
+   * the last one needs to go through all the stages: the cycle is that micro-batch's step time. A decode
+   * run stays affine: the micro-batch's context grows by its own decode count each step.
+   */
+  private priced(): StepBatch {
+    const b = this.batch;
+    if (this.stages === 1) return b;
+    const m = this.microBatch;
+    const share = 1 / Math.max(1, Math.min(this.stages, b.prefillSequences + b.decodeSequences));
+    m.prefillSequences = b.prefillSequences * share;
+    m.prefillTokens = b.prefillTokens * share;
+    m.prefillCachedTokens = b.prefillCachedTokens * share;
+    m.prefillAttentionPairs = b.prefillAttentionPairs * share;
+    m.decodeSequences = b.decodeSequences * share;
+    m.decodeCachedTokens = b.decodeCachedTokens * share;
+    return m;
+  }
+
   private sampleOperators(): void {
     const model = this.ctx.performanceModel;
     this.operatorFractions.fill(0);
     // A model without a breakdown (a lookup table) leaves the time by operator empty.
     if (model.stepTime === undefined) return;
-    const step = model.stepTime(this.batch as StepBatch);
+    const step = model.stepTime(this.priced());
     let total = 0;
     for (const part of step.breakdown) total += part.seconds;
     if (!(total > 0)) {

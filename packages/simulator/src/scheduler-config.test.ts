@@ -9,6 +9,7 @@ describe('SchedulerConfigSchema', () => {
       maxNumBatchedTokens: 8192,
       enableChunkedPrefill: true,
       enablePrefixCaching: true,
+      pipelineParallelSize: 1,
     });
   });
 

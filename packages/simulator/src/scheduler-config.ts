@@ -25,6 +25,17 @@ export const SchedulerConfigSchema = z
      */
     enablePrefixCaching: z.boolean().default(true),
     /**
+     * Pipeline stages of the instance (vLLM `--pipeline-parallel-size`). vLLM V1 keeps as many batches in
+     * flight as there are stages (`EngineCore.batch_queue_size = executor.max_concurrent_batches`, the pp
+     * size; `step_with_batch_queue` schedules a new batch whenever the queue has room), each within its own
+     * `maxNumBatchedTokens`, a request in one batch at a time. The simulator schedules the micro-batches of
+     * one pipeline cycle together: up to `pipelineParallelSize x maxNumBatchedTokens` tokens, split into
+     * min(pp, sequences) equal micro-batches; the cycle takes one micro-batch's time through every stage
+     * (with pp equal stages, each stage is busy for that whole time), and fewer sequences than stages leave
+     * stages idle (the bubble). 1 (no pipeline): every step is priced as before.
+     */
+    pipelineParallelSize: z.number().int().positive().default(1),
+    /**
      * Speculative decoding (vLLM `--speculative-config`): each decode step verifies the last token and
      * `numSpeculativeTokens` drafts; draft i is accepted with `acceptanceProbabilities[i]` given the
      * ones before it were, sampled per step per request from `seed`. Off when absent.

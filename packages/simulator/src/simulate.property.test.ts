@@ -1,7 +1,7 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { createConstantPerformanceModel } from './constant-performance-model.ts';
-import type { PerformanceModel } from './performance-model.ts';
+import type { PerformanceModel, StepBatch } from './performance-model.ts';
 import { referenceSimulate, type ReferenceOptions as Options } from '../test/reference-simulator.ts';
 import { simulate } from './simulate.ts';
 import type { RequestSet } from './workload.ts';
@@ -116,5 +116,67 @@ describe('simulate (properties)', () => {
       ),
       { numRuns: 150 },
     );
+  });
+});
+
+describe('simulate with pipeline stages (vLLM V1 keeps one batch in flight per stage)', () => {
+  /** One micro-batch of a cycle: the batch over min(stages, sequences), as the simulator prices it. */
+  const microBatch = (b: StepBatch, stages: number): StepBatch => {
+    const share = 1 / Math.max(1, Math.min(stages, b.prefillSequences + b.decodeSequences));
+    return {
+      prefillSequences: b.prefillSequences * share,
+      prefillTokens: b.prefillTokens * share,
+      prefillCachedTokens: b.prefillCachedTokens * share,
+      prefillAttentionPairs: b.prefillAttentionPairs * share,
+      decodeSequences: b.decodeSequences * share,
+      decodeCachedTokens: b.decodeCachedTokens * share,
+    };
+  };
+
+  it('pp=1 is the plain engine: the same results as leaving it out, and as the step-by-step reference', () => {
+    fc.assert(
+      fc.property(scenario, ({ set, options, model }) => {
+        const { kvCacheBlocks, ...scheduler } = options;
+        const one = simulate({ performanceModel: model, kvCacheBlocksPerReplica: kvCacheBlocks, scheduler: { ...scheduler, pipelineParallelSize: 1 }, requests: set });
+        const plain = run(set, options, model);
+        expect(Array.from(one.requests.finishSeconds)).toEqual(Array.from(plain.requests.finishSeconds));
+        expect(Array.from(one.requests.firstTokenSeconds)).toEqual(Array.from(plain.requests.firstTokenSeconds));
+        expect(one.itlSeconds.count).toBe(plain.itlSeconds.count);
+        const ref = referenceSimulate(set, options, model);
+        expect(Array.from(one.requests.finishSeconds)).toEqual(ref.map((r) => r.finish));
+      }),
+      { numRuns: 100 },
+    );
+  });
+
+  it('schedules pp budgets a cycle and prices each cycle as one micro-batch through every stage, also over closed-form decode runs', () => {
+    fc.assert(
+      fc.property(scenario, fc.constantFrom(2, 3, 4), ({ set, options, model }, stages) => {
+        const { kvCacheBlocks, ...scheduler } = options;
+        const piped = simulate({ performanceModel: model, kvCacheBlocksPerReplica: kvCacheBlocks, scheduler: { ...scheduler, pipelineParallelSize: stages }, requests: set });
+        // The reference engine, step by step, with the cycle's budget and the micro-batch's price.
+        const perMicroBatch: PerformanceModel = { stepSeconds: (b) => model.stepSeconds(microBatch(b, stages)) };
+        const ref = referenceSimulate(set, { ...options, maxNumBatchedTokens: stages * options.maxNumBatchedTokens }, perMicroBatch);
+        ref.forEach((r, i) => {
+          expect(piped.requests.finishSeconds[i]).toBeCloseTo(r.finish, 9);
+          expect(piped.requests.firstTokenSeconds[i]).toBeCloseTo(r.firstToken, 9);
+          expect(piped.requests.preemptions[i]).toBe(r.preemptions);
+        });
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('gains nothing when one sequence runs (every other stage waits: the bubble), and up to pp times when the step time grows with the batch', () => {
+    const compute = createConstantPerformanceModel({ stepOverheadSeconds: 0, prefillSecondsPerToken: 1e-4, decodeSecondsPerStep: 0, decodeSecondsPerCachedToken: 1e-6 });
+    const oneAtATime: RequestSet = { arrivalSeconds: Float64Array.of(0), inputTokens: Int32Array.of(100), outputTokens: Int32Array.of(50) };
+    const scheduler = { blockSize: 16, maxNumSeqs: 64, maxNumBatchedTokens: 4096 };
+    const at = (stages: number, requests: RequestSet) =>
+      simulate({ performanceModel: compute, kvCacheBlocksPerReplica: 10_000, scheduler: { ...scheduler, pipelineParallelSize: stages }, requests });
+    expect(at(4, oneAtATime).requests.finishSeconds[0]).toBe(at(1, oneAtATime).requests.finishSeconds[0]);
+    const many: RequestSet = { arrivalSeconds: new Float64Array(64), inputTokens: new Int32Array(64).fill(100), outputTokens: new Int32Array(64).fill(200) };
+    const ratio = at(1, many).requests.finishSeconds[63] / at(4, many).requests.finishSeconds[63];
+    expect(ratio).toBeGreaterThan(3.9);
+    expect(ratio).toBeLessThanOrEqual(4 + 1e-9);
   });
 });
