@@ -19,6 +19,7 @@ export {
 export { runSimulation, type SimulationRun } from './simulation.ts';
 export { runDisaggregatedSimulation, type DisaggregatedRun } from './disaggregated.ts';
 export { describeRun, runDevices } from './sweep.ts';
+export { describeWorkload } from './describe-workload.ts';
 export { formatTrafficHeader } from './vllm-result.ts';
 export { computeStep, describeModels, describeXpus, type StepRequest, type StepReport, type ModelListing, type XpuListing } from './step.ts';
 export { errorBandFor, type ErrorBandReport } from './error-bands.ts';

@@ -1,5 +1,8 @@
 import type { PhaseFit } from '@llm-sim/calibration';
+import type { MemoryPlan } from '@llm-sim/roofline';
+import { outputThroughputSeries } from '@llm-sim/simulator';
 import type { CalibrationOutcome } from './calibrate.ts';
+import { describeWorkload } from './describe-workload.ts';
 import type { DisaggregatedRun } from './disaggregated.ts';
 import type { SimulationRun } from './simulation.ts';
 import { SEARCH_TABLE_LEGEND, describeSearch, searchTable, skippedLines, topCommands, type SearchReport } from './search.ts';
@@ -12,21 +15,6 @@ const finiteMs = (seconds: Float64Array): number[] => {
   for (const s of seconds) if (Number.isFinite(s)) out.push(s * 1000);
   return out;
 };
-
-/** Output tokens of requests finishing per second of simulated time, in `bins` equal bins. */
-function completionThroughput(run: SimulationRun | DisaggregatedRun, bins = 200): { timeSeconds: number[]; values: number[] } {
-  const r = run.result.requests;
-  const end = run.result.durationSeconds;
-  if (!(end > 0)) return { timeSeconds: [], values: [] };
-  const width = end / bins;
-  const tokens = new Float64Array(bins);
-  for (let i = 0; i < r.finishSeconds.length; i++) {
-    const t = r.finishSeconds[i];
-    if (!Number.isFinite(t) || !Number.isFinite(r.firstTokenSeconds[i])) continue;
-    tokens[Math.min(bins - 1, Math.floor(t / width))] += r.outputTokens[i];
-  }
-  return { timeSeconds: Array.from({ length: bins }, (_, k) => (k + 1) * width), values: Array.from(tokens, (x) => x / width) };
-}
 
 /** The engine limits each pool ran with (vLLM's per-device defaults where the config was silent). */
 function schedulerRows(run: SimulationRun | DisaggregatedRun) {
@@ -74,6 +62,44 @@ function describeLayout(run: SimulationRun | DisaggregatedRun) {
   };
 }
 
+const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
+
+/** One pool's memory plan per device, as `llm-sim simulate` prints it. */
+function memoryLine(plan: MemoryPlan, blocks: number, instances: number, what: string): string {
+  return (
+    `weights ${gb(plan.weightBytesPerDevice)}, KV cache ${gb(plan.kvCacheBytesAvailablePerDevice)} per device ` +
+    `(${plan.maxKvCacheTokens.toLocaleString('en-US')} tokens, ${blocks.toLocaleString('en-US')} blocks) x ${instances} ${what}`
+  );
+}
+
+/** What a reader needs before any figure: the workload, the memory plan, the performance model, the SLOs. */
+function setupRows(run: SimulationRun | DisaggregatedRun) {
+  const { config } = run;
+  const w = config.workload;
+  const slo = Object.entries(config.goodput ?? {})
+    .filter(([, ms]) => ms !== undefined)
+    .map(([k, ms]) => `${k.toUpperCase()} <= ${ms} ms`);
+  const rows = [
+    { key: 'workload', value: describeWorkload(config).replace(/^workload: /, '') },
+    { key: 'concurrency', value: w.max_concurrency === undefined ? 'no limit' : `at most ${w.max_concurrency} requests outstanding` },
+  ];
+  if ('performanceModel' in run) {
+    rows.push(
+      { key: 'memory plan', value: memoryLine(run.memoryPlan, run.kvCacheBlocksPerReplica, config.cluster.num_replicas, 'replica(s)') },
+      { key: 'performance model', value: run.performanceModel.describe() },
+    );
+  } else {
+    rows.push(
+      { key: 'memory plan, prefill', value: memoryLine(run.prefill.memoryPlan, run.prefill.kvCacheBlocks, config.cluster.prefill_instances, 'instance(s)') },
+      { key: 'memory plan, decode', value: memoryLine(run.decode.memoryPlan, run.decode.kvCacheBlocks, config.cluster.decode_instances, 'instance(s)') },
+      { key: 'performance model, prefill', value: run.prefill.performanceModel.describe() },
+      { key: 'performance model, decode', value: run.decode.performanceModel.describe() },
+    );
+  }
+  rows.push({ key: 'SLOs (goodput)', value: slo.length > 0 ? slo.join(', ') : 'none given (--goodput ttft:MS tpot:MS)' });
+  return rows;
+}
+
 /** The simulation report: latency CDFs with SLOs, series over time, where the step time goes. */
 export async function renderSimulationRunReport(run: SimulationRun | DisaggregatedRun): Promise<string> {
   const { renderSimulationReport } = await loadReport();
@@ -87,6 +113,7 @@ export async function renderSimulationRunReport(run: SimulationRun | Disaggregat
   return renderSimulationReport({
     title: `${run.model.name} on ${layout.title}`,
     subtitle: `${layout.description}; ${summary.completed} requests completed, ${summary.failed} failed`,
+    setup: setupRows(run),
     configuration: [
       { key: 'model', value: run.model.name },
       ...layout.configuration,
@@ -106,7 +133,8 @@ export async function renderSimulationRunReport(run: SimulationRun | Disaggregat
     },
     slo: { ttftMs: config.goodput?.ttft, tpotMs: config.goodput?.tpot, e2elMs: config.goodput?.e2el },
     timeSeries: {
-      throughputTokensPerSecond: completionThroughput(run),
+      // Output tokens per second as they stream (each request's tokens spread over its decode), as --output-timeseries writes it.
+      throughputTokensPerSecond: at(outputThroughputSeries(result.requests, series.timeSeconds)),
       queueLength: at(series.waitingRequests),
       runningBatchSize: at(series.batchSize),
       kvCacheUtilization: at(series.kvCacheUtilization.map((u) => Math.min(1, Math.max(0, u)))),

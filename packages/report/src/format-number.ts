@@ -15,9 +15,12 @@ export function formatPercent(fraction: number, digits = 2): string {
   return `${(fraction * 100).toFixed(digits)}%`;
 }
 
-/** Milliseconds, with a unit. */
+/** Times from this many milliseconds on read better in seconds. */
+export const SECONDS_FROM_MS = 10_000;
+
+/** Milliseconds, with a unit: seconds once they pass 10,000 ms ("21.83 s", not "21,829.4 ms"). */
 export function formatMs(ms: number): string {
-  return `${formatNumber(ms)} ms`;
+  return Math.abs(ms) >= SECONDS_FROM_MS ? `${smallFormat.format(ms / 1000)} s` : `${formatNumber(ms)} ms`;
 }
 
 /** Compact SI prefixes for axis labels of huge values (1.2e14 -> "120T"). */

@@ -19,7 +19,9 @@ export function tableHtml(options: {
   header: readonly Cell[];
   rows: readonly (readonly Cell[])[];
 }): string {
-  const head = `<thead><tr>${options.header.map((c) => cellHtml('th', c)).join('')}</tr></thead>`;
+  // A list of settings needs no header row: all-empty headers leave it out.
+  const blank = options.header.every((c) => (typeof c === 'string' ? c : c.text) === '');
+  const head = blank ? '' : `<thead><tr>${options.header.map((c) => cellHtml('th', c)).join('')}</tr></thead>`;
   const body = `<tbody>${options.rows.map((r) => `<tr>${r.map((c) => cellHtml('td', c)).join('')}</tr>`).join('\n')}</tbody>`;
   return `<table data-table="${escapeHtml(options.id)}"><caption>${escapeHtml(options.caption)}</caption>${head}${body}</table>`;
 }
@@ -37,12 +39,14 @@ export function sectionHtml(title: string, body: string): string {
 export interface Metric {
   label: string;
   value: string;
+  /** A line under the label (what an SLO was, what the value is a share of). */
+  note?: string;
 }
 
 export function metricCardsHtml(metrics: readonly Metric[]): string {
   if (metrics.length === 0) return '';
   const cards = metrics
-    .map((m) => `<div class="metric"><div class="metric-value">${escapeHtml(m.value)}</div><div class="metric-label">${escapeHtml(m.label)}</div></div>`)
+    .map((m) => `<div class="metric"><div class="metric-value">${escapeHtml(m.value)}</div><div class="metric-label">${escapeHtml(m.label)}</div>${m.note ? `<div class="metric-note">${escapeHtml(m.note)}</div>` : ''}</div>`)
     .join('');
   return `<div class="metrics">${cards}</div>`;
 }
@@ -57,6 +61,8 @@ header h1 { font-size: 26px; margin: 0 0 4px; }
 header p { color: var(--muted); margin: 0; }
 h2 { font-size: 18px; margin: 32px 0 12px; padding-bottom: 6px; border-bottom: 1px solid var(--line); }
 .metrics { display: grid; grid-template-columns: repeat(auto-fill, minmax(170px, 1fr)); gap: 12px; margin-top: 20px; }
+.metric-note { color: var(--muted); font-size: 12px; }
+.setup td.key { white-space: nowrap; }
 .metric { background: var(--card); border: 1px solid var(--line); border-radius: 8px; padding: 12px 14px; }
 .metric-value { font-size: 20px; font-weight: 600; white-space: nowrap; font-variant-numeric: tabular-nums; }
 .metric-label { color: var(--muted); font-size: 13px; }

@@ -65,7 +65,8 @@ function paretoOption(report: SearchReportInput): EChartsOption {
   return {
     // A vertical legend beside the plot: a row of long group names would run into the points.
     grid: { left: 80, right: 250, top: 30, bottom: 60 },
-    legend: { orient: 'vertical', right: 10, top: 30, itemGap: 8, textStyle: { color: COLORS.axis, fontSize: 11 } },
+    // Room to the right: the browser's font may set the names a little wider than ECharts measured them.
+    legend: { orient: 'vertical', right: 24, top: 30, itemGap: 8, textStyle: { color: COLORS.axis, fontSize: 11 } },
     xAxis: { type: 'value', ...axisStyle('output tokens/s per user (1000 / mean TPOT)'), nameGap: 32, scale: true },
     yAxis: { type: 'value', ...axisStyle('output tokens/s per device'), nameGap: 56 },
     series: [

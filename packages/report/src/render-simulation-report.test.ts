@@ -47,8 +47,37 @@ describe('renderSimulationReport', () => {
     for (const p of [50, 90, 99]) expect(figure).toContain(`p${p} ${formatMs(percentileOfSorted(ttft, p))}`);
     expect(figure).toContain('SLO 500 ms');
     expect(figures.get('tpot-cdf')).toContain('SLO 50 ms');
-    expect(figures.get('e2el-cdf')).toContain('SLO 20,000 ms');
+    // Past 10,000 ms a time reads in seconds, on the axis and in the labels.
+    expect(figures.get('e2el-cdf')).toContain('SLO 20 s');
+    expect(formatMs(9_999.5)).toBe('9,999.5 ms');
+    expect(formatMs(21_829.4)).toBe('21.83 s');
     expect(figures.get('itl-cdf')).not.toContain('SLO');
+  });
+
+  it('puts goodput with its SLOs in the headline cards, and names throughput as output or total tokens', () => {
+    const cards = html.slice(html.indexOf('<div class="metrics">'), html.indexOf('</div></div>', html.lastIndexOf('class="metric"')));
+    const goodput = input.summary!.request_goodput as number;
+    const share = goodput / (input.summary!.request_throughput as number);
+    expect(cards).toContain(`goodput (requests/s meeting every SLO)`);
+    expect(cards).toContain(`${(100 * share).toFixed(1)}% of requests within TTFT ≤ 500 ms, TPOT ≤ 50 ms, E2EL ≤ 20 s`);
+    expect(cards).toContain('output tokens/s');
+    expect(cards).toContain('total tokens/s (input + output)');
+    expect(figures.get('throughput')).toContain('output tokens/s');
+  });
+
+  it('says what was simulated at the top, before any chart: workload, memory plan, performance model', () => {
+    const withSetup = renderSimulationReport({
+      ...input,
+      setup: [
+        { key: 'workload', value: '800 requests of the Azure 2023 conversation trace at its own arrival times' },
+        { key: 'memory plan', value: 'weights 17.2 GB per device, KV cache 47.6 GB' },
+      ],
+    });
+    const setup = withSetup.indexOf('<table data-table="setup"');
+    expect(setup).toBeGreaterThan(0);
+    expect(setup).toBeLessThan(withSetup.indexOf('<figure'));
+    expect(withSetup).toContain('<td class="key">memory plan</td><td>weights 17.2 GB per device, KV cache 47.6 GB</td>');
+    expect(html).not.toContain('<table data-table="setup"');
   });
 
   it('shows the configuration and every summary key in vLLM naming', () => {

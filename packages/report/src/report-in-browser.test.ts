@@ -81,6 +81,35 @@ describe.skipIf(!hasChromium)(suiteName, () => {
         expect(figure.dataMarks, `${figure.id} draws its data in a data colour`).toBeGreaterThan(0);
         expect(figure.caption.length, figure.id!).toBeGreaterThan(20);
       }
+      // Every label of every chart is inside its SVG and clear of every other label (tick labels, axis names,
+      // percentile and SLO labels), as laid out by the browser.
+      const overlaps = await page.$$eval('figure[data-chart]', (elements) =>
+        elements.flatMap((figure) => {
+          const svg = figure.querySelector('svg')!;
+          const frame = svg.getBoundingClientRect();
+          const boxes = [...svg.querySelectorAll('text')]
+            .filter((t) => (t.textContent ?? '').trim() !== '' && t.getAttribute('opacity') !== '0')
+            .map((t) => ({ text: t.textContent!, box: t.getBoundingClientRect() }));
+          const found: string[] = [];
+          const slack = 1;
+          for (const { text, box } of boxes) {
+            if (box.left < frame.left - slack || box.right > frame.right + slack || box.top < frame.top - slack || box.bottom > frame.bottom + slack) {
+              found.push(`${figure.getAttribute('data-chart')}: '${text}' outside the chart`);
+            }
+          }
+          for (let i = 0; i < boxes.length; i++) {
+            for (let j = i + 1; j < boxes.length; j++) {
+              const a = boxes[i].box;
+              const b = boxes[j].box;
+              const x = Math.min(a.right, b.right) - Math.max(a.left, b.left);
+              const y = Math.min(a.bottom, b.bottom) - Math.max(a.top, b.top);
+              if (x > slack && y > slack) found.push(`${figure.getAttribute('data-chart')}: '${boxes[i].text}' overlaps '${boxes[j].text}'`);
+            }
+          }
+          return found;
+        }),
+      );
+      expect(overlaps).toEqual([]);
       await page.screenshot({ path: path.join(ARTIFACTS_DIR, `${name}-report.png`), fullPage: true });
       await context.close();
       expect(problems).toEqual([]);

@@ -40,6 +40,11 @@ export const SimulationReportInputSchema = z.object({
   title: z.string().min(1),
   subtitle: z.string().optional(),
   configuration: z.array(ConfigurationEntrySchema).default([]),
+  /**
+   * What a reader needs before any figure, shown at the top: the workload (rate, lengths, concurrency), the memory
+   * plan, the performance model, the SLOs.
+   */
+  setup: z.array(ConfigurationEntrySchema).default([]),
   /** vLLM benchmark keys and values as vLLM names them (`completed`, `mean_ttft_ms`, ...), in display order. */
   summary: z.record(z.string(), z.union([z.number(), z.string(), z.null()])).default({}),
   latencySamplesMs: z

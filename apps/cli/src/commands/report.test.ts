@@ -55,8 +55,18 @@ describe.skipIf(!hasChromium)(hasChromium ? '--report in headless Chromium' : `-
     const t = createTestIo();
     const code = await main(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-requests', '3000', '--request-rate', '25', '--input-len', 'uniform:200:3000', '--output-len', 'uniform:50:500', '--goodput', 'ttft:500', 'tpot:30', '--report', 'sim.html', '--json'], t.io);
     expect(code, t.stderr).toBe(0);
-    JSON.parse(t.stdout);
-    const { figures, problems } = await open('cli-simulation-report', t.written.get('sim.html')!);
+    const result = JSON.parse(t.stdout) as Record<string, number>;
+    const html = t.written.get('sim.html')!;
+    // What was simulated, at the top (before any chart): the workload, the memory plan, the performance model, the SLOs.
+    const setup = html.slice(html.indexOf('<table data-table="setup"'), html.indexOf('</table>', html.indexOf('<table data-table="setup"')));
+    expect(html.indexOf('<table data-table="setup"')).toBeLessThan(html.indexOf('<figure'));
+    expect(setup).toContain('3,000 requests of uniform 200-3000 input / uniform 50-500 output tokens, 25 req/s, Poisson arrivals, seed 0');
+    expect(setup).toMatch(/memory plan<\/td><td>weights 16\.\d GB, KV cache [\d.]+ GB per device \([\d,]+ tokens, [\d,]+ blocks\) x 1 replica/);
+    expect(setup).toContain('benchmark_data/calibration/h100-sxm/kernels.json');
+    expect(setup).toContain('TTFT &lt;= 500 ms, TPOT &lt;= 30 ms');
+    // Goodput in the headline cards, with the share of requests within the SLOs.
+    expect(html).toContain(`${((100 * result.request_goodput) / result.request_throughput).toFixed(1)}% of requests within TTFT ≤ 500 ms, TPOT ≤ 30 ms`);
+    const { figures, problems } = await open('cli-simulation-report', html);
     expect(figures.map((f) => f.id)).toEqual(expect.arrayContaining(['ttft-cdf', 'tpot-cdf', 'itl-cdf', 'e2el-cdf', 'throughput', 'queue-length', 'batch-size', 'kv-cache-utilization', 'operator-time']));
     for (const f of figures) {
       expect(f.width, f.id!).toBeGreaterThan(300);

@@ -116,6 +116,8 @@ export function buildSimulationInput(): SimulationReportInputInput {
       total_input_tokens: inputTokens,
       total_output_tokens: outputTokens,
       request_throughput: requests.length / durationSeconds,
+      // vLLM's goodput: requests meeting every SLO (those of `slo` below) per second.
+      request_goodput: requests.filter((r) => r.ttftMs <= 500 && r.tokenMs <= 50 && r.e2elMs <= 20_000).length / durationSeconds,
       output_throughput: outputTokens / durationSeconds,
       total_token_throughput: (inputTokens + outputTokens) / durationSeconds,
       mean_ttft_ms: ttft.mean,
