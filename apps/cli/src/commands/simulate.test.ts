@@ -1,3 +1,6 @@
+import { copyFileSync, mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { main } from '../main.ts';
@@ -47,6 +50,22 @@ describe('llm-sim simulate', () => {
     const json = await run(['--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-requests', '20', '--request-rate', '4', '--report', 'r.html', '--json']);
     expect(JSON.parse(json.stdout).completed).toBe(20);
     expect(json.stderr).toBe('wrote r.html (HTML report)\n');
+  });
+
+  it("finds the trace and calibration a --config names beside the config, not in the current folder", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'llm-sim-config-'));
+    mkdirSync(join(dir, 'traces'));
+    writeFileSync(join(dir, 'traces', 'small.csv'), 'arrived_at,num_prefill_tokens,num_decode_tokens\n0,100,5\n0.5,200,7\n');
+    copyFileSync(fileURLToPath(new URL('../../../../benchmark_data/calibration/h100-sxm/kernels.json', import.meta.url)), join(dir, 'cal.json'));
+    const config = { model: 'llama-3.1-8b', xpu: 'h100', workload: { trace: 'traces/small.csv' }, performance_model: { model_type: 'vllm_roofline', calibration_data_path: 'cal.json' } };
+    writeFileSync(join(dir, 'run.json'), JSON.stringify(config));
+    const r = await run(['--config', join(dir, 'run.json'), '--json']);
+    expect(r.code, r.stderr).toBe(0);
+    expect(JSON.parse(r.stdout)).toMatchObject({ completed: 2, total_input_tokens: 300 });
+    // A flag's path stays relative to the current folder.
+    const flag = await run(['--config', join(dir, 'run.json'), '--trace', 'traces/small.csv', '--json']);
+    expect(flag.code).toBe(2);
+    expect(flag.stderr).toMatch(/cannot read trace 'traces\/small\.csv'/);
   });
 
   it('prints one JSON object with the keys of a vllm bench serve result file', async () => {

@@ -253,11 +253,41 @@ async function readConfigFile(ctx: CliContext, path: string): Promise<unknown> {
   } catch (error) {
     throw new UsageError(`cannot read --config '${path}': ${error instanceof Error ? error.message : String(error)}`);
   }
+  let json: unknown;
   try {
-    return JSON.parse(text);
+    json = JSON.parse(text);
   } catch (error) {
     throw new UsageError(`--config '${path}' is not valid JSON: ${error instanceof Error ? error.message : String(error)}`);
   }
+  return resolveConfigPaths(json, path);
+}
+
+/**
+ * Files a config names (its trace, its calibration, a model or xpu JSON) are found beside the config, as
+ * its author wrote them, wherever the command runs from; paths given as flags stay relative to the
+ * current folder.
+ */
+export function resolveConfigPaths(json: unknown, configPath: string): unknown {
+  const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+  if (!isObject(json)) return json;
+  const dir = path.dirname(configPath);
+  const resolve = (value: unknown) => (typeof value === 'string' && value !== '' && !path.isAbsolute(value) ? path.join(dir, value) : value);
+  // A model or xpu is a file only when it says so: `meta-llama/Llama-3.1-8B` is a Hugging Face id.
+  const resolveFile = (value: unknown) => (typeof value === 'string' && /\.json$/i.test(value) ? resolve(value) : value);
+  const out: Record<string, unknown> = { ...json, model: resolveFile(json.model), xpu: resolveFile(json.xpu) };
+  if (isObject(json.workload) && json.workload.trace !== undefined) out.workload = { ...json.workload, trace: resolve(json.workload.trace) };
+  if (isObject(json.performance_model) && json.performance_model.calibration_data_path !== undefined) {
+    out.performance_model = { ...json.performance_model, calibration_data_path: resolve(json.performance_model.calibration_data_path) };
+  }
+  if (isObject(json.cluster)) out.cluster = { ...json.cluster, prefill_xpu: resolveFile(json.cluster.prefill_xpu), decode_xpu: resolveFile(json.cluster.decode_xpu) };
+  // Only the keys the file had: an undefined one would still be a key to the strict schema's eye.
+  const drop = (o: Record<string, unknown>) => {
+    for (const [k, v] of Object.entries(o)) if (v === undefined) delete o[k];
+    return o;
+  };
+  drop(out);
+  if (isObject(out.cluster)) drop(out.cluster);
+  return out;
 }
 
 
