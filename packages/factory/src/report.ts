@@ -264,7 +264,7 @@ export async function renderSearchReportHtml(report: SearchReport, options: { re
       { key: 'SLOs', value: Object.entries(s.goodput).map(([k, v]) => `${k} <= ${v} ms`).join(', ') },
       { key: 'SLO percentile', value: s.slo_percentile },
       { key: 'requests per simulation', value: workload.num_requests },
-      { key: 'input / output tokens', value: workload.trace ? `from ${workload.trace}` : `${length(workload.input_len)} / ${length(workload.output_len)}` },
+      { key: 'input / output tokens', value: workload.trace ? `from ${workload.trace}` : workload.dataset ? `from dataset ${workload.dataset}` : `${length(workload.input_len)} / ${length(workload.output_len)}` },
       { key: 'performance model', value: s.performance_model.model_type },
       { key: 'seed', value: s.seed },
     ],

@@ -69,6 +69,17 @@ describe('llm-sim search', () => {
     expect(sweep.stderr).toContain('search bisects the request rate itself');
   });
 
+  it('searches on a shipped dataset by name: a trace dataset gives its lengths, drawn at each rate tried', async () => {
+    const r = await run([
+      'search', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-devices', '1', '--max-num-seqs', '256', '--max-num-batched-tokens', '8192',
+      '--goodput', 'ttft:1000', '--num-prompts', '200', '--dataset', 'azure-code-2023', '--jobs', '1', '--json',
+    ]);
+    expect(r.code, r.stderr).toBe(0);
+    const report = JSON.parse(r.stdout);
+    expect(report.search.workload).toMatchObject({ dataset: 'azure-code-2023', trace_sample: true, num_requests: 200 });
+    expect(report.points[0].max_request_rate).toBeGreaterThan(0);
+  });
+
   it('refuses bad flags with one line naming the flag', async () => {
     const noSlo = await run(['search', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-devices', '2']);
     expect(noSlo.code).toBe(2);

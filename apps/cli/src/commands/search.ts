@@ -177,7 +177,7 @@ export function searchCommand(ctx: CliContext): CommandModule<object, SearchArgs
       const flags = sharedFlagsToConfig({ ...args, xpu: xpus[0], 'max-num-seqs': undefined, 'max-num-batched-tokens': undefined, 'weight-dtype': undefined, quantization: undefined });
       if (flags.sweep !== undefined) throw new UsageError('search bisects the request rate itself: give at most one --max-concurrency value');
       const config = parseSimulationConfig(
-        mergeConfig(flags, { workload: { trace_sample: args.trace === undefined ? undefined : true, request_rate: undefined } }),
+        mergeConfig(flags, { workload: { trace_sample: args.trace === undefined && args.dataset === undefined ? undefined : true, request_rate: undefined } }),
         'flags',
       );
       const progress = createProgress(ctx.io, { enabled: !args.json && !args.quiet, label: 'deployments' });
