@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { arrivalForRate, generateRequests, parseTraceCsv, sampleRequestsFrom } from './workload.ts';
+import { arrivalForRate, generateRequests, parseAzureTraceCsv, parseTraceCsv, sampleRequestsFrom } from './workload.ts';
 
 const dataDir = path.resolve(new URL('.', import.meta.url).pathname, '../../../../shared/data');
 
@@ -107,6 +107,29 @@ describe('parseTraceCsv', () => {
     expect(Array.from(t.arrivalSeconds)).toEqual([0, 0.5]);
     expect(Array.from(t.inputTokens)).toEqual([3, 4]);
     expect(Array.from(t.outputTokens)).toEqual([7, 8]);
+  });
+});
+
+describe('quoted fields in traces (one CSV reading, RFC 4180, as the benchmark importers)', () => {
+  it('reads quoted headers and cells, and a quoted comma or line break in another column', () => {
+    const quoted = parseTraceCsv('"arrived_at","num_prefill_tokens","num_decode_tokens"\n"0.5","10","5"\n"1.5","20","6"\n');
+    expect(Array.from(quoted.inputTokens)).toEqual([10, 20]);
+    const noted = parseTraceCsv('arrived_at,note,num_prefill_tokens,num_decode_tokens\n0,"hello, world",10,5\n1,"say ""hi""\nthen go",20,6\n');
+    expect(Array.from(noted.inputTokens)).toEqual([10, 20]);
+    expect(Array.from(noted.outputTokens)).toEqual([5, 6]);
+  });
+
+  it('names the line of a bad cell after a quoted line break, and of an unterminated quote', () => {
+    expect(() => parseTraceCsv('arrived_at,note,num_prefill_tokens,num_decode_tokens\n0,"two\nlines",10,5\n1,x,abc,5\n')).toThrow(
+      /line 4: num_prefill_tokens must be a positive integer/,
+    );
+    expect(() => parseTraceCsv('arrived_at,num_prefill_tokens,num_decode_tokens\n0,10,5\n"1,20,6\n')).toThrow(/trace: line 3: quoted field unterminated/);
+  });
+
+  it('reads the raw Azure CSV with a quoted TIMESTAMP', () => {
+    const t = parseAzureTraceCsv('TIMESTAMP,ContextTokens,GeneratedTokens\n"2023-11-16 18:15:46.6805900",374,44\n"2023-11-16 18:15:50.9951690",396,109\n');
+    expect(t.arrivalSeconds[1]).toBeCloseTo(4.314579, 6);
+    expect(Array.from(t.inputTokens)).toEqual([374, 396]);
   });
 });
 

@@ -1,5 +1,6 @@
 import { z } from 'zod';
 import { SimulatorError, formatIssues } from './errors.ts';
+import { isBlankRecord, readCsvRecords, type CsvRecords } from './csv-records.ts';
 import type { PromptSegments } from './prefix-cache.ts';
 import { createRandom, exponential, gamma, standardNormal, type Random } from './rng.ts';
 
@@ -252,13 +253,20 @@ export function sampleRequestsFrom(
   return { arrivalSeconds, inputTokens, outputTokens };
 }
 
+/** A malformed quote makes every later field suspect: refused with its line. */
+function refuseBadQuotes(csv: CsvRecords, source: string): void {
+  if (csv.quoteError) throw new SimulatorError('INVALID_TRACE', `${source}: line ${csv.lineOf(csv.quoteError.index)}: ${csv.quoteError.message.toLowerCase()}`);
+}
+
 /**
  * Parses a trace CSV with columns `arrived_at` (seconds), `num_prefill_tokens`, `num_decode_tokens` (the
- * Azure 2023 traces as Vidur processed them). Errors name the line and the column.
+ * Azure 2023 traces as Vidur processed them), in any column order, fields quoted or not (RFC 4180, read by
+ * Papa Parse as the benchmark importers read their CSVs). Errors name the line and the column.
  */
 export function parseTraceCsv(text: string, source = 'trace'): RequestSet {
-  const lines = text.split(/\r?\n/);
-  const header = lines[0]?.split(',').map((h) => h.trim()) ?? [];
+  const csv = readCsvRecords(text);
+  refuseBadQuotes(csv, source);
+  const header = csv.records[0] ?? [];
   const columns = ['arrived_at', 'num_prefill_tokens', 'num_decode_tokens'] as const;
   const index = columns.map((c) => header.indexOf(c));
   const missing = columns.filter((_, i) => index[i] < 0);
@@ -271,23 +279,22 @@ export function parseTraceCsv(text: string, source = 'trace'): RequestSet {
   const arrivals: number[] = [];
   const inputs: number[] = [];
   const outputs: number[] = [];
-  for (let li = 1; li < lines.length; li++) {
-    const line = lines[li];
-    if (line.trim() === '') continue;
-    const cells = line.split(',');
-    const values = index.map((i) => Number(cells[i]));
+  for (let ri = 1; ri < csv.records.length; ri++) {
+    const cells = csv.records[ri];
+    if (isBlankRecord(cells)) continue;
+    const values = index.map((i) => (cells[i] === undefined || cells[i] === '' ? Number.NaN : Number(cells[i])));
     for (let c = 0; c < columns.length; c++) {
       const v = values[c];
       const ok = c === 0 ? Number.isFinite(v) && v >= 0 : Number.isInteger(v) && v > 0 && v <= MAX_REQUEST_TOKENS;
       if (!ok) {
         throw new SimulatorError(
           'INVALID_TRACE',
-          `${source}: line ${li + 1}: ${columns[c]} must be ${c === 0 ? 'a non-negative number of seconds' : `a positive integer of at most ${MAX_REQUEST_TOKENS} tokens`}, got '${cells[index[c]] ?? ''}'`,
+          `${source}: line ${csv.lineOf(ri)}: ${columns[c]} must be ${c === 0 ? 'a non-negative number of seconds' : `a positive integer of at most ${MAX_REQUEST_TOKENS} tokens`}, got '${cells[index[c]] ?? ''}'`,
         );
       }
     }
     if (arrivals.length > 0 && values[0] < arrivals[arrivals.length - 1]) {
-      throw new SimulatorError('INVALID_TRACE', `${source}: line ${li + 1}: arrived_at goes back in time (${values[0]} after ${arrivals[arrivals.length - 1]})`);
+      throw new SimulatorError('INVALID_TRACE', `${source}: line ${csv.lineOf(ri)}: arrived_at goes back in time (${values[0]} after ${arrivals[arrivals.length - 1]})`);
     }
     arrivals.push(values[0]);
     inputs.push(values[1]);
@@ -367,18 +374,19 @@ export function parseMooncakeTrace(text: string, source = 'trace'): RequestSet {
  * `GeneratedTokens`. Arrivals count from the first request.
  */
 export function parseAzureTraceCsv(text: string, source = 'trace'): RequestSet {
-  const lines = text.split(/\r?\n/);
-  const header = lines[0]?.split(',').map((h) => h.trim()) ?? [];
+  const table = readCsvRecords(text);
+  refuseBadQuotes(table, source);
+  const header = table.records[0] ?? [];
   const columns = ['TIMESTAMP', 'ContextTokens', 'GeneratedTokens'];
   const index = columns.map((c) => header.indexOf(c));
   if (index.some((i) => i < 0)) throw new SimulatorError('INVALID_TRACE', `${source}: line 1: expected the Azure header with ${columns.join(',')}`);
   const csv: string[] = ['arrived_at,num_prefill_tokens,num_decode_tokens'];
   let first: [number, number] | undefined;
-  for (let li = 1; li < lines.length; li++) {
-    if (lines[li].trim() === '') continue;
-    const cells = lines[li].split(',');
-    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec((cells[index[0]] ?? '').trim());
-    if (!m) throw new SimulatorError('INVALID_TRACE', `${source}: line ${li + 1}: TIMESTAMP must be a date-time like 2023-11-16 18:15:46.6805900, got '${cells[index[0]] ?? ''}'`);
+  for (let ri = 1; ri < table.records.length; ri++) {
+    const cells = table.records[ri];
+    if (isBlankRecord(cells)) continue;
+    const m = /^(\d{4})-(\d{2})-(\d{2})[ T](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?$/.exec(cells[index[0]] ?? '');
+    if (!m) throw new SimulatorError('INVALID_TRACE', `${source}: line ${table.lineOf(ri)}: TIMESTAMP must be a date-time like 2023-11-16 18:15:46.6805900, got '${cells[index[0]] ?? ''}'`);
     // Whole seconds and the fraction apart: milliseconds since 1970 as one double would round the 7th digit.
     const whole = Date.UTC(+m[1], +m[2] - 1, +m[3], +m[4], +m[5], +m[6]) / 1000;
     const fraction = Number(`0.${m[7] ?? '0'}`);

@@ -1,4 +1,5 @@
 import { BenchmarkError } from '../errors.ts';
+import { csvFields } from './csv.ts';
 
 export const BENCHMARK_FORMATS = ['benchmark-jsonl', 'vllm-serve', 'vllm-latency', 'splitwise-csv'] as const;
 export type BenchmarkFormat = (typeof BENCHMARK_FORMATS)[number];
@@ -28,7 +29,7 @@ function firstJsonObject(text: string): Record<string, unknown> | undefined {
 export function detectFormat(text: string, filename: string): BenchmarkFormat {
   const firstLine = (text.split(/\r?\n/).find((l) => l.trim() !== '') ?? '').replace(/^\uFEFF/, '').trim();
   if (!firstLine.startsWith('{') && !firstLine.startsWith('[')) {
-    const header = firstLine.split(',').map((c) => c.trim());
+    const header = csvFields(firstLine);
     if (['prompt_size', 'token_size', 'prompt_time', 'token_time'].every((c) => header.includes(c))) return 'splitwise-csv';
   } else {
     const obj = firstJsonObject(text);

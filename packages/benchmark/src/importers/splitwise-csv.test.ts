@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { aggregateRepeats } from '../aggregate-repeats.ts';
 import { readSharedData } from '../test-support/shared-data.ts';
+import { importBenchmarkFile } from './import-benchmark-file.ts';
 import { importSplitwiseCsv } from './splitwise-csv.ts';
 import { caught } from '../test-support/caught.ts';
 
@@ -78,6 +79,21 @@ describe('Splitwise perf_model.csv importer', () => {
     expect(e.line).toBe(3);
     expect(e.field).toBe('prompt_time');
     expect(e.message).toContain(`${FILE}:3: column prompt_time must be a positive number, got '-195.5616`);
+  });
+
+  it('reads quoted fields (a quoted header, a quoted comma and line break) as the simulator reads traces', () => {
+    const [header, first, second] = csv.split('\n');
+    const quotedHeader = header.split(',').map((c) => `"${c}"`).join(',');
+    const quoted = `${quotedHeader}\n${first}\n${second}\n`;
+    expect(importSplitwiseCsv(quoted, FILE)).toEqual(importSplitwiseCsv(`${header}\n${first}\n${second}\n`, FILE));
+    expect(importBenchmarkFile(quoted, 'quoted.csv')).toHaveLength(4);
+    // A note column with a comma and a line break inside quotes: still one field, and later lines keep their numbers.
+    const noted = `note,${header}\n"a, b",${first}\n"two\nlines",${second}\nx,${first.replace('a100-80gb', 'a10g')}\n`;
+    const e = caught(() => importSplitwiseCsv(noted, FILE));
+    expect(e.code).toBe('UNKNOWN_NAME');
+    expect(e.line).toBe(5);
+    const open = caught(() => importSplitwiseCsv(`${header}\n${first}\n"${second}\n`, FILE));
+    expect(open.message).toMatch(/:3: quoted field unterminated/);
   });
 
   it('refuses unknown hardware, listing the known names', () => {
