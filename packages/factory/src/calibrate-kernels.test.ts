@@ -1,7 +1,7 @@
 import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseKernelCalibration, serializeKernelCalibration, toKernelProfile } from '@llm-sim/calibration';
-import { getModel, getXpu, KernelCalibratedModel, lookUpLatency, prefillBatch, prepareLatencyTable, RooflinePerformanceModel } from '@llm-sim/roofline';
+import { decodeBatch, getModel, getXpu, KernelCalibratedModel, lookUpLatency, prefillBatch, prepareLatencyTable, RooflinePerformanceModel } from '@llm-sim/roofline';
 import { describe, expect, it } from 'vitest';
 import { calibrateFromKernelTables } from './calibrate-kernels.ts';
 
@@ -111,6 +111,31 @@ describe('a calibration fitted without Llama-3-8B predicts it', () => {
     // 2 x 8e9 parameters x 4096 tokens at 989 TFLOP/s is 66 ms at the peak; kernels reach 60-85% of it.
     expect(step).toBeGreaterThan(0.066);
     expect(step).toBeLessThan(0.132);
+  });
+});
+
+describe('kernel prices remembered between steps', () => {
+  it('a model that has priced many steps prices each one exactly as a fresh model does (tp=1, tp=4, MoE with dp=2)', async () => {
+    const text = await readFile(`${root}benchmark_data/calibration/h100-sxm/kernels.json`, 'utf8');
+    const { profile, overhead } = toKernelProfile(parseKernelCalibration(JSON.parse(text), 'kernels.json'));
+    const xpu = getXpu('h100-sxm');
+    const cases = [
+      { model: getModel('llama-2-7b'), parallelism: { tp: 1 } },
+      { model: getModel('llama-3.1-70b'), parallelism: { tp: 4 } },
+      { model: getModel('mixtral-8x7b'), parallelism: { tp: 2, dp: 2, ep: 4 } },
+    ];
+    for (const { model, parallelism } of cases) {
+      const warm = new KernelCalibratedModel({ model, xpu, parallelism, profile, overhead });
+      // Decode runs (the same token count again and again), mixed steps and odd shares per dp rank.
+      const batches = [];
+      for (let b = 1; b <= 65; b += 16) for (let c = 100; c < 5000; c += 1237) batches.push(decodeBatch(b, c), decodeBatch(b, c + 1));
+      batches.push(prefillBatch(3, 777), { ...decodeBatch(7, 300), prefillSequences: 1, prefillTokens: 513, prefillAttentionPairs: 513 * 257 });
+      const warmPrices = batches.map((batch) => warm.stepSeconds(batch));
+      const freshPrices = batches.map((batch) => new KernelCalibratedModel({ model, xpu, parallelism, profile, overhead }).stepSeconds(batch));
+      expect(warmPrices).toEqual(freshPrices);
+      // And again, now that every price is remembered.
+      expect(batches.map((batch) => warm.stepSeconds(batch))).toEqual(freshPrices);
+    }
   });
 });
 

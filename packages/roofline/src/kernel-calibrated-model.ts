@@ -1,6 +1,6 @@
 import { bytesPerElement, computeDtype } from './dtype.ts';
 import { RooflineError } from './errors.ts';
-import { lookUpLatency, prepareLatencyTable, type LatencyTable, type PreparedLatencyTable } from './latency-table.ts';
+import { lookUp, prepareLatencyTable, type LatencyTable, type PreparedLatencyTable } from './latency-table.ts';
 import { isMla, moeLayerCount } from './model-spec.ts';
 import { describeParallelism, kvHeadsPerDevice } from './parallelism.ts';
 import { RooflinePerformanceModel, type DecodeRunTime, type RooflineModelOptions } from './roofline-model.ts';
@@ -76,6 +76,47 @@ const OPS = COMPUTE_OPERATORS.length;
 const { embedding: EMB, qkv_proj: QKV, kv_up_proj: KV_UP, attention: ATTN, o_proj: O, mlp: MLP, moe: MOE, norm: NORM, lm_head: LM_HEAD } = OP_INDEX;
 /** Relative difference above which the counted FLOPs of an operator are not those of the dense shapes priced here. */
 const SHAPE_TOLERANCE = 0.02;
+/** The GEMMs a step runs, one memo each: qkv_proj, o_proj, the MLP's gate-up and down, lm_head. */
+const GEMM_QKV = 0;
+const GEMM_O = 1;
+const GEMM_GATE_UP = 2;
+const GEMM_DOWN = 3;
+const GEMM_LM_HEAD = 4;
+/** Whole keys below this are remembered in an array (a token count), others in a map. */
+const DIRECT_KEYS = 1 << 20;
+/** Entries the map keeps before it starts afresh: more distinct keys than any run of steps yields. */
+const MAP_LIMIT = 1 << 16;
+
+/**
+ * Kernel prices already looked up, by the one figure of the step they depend on (its tokens, its sequences,
+ * a message's bytes): a price is positive, so 0 means not known yet. Whole keys (the common case) index a
+ * growing array, which costs far less per step than a map.
+ */
+class PriceMemo {
+  private direct = new Float64Array(0);
+  private readonly other = new Map<number, number>();
+
+  get(key: number): number {
+    if (Number.isInteger(key) && key >= 0 && key < DIRECT_KEYS) return key < this.direct.length ? this.direct[key] : 0;
+    return this.other.get(key) ?? 0;
+  }
+
+  /** Remembers `seconds` (positive) under `key`; returns it. */
+  set(key: number, seconds: number): number {
+    if (Number.isInteger(key) && key >= 0 && key < DIRECT_KEYS) {
+      if (key >= this.direct.length) {
+        const grown = new Float64Array(Math.max(64, 2 ** Math.ceil(Math.log2(key + 1))));
+        grown.set(this.direct);
+        this.direct = grown;
+      }
+      this.direct[key] = seconds;
+    } else {
+      if (this.other.size >= MAP_LIMIT) this.other.clear();
+      this.other.set(key, seconds);
+    }
+    return seconds;
+  }
+}
 
 /**
  * The roofline's operators priced by measured kernels: a step's time is, over the layers, the measured
@@ -106,6 +147,14 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   private readonly maxGenerationHeads: number;
   private readonly maxGenerationKvHeads: number;
   private readonly work = { flops: new Float64Array(OPS), bytes: new Float64Array(OPS) };
+  /**
+   * Prices already looked up, by the step's tokens (or sequences for lm_head, message bytes for the collectives):
+   * consecutive decode steps of one batch differ only in context, so all but attention repeat. Same numbers as
+   * a fresh lookup, without its logarithms and interpolation.
+   */
+  private readonly gemmMemo = [0, 1, 2, 3, 4].map(() => new PriceMemo());
+  private readonly allReduceMemo = new PriceMemo();
+  private readonly allGatherMemo = new PriceMemo();
   /** Operators in COMPUTE_OPERATORS order, then communication, all-to-all, pipeline, overhead. */
   private readonly seconds = new Float64Array(OPS + 4);
   private readonly shapes: {
@@ -207,9 +256,16 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     return there > 0 ? (measuredSeconds * here) / there : measuredSeconds;
   }
 
+  /** gemmSeconds through the memo of one call site (whose n and k never change). */
+  private gemmAt(site: number, m: number, n: number, k: number): number {
+    if (m <= 0) return 0;
+    const memo = this.gemmMemo[site];
+    return memo.get(m) || memo.set(m, this.gemmSeconds(m, n, k));
+  }
+
   private gemmSeconds(m: number, n: number, k: number): number {
     if (m <= 0) return 0;
-    const measured = lookUpLatency(this.gemm, [m, n, k]);
+    const measured = lookUp(this.gemm, m, n, k);
     return this.carried(
       measured,
       2 * m * n * k,
@@ -234,7 +290,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   /** A collective's measured latency, carried over to this interconnect by the ratio of its ring times. */
   private collectiveSeconds(table: PreparedLatencyTable, devices: number, bytes: number, ringFactor: number): number {
     if (devices <= 1 || bytes <= 0) return 0;
-    const measured = lookUpLatency(table, [devices, bytes]);
+    const measured = lookUp(table, devices, bytes);
     if (this.transferredFrom === undefined) return measured;
     if (this.achievedRelative.collective !== undefined) return measured * this.achievedRelative.collective;
     const p = this.profile;
@@ -263,7 +319,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     const ab = this.ab;
 
     sec[EMB] = this.elementwiseSeconds(bytes[EMB], 1);
-    sec[QKV] = this.priced.qkv ? L * this.gemmSeconds(T, s.qkvN, H) : this.fallbackSeconds(flops[QKV], bytes[QKV]);
+    sec[QKV] = this.priced.qkv ? L * this.gemmAt(GEMM_QKV, T, s.qkvN, H) : this.fallbackSeconds(flops[QKV], bytes[QKV]);
 
     // Attention: the measured kernels at the batch's shape. A prefill chunk over a cached prefix is priced as
     // the causal prefill with as many query/key pairs per sequence (the tables hold no cached prefix), so a
@@ -281,13 +337,13 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
         const equivalentTokens = (Math.sqrt(1 + 8 * pairsPerSequence) - 1) / 2;
         // More heads than measured: the heads split into groups the table holds, priced one after the other.
         const groups = Math.max(1, s.qHeads / this.maxContextHeads);
-        attention += groups * lookUpLatency(this.context, [b, equivalentTokens, s.qHeads / groups]);
+        attention += groups * lookUp(this.context, b, equivalentTokens, s.qHeads / groups);
       }
       if (batch.decodeSequences > 0) {
         const b = batch.decodeSequences;
         const cached = batch.decodeCachedTokens / b + 1;
         const groups = Math.max(1, s.kvHeads / this.maxGenerationKvHeads, s.qHeads / this.maxGenerationHeads);
-        attention += groups * lookUpLatency(this.generation, [b, cached, s.qHeads / groups, s.kvHeads / groups]);
+        attention += groups * lookUp(this.generation, b, cached, s.qHeads / groups, s.kvHeads / groups);
       }
       const densePairs = batch.prefillAttentionPairs + batch.decodeCachedTokens + batch.decodeSequences;
       const denseFlops = L * 4 * s.qHeads * m.headDim * densePairs;
@@ -298,10 +354,10 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
       sec[ATTN] = attention + this.elementwiseSeconds(L * 2 * T * (s.qOut + (s.kvHeads * m.headDim)) * ab, L);
     }
 
-    sec[O] = this.priced.o ? L * this.gemmSeconds(T, H, s.qOut) : this.fallbackSeconds(flops[O], bytes[O]);
+    sec[O] = this.priced.o ? L * this.gemmAt(GEMM_O, T, H, s.qOut) : this.fallbackSeconds(flops[O], bytes[O]);
     if (this.priced.mlp) {
       const I = s.mlpPerDevice;
-      const gemms = this.gemmSeconds(T, 2 * I, H) + this.gemmSeconds(T, H, I);
+      const gemms = this.gemmAt(GEMM_GATE_UP, T, 2 * I, H) + this.gemmAt(GEMM_DOWN, T, H, I);
       // SiLU-and-multiply reads the gate and up halves and writes the product.
       sec[MLP] = s.denseLayers * gemms + this.elementwiseSeconds(s.denseLayers * 3 * T * I * ab, s.denseLayers);
     } else {
@@ -311,7 +367,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
     // MLA's latent up-projection has no measured table: the roofline's figures price it.
     sec[KV_UP] = flops[KV_UP] > 0 || bytes[KV_UP] > 0 ? this.fallbackSeconds(flops[KV_UP], bytes[KV_UP]) : 0;
     sec[NORM] = this.elementwiseSeconds(bytes[NORM], 2 * L + 1);
-    sec[LM_HEAD] = this.priced.lmHead ? this.gemmSeconds(S, s.vocabPerDevice, H) : this.fallbackSeconds(flops[LM_HEAD], bytes[LM_HEAD]);
+    sec[LM_HEAD] = this.priced.lmHead ? this.gemmAt(GEMM_LM_HEAD, S, s.vocabPerDevice, H) : this.fallbackSeconds(flops[LM_HEAD], bytes[LM_HEAD]);
 
     const tp = this.parallelism.tp;
     const crossing = this.kernelCounter.spansNodes;
@@ -321,9 +377,11 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
       communication = this.kernelCounter.lastSpecSeconds.communication;
     } else if (tp > 1 && T > 0) {
       const ringFactor = (2 * (tp - 1)) / tp;
-      communication =
-        (2 * L + 1) * this.collectiveSeconds(this.allReduce, tp, T * H * ab, ringFactor) +
-        this.collectiveSeconds(this.allGather, tp, S * m.vocabSize * ab, (tp - 1) / tp);
+      const reduceBytes = T * H * ab;
+      const gatherBytes = S * m.vocabSize * ab;
+      const reduce = this.allReduceMemo.get(reduceBytes) || this.allReduceMemo.set(reduceBytes, this.collectiveSeconds(this.allReduce, tp, reduceBytes, ringFactor));
+      const gather = this.allGatherMemo.get(gatherBytes) || this.allGatherMemo.set(gatherBytes, this.collectiveSeconds(this.allGather, tp, gatherBytes, (tp - 1) / tp));
+      communication = (2 * L + 1) * reduce + gather;
     }
     sec[OPS] = communication;
     sec[OPS + 1] = this.allToAllSeconds(groupBatch);

@@ -28,4 +28,9 @@ describe('lookUpLatency', () => {
   it('refuses a table whose latencies do not fill its grid', () => {
     expect(() => prepareLatencyTable({ axes: [[1, 2], [1, 2]], latencySeconds: [1, 2, 3] }, 'gemm')).toThrow(/3 latencies for a grid of 4/);
   });
+
+  it('refuses more axes than a lookup interpolates over', () => {
+    const axes = [[1, 2], [1, 2], [1, 2], [1, 2], [1, 2]];
+    expect(() => prepareLatencyTable({ axes, latencySeconds: new Array(32).fill(1) }, 'gemm')).toThrow(/5 axes, at most 4/);
+  });
 });

@@ -22,6 +22,9 @@ export function prepareLatencyTable(table: LatencyTable, name: string): Prepared
   if (table.axes.length === 0 || table.axes.some((a) => a.length < 2)) {
     throw new RooflineError('INVALID_EFFICIENCY', `${name}: every axis needs at least two values`);
   }
+  if (table.axes.length > 4) {
+    throw new RooflineError('INVALID_EFFICIENCY', `${name}: ${table.axes.length} axes, at most 4 are supported`);
+  }
   if (table.latencySeconds.length !== size) {
     throw new RooflineError('INVALID_EFFICIENCY', `${name}: ${table.latencySeconds.length} latencies for a grid of ${size} points`);
   }
@@ -54,15 +57,25 @@ export function prepareLatencyTable(table: LatencyTable, name: string): Prepared
  * measured shape); above the last it follows the last segment's log-log slope (work grows with the shape).
  */
 export function lookUpLatency(table: PreparedLatencyTable, shape: readonly number[]): number {
+  return lookUp(table, shape[0], shape[1], shape[2], shape[3]);
+}
+
+// Per-dimension corner offset and weight of the lookup in progress (up to 4 dimensions), reused by every
+// lookup: the simulator prices millions of steps, and fresh arrays per lookup were most of its garbage.
+const cornerOffsets = new Float64Array(4);
+const cornerFractions = new Float64Array(4);
+
+/** lookUpLatency with the shape's values as arguments (the hot path: no array per lookup); unused dimensions are ignored. */
+export function lookUp(table: PreparedLatencyTable, s0: number, s1: number, s2 = 0, s3 = 0): number {
   const dims = table.logAxes.length;
   let base = 0;
-  // Up to 4 dimensions: index and weight per dimension, on the stack.
-  const offsets = [0, 0, 0, 0];
-  const fractions = [0, 0, 0, 0];
+  const offsets = cornerOffsets;
+  const fractions = cornerFractions;
   for (let d = 0; d < dims; d++) {
     const axis = table.logAxes[d];
     const n = axis.length;
-    const x = Math.log(shape[d] > 0 ? shape[d] : 1);
+    const value = d === 0 ? s0 : d === 1 ? s1 : d === 2 ? s2 : s3;
+    const x = Math.log(value > 0 ? value : 1);
     let i: number;
     let t: number;
     if (x <= axis[0]) {
