@@ -60,8 +60,8 @@ export function sayIssuesAsFlags(
     const typed = flagOfPath(issue.path, argv, aliases);
     if (!typed) return `${issue.path.length > 0 ? issue.path.join('.') : '(root)'}: ${issue.message}`;
     named++;
-    // A long value (a JSON flag) is the user's own text: not worth repeating.
-    const value = typed.value !== undefined && typed.value.length <= 40 ? ` ${typed.value}` : '';
+    // A JSON flag's value is the user's own paragraph: not worth repeating.
+    const value = typed.value !== undefined && !/^[[{]/.test(typed.value) && typed.value.length <= 120 ? ` ${typed.value}` : '';
     return `${typed.flag}${value}: ${[...typed.within, issue.message].join(': ')}`;
   });
   if (named === 0) return undefined;

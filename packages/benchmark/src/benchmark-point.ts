@@ -58,6 +58,8 @@ export const BenchmarkPointSchema = z
     spread: LatencySpreadSchema.optional(),
     /** Serving engine (`vllm`, `sglang`, `trt-llm`), or `unknown` where the source does not say. */
     engine: z.string().min(1),
+    /** The model id the server answered as (`meta-llama/Llama-3.1-8B`), for a point measured live: a resumed run refuses a server serving another. */
+    servedModel: z.string().min(1).optional(),
     engineVersion: z.string().min(1).optional(),
     /** When it was measured; absent when the source does not record it. */
     date: IsoDateSchema.optional(),

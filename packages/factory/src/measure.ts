@@ -80,6 +80,14 @@ export async function measureEndpoint(request: MeasureRequest): Promise<RunExper
       `--resume: ${request.output} holds measurements of ${foreign.model} on ${foreign.xpu} at tp=${foreign.tp} pp=${foreign.pp}, not ${model.name} on ${xpu.name} at tp=${tp} pp=${pp}; resume with the same deployment, or write to another -o`,
     );
   }
+  // Nor may it go on against a server that serves another model than the one the file measured.
+  const otherServed = existing.find((p) => p.servedModel !== undefined && p.servedModel !== servedModelName);
+  if (otherServed) {
+    throw new FactoryError(
+      'INVALID_CONFIG',
+      `--resume: ${request.output} was measured on a server serving '${otherServed.servedModel}', but ${request.endpoint} serves '${servedModelName}'; resume against the same model, or write to another -o`,
+    );
+  }
   return runExperiment({
     endpoint: request.endpoint,
     modelName: servedModelName,

@@ -438,7 +438,7 @@ export async function runExperiment(options: RunExperimentOptions): Promise<RunE
     const date = now().toISOString();
     const base = {
       model: meta.model ?? options.modelName, xpu: meta.xpu, tp: meta.tp ?? 1, pp: meta.pp ?? 1, dtype: meta.dtype ?? 'bf16',
-      batchSize: run.batchSize, inputLen: run.inputLen, outputLen: run.outputLen, engine,
+      batchSize: run.batchSize, inputLen: run.inputLen, outputLen: run.outputLen, engine, servedModel: options.modelName,
       ...(engineVersion ? { engineVersion } : {}), date, source: meta.source ?? RUNNER_SOURCE,
     };
     const prefillNotes = [
