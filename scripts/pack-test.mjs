@@ -103,13 +103,19 @@ try {
     run('node', [join(library, 'node_modules/typescript/bin/tsc'), '-p', 'tsconfig.json'], library);
     return 'no type error';
   });
-  check('bundle size of a minimal consumer (the roofline README example, minified for a browser)', () => {
+  check('bundle size of a minimal consumer (the roofline and simulator README examples together, minified for a browser)', () => {
     const out = join(library, 'bundle.js');
+    writeFileSync(join(library, 'both.mjs'), "import './roofline.mjs';\nimport './simulator.mjs';\n");
     // The esbuild that tsup (a workspace devDependency) builds with: no bundler of its own to pin.
     const esbuild = createRequire(createRequire(import.meta.url).resolve('tsup'))('esbuild');
-    esbuild.buildSync({ entryPoints: [join(library, 'roofline.mjs')], bundle: true, minify: true, format: 'esm', platform: 'browser', outfile: out, logLevel: 'error', absWorkingDir: library });
+    const { metafile } = esbuild.buildSync({ entryPoints: [join(library, 'both.mjs')], bundle: true, minify: true, format: 'esm', platform: 'browser', outfile: out, metafile: true, logLevel: 'error', absWorkingDir: library });
     const bytes = readFileSync(out);
-    return `${(bytes.length / 1024).toFixed(1)} kB minified, ${(gzipSync(bytes).length / 1024).toFixed(1)} kB gzipped`;
+    const zodBytes = Object.entries(Object.values(metafile.outputs)[0].inputs)
+      .filter(([path]) => path.includes('node_modules/zod/'))
+      .reduce((sum, [, input]) => sum + input.bytesInOutput, 0);
+    // Validation stays off the hot path's weight: zod/mini, not the whole of zod (443 kB of a 497 kB bundle before).
+    if (zodBytes > 60 * 1024) throw new Error(`zod takes ${(zodBytes / 1024).toFixed(1)} kB of the bundle: is the full zod imported instead of zod/mini?`);
+    return `${(bytes.length / 1024).toFixed(1)} kB minified (zod ${(zodBytes / 1024).toFixed(1)} kB of it), ${(gzipSync(bytes).length / 1024).toFixed(1)} kB gzipped`;
   });
 } finally {
   rmSync(scratch, { recursive: true, force: true });

@@ -43,7 +43,7 @@ export const BenchmarkPointSchema = z
     tp: z.number().int().positive().default(1),
     pp: z.number().int().positive().default(1),
     /** Weight and compute dtype the model was served in. */
-    dtype: DtypeSchema.default('bf16'),
+    dtype: z._default(DtypeSchema, 'bf16'),
     batchSize: z.number().int().positive(),
     /** Prompt tokens per sequence. */
     inputLen: count,

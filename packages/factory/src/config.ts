@@ -64,8 +64,8 @@ export const SimulationConfigSchema = z.strictObject({
   dtype: z
     .strictObject({
       /** Unset: the precision the model is published in (fp8 for DeepSeek-V3 and Kimi-K2, MXFP4 experts for gpt-oss, else bf16). */
-      weights: DtypeSchema.optional(),
-      activations: DtypeSchema.default('bf16'),
+      weights: z.optional(DtypeSchema),
+      activations: z._default(DtypeSchema, 'bf16'),
       /** vLLM's --kv-cache-dtype: auto (the model's), fp8, fp8_e4m3, fp8_e5m2, or bf16/fp16; int8 is refused. */
       kv_cache: z
         .string()

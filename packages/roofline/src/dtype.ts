@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 
 /** Every numeric precision the roofline prices, from fp32 down to MXFP4. */
 export const DTYPES = ['fp32', 'bf16', 'fp16', 'fp8', 'int8', 'int4', 'fp4', 'mxfp4'] as const;
@@ -26,11 +26,11 @@ export function bytesPerElement(dtype: Dtype): number {
 
 /** Weights, activations and KV cache are stored in their own dtypes (e.g. int4 weights, bf16 math, fp8 KV). */
 export const DtypeConfigSchema = z.object({
-  weights: DtypeSchema.default('bf16'),
-  activations: DtypeSchema.default('bf16'),
-  kvCache: DtypeSchema.default('bf16'),
+  weights: z._default(DtypeSchema, 'bf16'),
+  activations: z._default(DtypeSchema, 'bf16'),
+  kvCache: z._default(DtypeSchema, 'bf16'),
   /** Routed experts' weights when they differ from the rest (gpt-oss: MXFP4 experts, bf16 attention). */
-  experts: DtypeSchema.optional(),
+  experts: z.optional(DtypeSchema),
 });
 /** The precisions of a deployment: weights, activations (the tensor-core math), KV cache, and optionally expert weights apart. */
 export type DtypeConfig = z.infer<typeof DtypeConfigSchema>;

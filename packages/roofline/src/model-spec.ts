@@ -1,15 +1,16 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { bytesPerElement, DtypeSchema, type Dtype, type DtypeConfig } from './dtype.ts';
 import { RooflineError, formatIssues } from './errors.ts';
+import { ENGLISH_ISSUES } from './english-issues.ts';
 
-const positiveInt = z.number().int().positive();
-const nonNegativeInt = z.number().int().nonnegative();
+const positiveInt = z.int().check(z.positive());
+const nonNegativeInt = z.int().check(z.nonnegative());
 
 /** A model's architecture, normalised from a Hugging Face `config.json` (see parseHuggingFaceConfig). */
 export const ModelSpecSchema = z.object({
-  name: z.string().min(1),
+  name: z.string().check(z.minLength(1)),
   /** Hugging Face repository the config comes from, when known. */
-  huggingFaceId: z.string().optional(),
+  huggingFaceId: z.optional(z.string()),
   /** `model_type` of the config (llama, mistral, mixtral, qwen2, deepseek_v2, ...). */
   architecture: z.string(),
   hiddenSize: positiveInt,
@@ -25,30 +26,30 @@ export const ModelSpecSchema = z.object({
   /** Biases on the q/k/v projections (Qwen2, gpt-oss). */
   attentionBias: z.boolean(),
   /** A bias on o_proj too (gpt-oss: `attention_bias` covers all four projections). */
-  outputBias: z.boolean().default(false),
+  outputBias: z._default(z.boolean(), false),
   /** RMSNorm weights of head_dim on queries and keys (Qwen3, Gemma 3). */
-  qkNorm: z.boolean().default(false),
+  qkNorm: z._default(z.boolean(), false),
   /** One learned sink logit per attention head (gpt-oss): a column every softmax row also normalises over. */
-  attentionSinks: z.boolean().default(false),
+  attentionSinks: z._default(z.boolean(), false),
   /** RMSNorms per decoder layer: 2 (before attention and MLP), 4 in Gemma (sandwich norms). */
-  normsPerLayer: positiveInt.default(2),
+  normsPerLayer: z._default(positiveInt, 2),
   /**
    * Multi-head latent attention (DeepSeek-V2/V3, Kimi-K2): keys and values are stored as one compressed latent of
    * kvLoraRank plus a shared rotary key of qkRopeHeadDim per token and layer. kvLoraRank 0 means ordinary attention.
    */
-  kvLoraRank: nonNegativeInt.default(0),
+  kvLoraRank: z._default(nonNegativeInt, 0),
   /** Rank of the query down-projection; 0 projects queries directly from the hidden state (DeepSeek-V2-Lite). */
-  qLoraRank: nonNegativeInt.default(0),
-  qkNopeHeadDim: nonNegativeInt.default(0),
-  qkRopeHeadDim: nonNegativeInt.default(0),
-  vHeadDim: nonNegativeInt.default(0),
+  qLoraRank: z._default(nonNegativeInt, 0),
+  qkNopeHeadDim: z._default(nonNegativeInt, 0),
+  qkRopeHeadDim: z._default(nonNegativeInt, 0),
+  vHeadDim: z._default(nonNegativeInt, 0),
   /**
    * Layers whose attention only sees a bounded span of tokens: `sliding` (the last attentionWindow tokens:
    * Gemma 3, gpt-oss, Mistral-7B) or `chunked` (the tokens of the current attentionWindow-sized chunk: Llama 4).
    */
-  windowedLayers: nonNegativeInt.default(0),
-  attentionWindow: nonNegativeInt.default(0),
-  windowKind: z.enum(['none', 'sliding', 'chunked']).default('none'),
+  windowedLayers: z._default(nonNegativeInt, 0),
+  attentionWindow: z._default(nonNegativeInt, 0),
+  windowKind: z._default(z.enum(['none', 'sliding', 'chunked']), 'none'),
   /** Routed experts per MoE layer; 0 for a dense model. */
   numExperts: nonNegativeInt,
   numExpertsPerToken: nonNegativeInt,
@@ -59,14 +60,14 @@ export const ModelSpecSchema = z.object({
   /** The first layers that stay dense in an MoE model (DeepSeek `first_k_dense_replace`). */
   firstDenseLayers: nonNegativeInt,
   /** Every n-th layer after the first dense ones has experts (Llama 4 Maverick: 2); the others are dense. */
-  moeLayerInterval: positiveInt.default(1),
+  moeLayerInterval: z._default(positiveInt, 1),
   /** Biases on every expert's gate/up and down projections and on the router (gpt-oss). */
-  expertBias: z.boolean().default(false),
+  expertBias: z._default(z.boolean(), false),
   /** A per-expert bias beside the router (DeepSeek-V3's e_score_correction_bias). */
-  routerBias: z.boolean().default(false),
+  routerBias: z._default(z.boolean(), false),
   /** The precision the checkpoint is published in: linear layers' weights, and the routed experts' when apart. */
-  weightsDtype: DtypeSchema.default('bf16'),
-  expertWeightsDtype: DtypeSchema.optional(),
+  weightsDtype: z._default(DtypeSchema, 'bf16'),
+  expertWeightsDtype: z.optional(DtypeSchema),
 });
 /** A model's architecture as the roofline counts it (layers, widths, heads, experts, attention windows, precisions), parsed from a Hugging Face config.json. */
 export type ModelSpec = z.infer<typeof ModelSpecSchema>;
@@ -90,37 +91,37 @@ export const SUPPORTED_ARCHITECTURES = [
   'gemma3_text',
 ] as const;
 
-const nullableInt = nonNegativeInt.optional().nullable();
+const nullableInt = z.nullable(z.optional(nonNegativeInt));
 
 /** The keys of a Hugging Face config.json this package reads; everything else is ignored (Hugging Face adds keys freely). */
 export const HuggingFaceConfigSchema = z.object({
-  model_type: z.string().optional(),
+  model_type: z.optional(z.string()),
   hidden_size: positiveInt,
   num_hidden_layers: positiveInt,
   num_attention_heads: positiveInt,
-  num_key_value_heads: positiveInt.optional(),
-  head_dim: positiveInt.optional().nullable(),
+  num_key_value_heads: z.optional(positiveInt),
+  head_dim: z.nullable(z.optional(positiveInt)),
   intermediate_size: positiveInt,
   vocab_size: positiveInt,
-  tie_word_embeddings: z.boolean().optional(),
-  max_position_embeddings: positiveInt.optional(),
-  attention_bias: z.boolean().optional(),
+  tie_word_embeddings: z.optional(z.boolean()),
+  max_position_embeddings: z.optional(positiveInt),
+  attention_bias: z.optional(z.boolean()),
   // Mixtral, gpt-oss, Llama 4
-  num_local_experts: nonNegativeInt.optional(),
-  num_experts_per_tok: nonNegativeInt.optional().nullable(),
-  experts_per_token: nonNegativeInt.optional(),
+  num_local_experts: z.optional(nonNegativeInt),
+  num_experts_per_tok: z.nullable(z.optional(nonNegativeInt)),
+  experts_per_token: z.optional(nonNegativeInt),
   // Qwen-MoE
-  num_experts: nonNegativeInt.optional(),
-  moe_intermediate_size: nonNegativeInt.optional().nullable(),
-  shared_expert_intermediate_size: nonNegativeInt.optional(),
-  decoder_sparse_step: positiveInt.optional(),
-  mlp_only_layers: z.array(nonNegativeInt).optional(),
+  num_experts: z.optional(nonNegativeInt),
+  moe_intermediate_size: z.nullable(z.optional(nonNegativeInt)),
+  shared_expert_intermediate_size: z.optional(nonNegativeInt),
+  decoder_sparse_step: z.optional(positiveInt),
+  mlp_only_layers: z.optional(z.array(nonNegativeInt)),
   // DeepSeek, Kimi-K2
   n_routed_experts: nullableInt,
   n_shared_experts: nullableInt,
-  first_k_dense_replace: nonNegativeInt.optional(),
-  moe_layer_freq: positiveInt.optional(),
-  topk_method: z.string().optional(),
+  first_k_dense_replace: z.optional(nonNegativeInt),
+  moe_layer_freq: z.optional(positiveInt),
+  topk_method: z.optional(z.string()),
   kv_lora_rank: nullableInt,
   q_lora_rank: nullableInt,
   qk_nope_head_dim: nullableInt,
@@ -128,17 +129,17 @@ export const HuggingFaceConfigSchema = z.object({
   v_head_dim: nullableInt,
   // Sliding-window and chunked local attention
   sliding_window: nullableInt,
-  use_sliding_window: z.boolean().optional(),
-  sliding_window_pattern: positiveInt.optional(),
-  layer_types: z.array(z.string()).optional(),
+  use_sliding_window: z.optional(z.boolean()),
+  sliding_window_pattern: z.optional(positiveInt),
+  layer_types: z.optional(z.array(z.string())),
   attention_chunk_size: nullableInt,
-  no_rope_layers: z.array(nonNegativeInt).optional(),
+  no_rope_layers: z.optional(z.array(nonNegativeInt)),
   // Llama 4
-  interleave_moe_layer_step: nonNegativeInt.optional(),
-  intermediate_size_mlp: positiveInt.optional(),
+  interleave_moe_layer_step: z.optional(nonNegativeInt),
+  intermediate_size_mlp: z.optional(positiveInt),
   // Precision of the checkpoint
-  torch_dtype: z.string().optional().nullable(),
-  quantization_config: z.object({ quant_method: z.string().optional() }).loose().optional(),
+  torch_dtype: z.nullable(z.optional(z.string())),
+  quantization_config: z.optional(z.looseObject({ quant_method: z.optional(z.string()) })),
 });
 /** The config.json fields `parseHuggingFaceConfig` reads (unknown fields are ignored, as Hugging Face adds them freely). */
 export type HuggingFaceConfig = z.input<typeof HuggingFaceConfigSchema>;
@@ -221,7 +222,7 @@ export function parseHuggingFaceConfig(json: unknown, name: string, huggingFaceI
     const what = typeof declared === 'string' ? `model_type '${declared}'` : `a config with ${foreignKey} and no model_type`;
     throw new RooflineError('UNSUPPORTED_ARCHITECTURE', `model config '${name}': ${what} is not supported; supported: ${SUPPORTED_ARCHITECTURES.join(', ')}`);
   }
-  const parsed = HuggingFaceConfigSchema.safeParse(config);
+  const parsed = HuggingFaceConfigSchema.safeParse(config, ENGLISH_ISSUES);
   if (!parsed.success) {
     throw new RooflineError('INVALID_MODEL_CONFIG', `model config '${name}' is not a usable config.json: ${formatIssues(parsed.error.issues)}`);
   }
@@ -293,7 +294,7 @@ export function parseHuggingFaceConfig(json: unknown, name: string, huggingFaceI
     expertBias: isGptOss,
     routerBias: c.topk_method === 'noaux_tc',
     ...publishedDtypes(c),
-  });
+  }, ENGLISH_ISSUES);
 }
 
 /** Whether the model routes tokens to experts (any MoE layer). */

@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { RooflineError, formatIssues } from './errors.ts';
 import type { ModelSpec } from './model-spec.ts';
+import { ENGLISH_ISSUES } from './english-issues.ts';
 
-const degree = z.number().int().positive();
+const degree = z.int().check(z.positive());
 
 /**
  * How one model instance is split: tensor, pipeline and expert parallel degrees, and vLLM's data-parallel size.
@@ -16,10 +17,10 @@ const degree = z.number().int().positive();
  * dp > 1 there.
  */
 export const ParallelismSpecSchema = z.object({
-  tp: degree.default(1),
-  pp: degree.default(1),
-  ep: degree.default(1),
-  dp: degree.default(1),
+  tp: z._default(degree, 1),
+  pp: z._default(degree, 1),
+  ep: z._default(degree, 1),
+  dp: z._default(degree, 1),
 });
 /** How one model instance is split: tensor, pipeline and expert parallel degrees, and data-parallel attention. */
 export type ParallelismSpec = z.infer<typeof ParallelismSpecSchema>;
@@ -49,7 +50,7 @@ export function kvHeadsPerDevice(model: ModelSpec, tp: number): number {
 
 /** Checks that the model can be split this way, with errors that say what to change. */
 export function validateParallelism(model: ModelSpec, input: Partial<ParallelismSpec>): ParallelismSpec {
-  const parsed = ParallelismSpecSchema.safeParse(input);
+  const parsed = ParallelismSpecSchema.safeParse(input, ENGLISH_ISSUES);
   if (!parsed.success) {
     throw new RooflineError('INVALID_PARALLELISM', `invalid parallelism: ${formatIssues(parsed.error.issues)}`);
   }

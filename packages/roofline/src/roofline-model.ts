@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { computeDtype, unquantizedComputeDtype, type DtypeConfig } from './dtype.ts';
 import { RooflineError, formatIssues } from './errors.ts';
 import { modelDtypes, type ModelSpec } from './model-spec.ts';
@@ -13,12 +13,13 @@ import {
 } from './step-batch.ts';
 import { COMPUTE_OPERATORS, OP_INDEX, StepWorkCounter, type StepWork } from './step-work.ts';
 import { peakFlopsFor, type XpuSpec } from './xpu-spec.ts';
+import { ENGLISH_ISSUES } from './english-issues.ts';
 
 /** The figures one phase is priced with: peak ones from the spec sheet, or effective ones from calibration. */
 export const PhaseFiguresSchema = z.object({
-  flopsPerSecond: z.number().positive(),
-  bandwidthBytesPerSecond: z.number().positive(),
-  overheadSeconds: z.number().nonnegative(),
+  flopsPerSecond: z.number().check(z.positive()),
+  bandwidthBytesPerSecond: z.number().check(z.positive()),
+  overheadSeconds: z.number().check(z.nonnegative()),
 });
 /** Effective figures of one phase: FLOP/s, bandwidth in bytes/s, and a fixed overhead per step in seconds. */
 export type PhaseFigures = z.infer<typeof PhaseFiguresSchema>;
@@ -96,7 +97,7 @@ export class RooflinePerformanceModel {
     this.parallelism = validateParallelism(options.model, { ...SINGLE_DEVICE, ...options.parallelism });
     this.dtypes = modelDtypes(options.model, options.dtypes);
     if (options.efficiency) {
-      const parsed = EffectiveRooflineSchema.safeParse(options.efficiency);
+      const parsed = EffectiveRooflineSchema.safeParse(options.efficiency, ENGLISH_ISSUES);
       if (!parsed.success) {
         throw new RooflineError('INVALID_EFFICIENCY', `invalid effective figures: ${formatIssues(parsed.error.issues)}`);
       }

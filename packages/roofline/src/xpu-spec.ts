@@ -1,17 +1,18 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { DTYPES, type Dtype } from './dtype.ts';
 import { RooflineError, formatIssues } from './errors.ts';
+import { ENGLISH_ISSUES } from './english-issues.ts';
 
-const positive = z.number().positive();
+const positive = z.number().check(z.positive());
 
 /** Dense (no structured sparsity) tensor peak per dtype; a dtype the chip cannot compute in is absent. */
 export const PeakFlopsSchema = z.partialRecord(z.enum(DTYPES), positive);
 
 /** An accelerator, normalised to SI units. */
 export const XpuSpecSchema = z.object({
-  name: z.string().min(1),
-  aliases: z.array(z.string()).default([]),
-  vendor: z.string().default('custom'),
+  name: z.string().check(z.minLength(1)),
+  aliases: z._default(z.array(z.string()), []),
+  vendor: z._default(z.string(), 'custom'),
   /**
    * Device memory as the runtime reports it (CUDA's `cudaMemGetInfo` total, ROCm's `hipMemGetInfo`):
    * the figure vLLM multiplies by `gpu_memory_utilization`. An "80 GB" H100 reports about 79.1 GiB.
@@ -20,24 +21,24 @@ export const XpuSpecSchema = z.object({
   /** The spec sheet's headline memory (decimal GB), for display only. */
   nominalMemoryBytes: positive,
   memoryBandwidthBytesPerSecond: positive,
-  peakFlopsPerSecond: PeakFlopsSchema.refine((p) => Object.keys(p).length > 0, 'at least one dtype is needed'),
+  peakFlopsPerSecond: PeakFlopsSchema.check(z.refine((p) => Object.keys(p).length > 0, 'at least one dtype is needed')),
   interconnect: z.object({
     /** Per device and direction: what a ring all-reduce step moves at. */
     bandwidthBytesPerSecond: positive,
     /** Fixed cost of one collective (launch plus synchronisation). */
-    latencySeconds: z.number().nonnegative(),
-    kind: z.string().default('custom'),
+    latencySeconds: z.number().check(z.nonnegative()),
+    kind: z._default(z.string(), 'custom'),
   }),
   /**
    * The scale-out network of a node (per-device NIC, e.g. one 400 Gb/s ConnectX-7 per GPU) and how many devices a
    * node holds on the interconnect above: a tensor- or pipeline-parallel group larger than a node crosses it.
    */
-  network: z
-    .object({ bandwidthBytesPerSecond: positive, devicesPerNode: z.number().int().positive(), kind: z.string().default('custom') })
-    .optional(),
+  network: z.optional(z
+    .object({ bandwidthBytesPerSecond: positive, devicesPerNode: z.int().check(z.positive()), kind: z._default(z.string(), 'custom') })
+    ),
   /** Spec sheets the figures come from. */
-  source: z.array(z.string()).default([]),
-  notes: z.string().optional(),
+  source: z._default(z.array(z.string()), []),
+  notes: z.optional(z.string()),
 });
 /** An accelerator as the roofline prices it: memory, bandwidth, peak FLOP/s per precision, interconnect and network, with sources. */
 export type XpuSpec = z.infer<typeof XpuSpecSchema>;
@@ -59,31 +60,35 @@ const GIB = 1024 ** 3;
  * simulator uses `memory_gb` x 1e9 and the xpu's notes say so.
  */
 export const XpuFileSchema = z.object({
-  name: z.string().min(1),
-  aliases: z.array(z.string()).optional(),
-  vendor: z.string().optional(),
-  memory_gb: positive.describe('spec-sheet headline, decimal GB'),
-  memory_gib: positive.describe('total memory the device reports to CUDA/ROCm, GiB').optional(),
-  memory_gib_source: z.string().min(1).optional(),
-  memory_bandwidth_gbps: positive.describe('GB/s'),
-  peak_tflops: PeakFlopsSchema.refine((p) => Object.keys(p).length > 0, 'at least one dtype is needed'),
-  interconnect_bandwidth_gbps: positive.describe('GB/s per direction').optional(),
-  interconnect_latency_us: z.number().nonnegative().optional(),
-  interconnect: z.string().optional(),
+  name: z.string().check(z.minLength(1)),
+  aliases: z.optional(z.array(z.string())),
+  vendor: z.optional(z.string()),
+  /** The spec sheet's headline memory, decimal GB. */
+  memory_gb: positive,
+  /** Total memory the device reports to CUDA/ROCm, GiB. */
+  memory_gib: z.optional(positive),
+  memory_gib_source: z.optional(z.string().check(z.minLength(1))),
+  /** Memory bandwidth, GB/s. */
+  memory_bandwidth_gbps: positive,
+  peak_tflops: PeakFlopsSchema.check(z.refine((p) => Object.keys(p).length > 0, 'at least one dtype is needed')),
+  /** Interconnect bandwidth per device, GB/s per direction. */
+  interconnect_bandwidth_gbps: z.optional(positive),
+  interconnect_latency_us: z.optional(z.number().check(z.nonnegative())),
+  interconnect: z.optional(z.string()),
   /** Scale-out NIC bandwidth per device, Gbit/s per direction (400 for a ConnectX-7 per GPU). */
-  network_gbit_per_s: positive.optional(),
+  network_gbit_per_s: z.optional(positive),
   /** Devices one node joins on `interconnect` (8 in an HGX board, 72 in an NVL72 rack); default 8. */
-  devices_per_node: z.number().int().positive().optional(),
-  network: z.string().optional(),
-  source: z.union([z.string(), z.array(z.string())]).optional(),
-  notes: z.string().optional(),
+  devices_per_node: z.optional(z.int().check(z.positive())),
+  network: z.optional(z.string()),
+  source: z.optional(z.union([z.string(), z.array(z.string())])),
+  notes: z.optional(z.string()),
 });
 /** An accelerator as written in a JSON file, in the units of spec sheets (GB/s, TFLOP/s, GiB). */
 export type XpuFile = z.infer<typeof XpuFileSchema>;
 
 /** Validates an xpu file and converts it to base units; errors name the field and `origin`. */
 export function parseXpuSpec(json: unknown, origin = 'xpu file'): XpuSpec {
-  const parsed = XpuFileSchema.safeParse(json);
+  const parsed = XpuFileSchema.safeParse(json, ENGLISH_ISSUES);
   if (!parsed.success) {
     throw new RooflineError('INVALID_XPU_SPEC', `${origin} is not a valid xpu spec: ${formatIssues(parsed.error.issues)}`);
   }
@@ -118,7 +123,7 @@ export function fromXpuFile(f: XpuFile): XpuSpec {
       ...(f.memory_gib_source === undefined ? [] : [f.memory_gib_source]),
     ],
     notes: f.notes,
-  });
+  }, ENGLISH_ISSUES);
 }
 
 /** The xpu's peak for a dtype; the refusal names the dtypes it has. */

@@ -1,18 +1,19 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DecodeRun, OperatorTime, PerformanceModel, StepBatch, StepTime } from './performance-model.ts';
+import { ENGLISH_ISSUES } from './english-issues.ts';
 
 /** Validates the coefficients of `createConstantPerformanceModel` (all in seconds, non-negative). */
 export const ConstantPerformanceModelOptionsSchema = z.object({
   /** Seconds per prompt token computed in a step. */
-  prefillSecondsPerToken: z.number().nonnegative(),
+  prefillSecondsPerToken: z.number().check(z.nonnegative()),
   /** Seconds added once to any step that decodes at least one sequence. */
-  decodeSecondsPerStep: z.number().nonnegative(),
+  decodeSecondsPerStep: z.number().check(z.nonnegative()),
   /** Seconds per decoding sequence (grows the step with the batch). */
-  decodeSecondsPerSequence: z.number().nonnegative().default(0),
+  decodeSecondsPerSequence: z._default(z.number().check(z.nonnegative()), 0),
   /** Seconds per cached token read by the decoding sequences (grows the step with context). */
-  decodeSecondsPerCachedToken: z.number().nonnegative().default(0),
+  decodeSecondsPerCachedToken: z._default(z.number().check(z.nonnegative()), 0),
   /** Seconds added to every non-empty step. */
-  stepOverheadSeconds: z.number().nonnegative().default(0),
+  stepOverheadSeconds: z._default(z.number().check(z.nonnegative()), 0),
 });
 /** The coefficients of `createConstantPerformanceModel`, as a caller writes them (defaults optional). */
 export type ConstantPerformanceModelOptions = z.input<typeof ConstantPerformanceModelOptionsSchema>;
@@ -24,7 +25,7 @@ export type ConstantPerformanceModelOptions = z.input<typeof ConstantPerformance
  * reads 'attention', the fixed part 'overhead'.
  */
 export function createConstantPerformanceModel(options: ConstantPerformanceModelOptions): Required<PerformanceModel> {
-  const o = ConstantPerformanceModelOptionsSchema.parse(options);
+  const o = ConstantPerformanceModelOptionsSchema.parse(options, ENGLISH_ISSUES);
   const stepSeconds = (b: StepBatch): number => {
     if (b.prefillTokens === 0 && b.decodeSequences === 0) return 0;
     let seconds = o.stepOverheadSeconds + b.prefillTokens * o.prefillSecondsPerToken;

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { KvLink } from './disaggregated-kv-link.ts';
 import { createDisaggregatedRouter, type DisaggregatedRouter } from './disaggregated-router.ts';
 import { ArrivalGate } from './arrival-gate.ts';
@@ -17,26 +17,27 @@ import type { RouterName } from './routers.ts';
 import { SchedulerConfigSchema, type SchedulerConfigInput } from './scheduler-config.ts';
 import { MultiSeries, checkRequestSet, collectResult, keepClusterSample, type SimulationResult, type SimulationSeries } from './simulate.ts';
 import type { RequestSet } from './workload.ts';
+import { ENGLISH_ISSUES } from './english-issues.ts';
 
 const PoolSettingsSchema = z.object({
   /** Model instances in the pool, each with its own TP x PP devices. */
-  instances: z.number().int().positive().default(1),
+  instances: z._default(z.int().check(z.positive()), 1),
   /** KV-cache capacity of one instance of the pool, in blocks of `scheduler.blockSize` tokens. */
-  kvCacheBlocks: z.number().int().positive(),
-  scheduler: SchedulerConfigSchema.prefault({}),
+  kvCacheBlocks: z.int().check(z.positive()),
+  scheduler: z.prefault(SchedulerConfigSchema, {}),
 });
 
 /** The link(s) between the pools that carry each request's prompt KV cache from prefill to decode. */
 export const KvTransferSettingsSchema = z.object({
   /** KV-cache bytes per prompt token of the whole model (all layers and KV heads), e.g. roofline's `kvCacheBytesPerToken`. */
-  bytesPerToken: z.number().positive(),
-  bandwidthBytesPerSecond: z.number().positive(),
+  bytesPerToken: z.number().check(z.positive()),
+  bandwidthBytesPerSecond: z.number().check(z.positive()),
   /** Added to every transfer after its last byte (setup, propagation); it does not occupy the link. */
-  latencySeconds: z.number().nonnegative().default(0),
+  latencySeconds: z._default(z.number().check(z.nonnegative()), 0),
   /** How concurrent transfers on one link share it (see `KvLinkSharing`). */
-  sharing: z.enum(['fifo', 'fair']).default('fair'),
+  sharing: z._default(z.enum(['fifo', 'fair']), 'fair'),
   /** `per-pair`: one link between each prefill and each decode instance; `shared`: one link for the whole cluster. */
-  links: z.enum(['per-pair', 'shared']).default('per-pair'),
+  links: z._default(z.enum(['per-pair', 'shared']), 'per-pair'),
 });
 /** How KV caches move from prefill to decode instances, defaults applied: bytes per token, link bandwidth and latency, how links are shared. */
 export type KvTransferSettings = z.infer<typeof KvTransferSettingsSchema>;
@@ -48,13 +49,13 @@ export const DisaggregatedSettingsSchema = z.object({
   prefillPool: PoolSettingsSchema,
   decodePool: PoolSettingsSchema,
   kvTransfer: KvTransferSettingsSchema,
-  timeSeriesCapacity: z.number().int().min(4).default(2048),
-  breakdownSampleInterval: z.number().int().positive().default(64),
-  itlRelativeAccuracy: z.number().positive().max(0.1).default(1e-4),
+  timeSeriesCapacity: z._default(z.int().check(z.gte(4)), 2048),
+  breakdownSampleInterval: z._default(z.int().check(z.positive()), 64),
+  itlRelativeAccuracy: z._default(z.number().check(z.positive()).check(z.lte(0.1)), 1e-4),
   /** As `SimulationSettingsSchema.maxConcurrency`: vLLM bench's `--max-concurrency`. */
-  maxConcurrency: z.number().int().positive().optional(),
+  maxConcurrency: z.optional(z.int().check(z.positive())),
   /** As `SimulationSettingsSchema.recordTokenTimes`: the tokens the client sees come from the decode pool. */
-  recordTokenTimes: z.boolean().default(false),
+  recordTokenTimes: z._default(z.boolean(), false),
 });
 
 /** One pool of a disaggregated cluster: its performance model, instance count, KV blocks per instance and scheduler. */
@@ -158,7 +159,7 @@ export function simulateDisaggregated(options: DisaggregatedSimulationOptions): 
     ...rest,
     prefillPool: { instances: prefillPool.instances, kvCacheBlocks: prefillPool.kvCacheBlocks, scheduler: prefillPool.scheduler },
     decodePool: { instances: decodePool.instances, kvCacheBlocks: decodePool.kvCacheBlocks, scheduler: decodePool.scheduler },
-  });
+  }, ENGLISH_ISSUES);
   if (!parsed.success) {
     throw new SimulatorError('INVALID_CONFIG', `invalid disaggregated simulation options: ${formatIssues(parsed.error.issues)}`);
   }

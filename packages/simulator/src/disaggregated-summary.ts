@@ -1,12 +1,12 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import type { DisaggregatedSimulationResult } from './disaggregated-simulate.ts';
 import type { GoodputSlo } from './simulate.ts';
 import { BenchmarkSummarySchema, describeValues, summarizeSimulation } from './summarize-simulation.ts';
 
 /** `summarizeSimulation`'s keys plus the KV transfer and per-pool figures of a disaggregated run. */
-export const DisaggregatedSummarySchema = BenchmarkSummarySchema.extend({
-  num_prefill_instances: z.number().int(),
-  num_decode_instances: z.number().int(),
+export const DisaggregatedSummarySchema = z.extend(BenchmarkSummarySchema, {
+  num_prefill_instances: z.int(),
+  num_decode_instances: z.int(),
   /** Decode blocks reserved to KV arrived (link queueing or sharing and latency included). */
   mean_kv_transfer_ms: z.number(),
   median_kv_transfer_ms: z.number(),

@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SimulatorError } from './errors.ts';
 import { createLeastKvCacheRouter, createLeastOutstandingRouter, createRoundRobinRouter, type Router } from './router.ts';
 

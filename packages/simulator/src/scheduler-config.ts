@@ -1,4 +1,5 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import { ENGLISH_ISSUES } from './english-issues.ts';
 
 /**
  * The engine options of one replica, named as vLLM's engine arguments are. Defaults follow vLLM V1
@@ -9,21 +10,21 @@ import { z } from 'zod';
 export const SchedulerConfigSchema = z
   .object({
     /** Tokens per KV-cache block (vLLM `--block-size`). */
-    blockSize: z.number().int().positive().default(16),
+    blockSize: z._default(z.int().check(z.positive()), 16),
     /** At most this many requests running at once (vLLM `--max-num-seqs`). */
-    maxNumSeqs: z.number().int().positive().default(256),
+    maxNumSeqs: z._default(z.int().check(z.positive()), 256),
     /** Token budget of one step, summed over its requests (vLLM `--max-num-batched-tokens`). */
-    maxNumBatchedTokens: z.number().int().positive().default(8192),
+    maxNumBatchedTokens: z._default(z.int().check(z.positive()), 8192),
     /** Split a prompt across steps when it exceeds the budget left (vLLM `--enable-chunked-prefill`). */
-    enableChunkedPrefill: z.boolean().default(true),
+    enableChunkedPrefill: z._default(z.boolean(), true),
     /** Longest prompt + output a request may have (vLLM `--max-model-len`); none by default. */
-    maxModelLen: z.number().int().positive().optional(),
+    maxModelLen: z.optional(z.int().check(z.positive())),
     /**
      * vLLM V1's automatic prefix caching (`--enable-prefix-caching`, on by default since V1): a
      * prompt's full blocks already cached are not computed again. Hits need requests whose
      * `RequestSet.promptSegments` share prefixes; without them the run is the same either way.
      */
-    enablePrefixCaching: z.boolean().default(true),
+    enablePrefixCaching: z._default(z.boolean(), true),
     /**
      * Pipeline stages of the instance (vLLM `--pipeline-parallel-size`). vLLM V1 keeps as many batches in
      * flight as there are stages (`EngineCore.batch_queue_size = executor.max_concurrent_batches`, the pp
@@ -34,33 +35,33 @@ export const SchedulerConfigSchema = z
      * (with pp equal stages, each stage is busy for that whole time), and fewer sequences than stages leave
      * stages idle (the bubble). 1 (no pipeline): every step is priced as before.
      */
-    pipelineParallelSize: z.number().int().positive().default(1),
+    pipelineParallelSize: z._default(z.int().check(z.positive()), 1),
     /**
      * Speculative decoding (vLLM `--speculative-config`): each decode step verifies the last token and
      * `numSpeculativeTokens` drafts; draft i is accepted with `acceptanceProbabilities[i]` given the
      * ones before it were, sampled per step per request from `seed`. Off when absent.
      */
-    speculative: z
+    speculative: z.optional(z
       .object({
-        numSpeculativeTokens: z.number().int().positive().max(32),
-        acceptanceProbabilities: z.array(z.number().min(0).max(1)).min(1),
-        seed: z.number().int().default(0),
+        numSpeculativeTokens: z.int().check(z.positive()).check(z.lte(32)),
+        acceptanceProbabilities: z.array(z.number().check(z.gte(0)).check(z.lte(1))).check(z.minLength(1)),
+        seed: z._default(z.int(), 0),
       })
-      .refine((s) => s.acceptanceProbabilities.length === s.numSpeculativeTokens, {
+      .check(z.refine((s) => s.acceptanceProbabilities.length === s.numSpeculativeTokens, {
         message: 'give one acceptance probability per speculative token',
         path: ['acceptanceProbabilities'],
-      })
-      .optional(),
+      }))
+      ),
   })
-  .refine((o) => o.maxNumBatchedTokens >= o.maxNumSeqs, {
+  .check(z.refine((o) => o.maxNumBatchedTokens >= o.maxNumSeqs, {
     // vLLM's SchedulerConfig rejects this too: every running decode must fit one step's budget.
     message: 'maxNumBatchedTokens must be at least maxNumSeqs',
     path: ['maxNumBatchedTokens'],
-  })
-  .refine((o) => o.enableChunkedPrefill || o.maxModelLen === undefined || o.maxNumBatchedTokens >= o.maxModelLen, {
+  }))
+  .check(z.refine((o) => o.enableChunkedPrefill || o.maxModelLen === undefined || o.maxNumBatchedTokens >= o.maxModelLen, {
     message: 'without chunked prefill maxNumBatchedTokens must be at least maxModelLen, or long prompts never run',
     path: ['maxNumBatchedTokens'],
-  });
+  }));
 /** The vLLM V1 scheduler settings of one replica, defaults applied (block size, max sequences, token budget, chunked prefill, prefix caching, speculation). */
 export type SchedulerConfig = z.infer<typeof SchedulerConfigSchema>;
 /** Scheduler settings as a caller writes them: every field optional, vLLM's defaults fill the rest. */
@@ -84,4 +85,4 @@ export function vllmBatchDefaults(
 }
 
 /** The scheduler settings with every default applied. */
-export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = SchedulerConfigSchema.parse({});
+export const DEFAULT_SCHEDULER_CONFIG: SchedulerConfig = SchedulerConfigSchema.parse({}, ENGLISH_ISSUES);

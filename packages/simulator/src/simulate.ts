@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { ArrivalGate } from './arrival-gate.ts';
 import { TokenTimeLog, type TokenTimes } from './token-times.ts';
 import { SimulatorError, formatIssues } from './errors.ts';
@@ -14,12 +14,13 @@ import type { Router } from './router.ts';
 import { createRouter, type RouterName } from './routers.ts';
 import { SchedulerConfigSchema, type SchedulerConfigInput } from './scheduler-config.ts';
 import type { RequestSet } from './workload.ts';
+import { ENGLISH_ISSUES } from './english-issues.ts';
 
 /** Service-level objectives for goodput, in milliseconds, as vLLM's `--goodput ttft:MS tpot:MS e2el:MS`. */
 export const GoodputSloSchema = z.object({
-  ttft: z.number().positive().optional(),
-  tpot: z.number().positive().optional(),
-  e2el: z.number().positive().optional(),
+  ttft: z.optional(z.number().check(z.positive())),
+  tpot: z.optional(z.number().check(z.positive())),
+  e2el: z.optional(z.number().check(z.positive())),
 });
 /** Service-level objectives for goodput, in milliseconds: a request counts as good when it meets every one given. */
 export type GoodputSlo = z.infer<typeof GoodputSloSchema>;
@@ -27,26 +28,26 @@ export type GoodputSlo = z.infer<typeof GoodputSloSchema>;
 /** The plain-data options of a run (everything but the model, the requests, a custom router and callbacks). */
 export const SimulationSettingsSchema = z.object({
   /** Identical model instances (each with its own TP x PP devices) behind the router. */
-  numReplicas: z.number().int().positive().default(1),
+  numReplicas: z._default(z.int().check(z.positive()), 1),
   /** KV-cache capacity of one replica in blocks of `scheduler.blockSize` tokens (the factory derives it from the memory plan). */
-  kvCacheBlocksPerReplica: z.number().int().positive(),
-  scheduler: SchedulerConfigSchema.prefault({}),
+  kvCacheBlocksPerReplica: z.int().check(z.positive()),
+  scheduler: z.prefault(SchedulerConfigSchema, {}),
   /** Most points kept in the time series. */
-  timeSeriesCapacity: z.number().int().min(4).default(2048),
+  timeSeriesCapacity: z._default(z.int().check(z.gte(4)), 2048),
   /** Every Nth step of a replica is priced with its operator breakdown (see `operatorSeconds`). */
-  breakdownSampleInterval: z.number().int().positive().default(64),
+  breakdownSampleInterval: z._default(z.int().check(z.positive()), 64),
   /** Relative accuracy of the ITL quantiles (count, mean and std are exact). */
-  itlRelativeAccuracy: z.number().positive().max(0.1).default(1e-4),
+  itlRelativeAccuracy: z._default(z.number().check(z.positive()).check(z.lte(0.1)), 1e-4),
   /**
    * At most this many requests outstanding, as `vllm bench serve --max-concurrency` (see
    * `ArrivalGate`); none by default. With all-at-once arrivals it is a closed loop.
    */
-  maxConcurrency: z.number().int().positive().optional(),
+  maxConcurrency: z.optional(z.int().check(z.positive())),
   /**
    * Keep every request's token times (`SimulationResult.tokenTimes`, vLLM's detailed `itls`): memory
    * per token, and the replicas go step by step instead of in closed-form decode runs. Off by default.
    */
-  recordTokenTimes: z.boolean().default(false),
+  recordTokenTimes: z._default(z.boolean(), false),
 });
 
 /** Everything `simulate` needs: the performance model, the requests, the replicas and their scheduler, the router, and callbacks. */
@@ -170,7 +171,7 @@ export function keepClusterSample(series: MultiSeries, now: number, replica: Rep
 /** Runs one discrete-event simulation. Deterministic: the same options give the same result. */
 export function simulate(options: SimulationOptions): SimulationResult {
   const { performanceModel, requests: requestSet, router: routerOption, onProgress, proposer, ...rest } = options;
-  const parsed = SimulationSettingsSchema.safeParse(rest);
+  const parsed = SimulationSettingsSchema.safeParse(rest, ENGLISH_ISSUES);
   if (!parsed.success) {
     throw new SimulatorError('INVALID_CONFIG', `invalid simulation options: ${formatIssues(parsed.error.issues)}`);
   }

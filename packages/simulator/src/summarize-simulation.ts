@@ -1,4 +1,4 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { RequestStatus } from './request-table.ts';
 import type { GoodputSlo, SimulationResult } from './simulate.ts';
 
@@ -12,26 +12,26 @@ const LATENCY_KEYS = (['ttft', 'tpot', 'itl', 'e2el'] as const).flatMap((m) =>
  * plus what only a simulator can report. Latencies in milliseconds, throughputs per second.
  */
 export const BenchmarkSummarySchema = z.object({
-  completed: z.number().int(),
-  failed: z.number().int(),
-  num_prompts: z.number().int(),
+  completed: z.int(),
+  failed: z.int(),
+  num_prompts: z.int(),
   duration: z.number(),
-  total_input_tokens: z.number().int(),
-  total_output_tokens: z.number().int(),
+  total_input_tokens: z.int(),
+  total_output_tokens: z.int(),
   request_throughput: z.number(),
-  request_goodput: z.number().nullable(),
+  request_goodput: z.nullable(z.number()),
   output_throughput: z.number(),
   total_token_throughput: z.number(),
-  ...(Object.fromEntries(LATENCY_KEYS.map((k) => [k, z.number()])) as Record<LatencyKey, z.ZodNumber>),
+  ...(Object.fromEntries(LATENCY_KEYS.map((k) => [k, z.number()])) as Record<LatencyKey, z.ZodMiniNumber>),
   mean_queueing_delay_ms: z.number(),
   p99_queueing_delay_ms: z.number(),
-  preemptions: z.number().int(),
+  preemptions: z.int(),
   kv_cache_peak_utilization: z.number(),
-  kv_cache_blocks_per_replica: z.number().int(),
+  kv_cache_blocks_per_replica: z.int(),
   mean_batch_size: z.number(),
   mean_concurrent_requests: z.number(),
-  num_steps: z.number().int(),
-  num_replicas: z.number().int(),
+  num_steps: z.int(),
+  num_replicas: z.int(),
   /** vLLM's `prefix_cache_hits / prefix_cache_queries` (prompt tokens found cached / looked up); 0 with caching off. */
   prefix_cache_hit_rate: z.number(),
   /** Prefill time the cache hits saved, in seconds (each priced as a lone prefill with and without the hit). */

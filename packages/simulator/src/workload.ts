@@ -1,8 +1,9 @@
-import { z } from 'zod';
+import * as z from 'zod/mini';
 import { SimulatorError, formatIssues } from './errors.ts';
 import { isBlankRecord, readCsvRecords, type CsvRecords } from './csv-records.ts';
 import type { PromptSegments } from './prefix-cache.ts';
 import { createRandom, exponential, gamma, standardNormal, type Random } from './rng.ts';
+import { ENGLISH_ISSUES } from './english-issues.ts';
 
 /** The requests of a run, column by column (one entry per request, sorted by arrival). */
 export interface RequestSet {
@@ -18,19 +19,19 @@ export interface RequestSet {
   readonly previousTurn?: Int32Array;
 }
 
-const positiveInt = z.number().int().positive();
+const positiveInt = z.int().check(z.positive());
 
 /** The most tokens one prompt or output may have: lengths are held in Int32Arrays. */
 export const MAX_REQUEST_TOKENS = 2 ** 31 - 1;
-const tokenCount = positiveInt.max(MAX_REQUEST_TOKENS, { message: `must be at most ${MAX_REQUEST_TOKENS} tokens (2^31 - 1)` });
+const tokenCount = positiveInt.check(z.lte(MAX_REQUEST_TOKENS, { message: `must be at most ${MAX_REQUEST_TOKENS} tokens (2^31 - 1)` }));
 
 /** A token-length distribution: fixed, uniform (inclusive bounds) or normal (rounded, clamped to at least 1 token). */
 export const LengthDistributionSchema = z.discriminatedUnion('kind', [
   z.strictObject({ kind: z.literal('fixed'), value: tokenCount }),
-  z.strictObject({ kind: z.literal('uniform'), min: tokenCount, max: tokenCount }).refine((d) => d.min <= d.max, {
+  z.strictObject({ kind: z.literal('uniform'), min: tokenCount, max: tokenCount }).check(z.refine((d) => d.min <= d.max, {
     message: 'min must not exceed max',
-  }),
-  z.strictObject({ kind: z.literal('normal'), mean: z.number().positive().max(MAX_REQUEST_TOKENS), std: z.number().nonnegative().max(MAX_REQUEST_TOKENS) }),
+  })),
+  z.strictObject({ kind: z.literal('normal'), mean: z.number().check(z.positive()).check(z.lte(MAX_REQUEST_TOKENS)), std: z.number().check(z.nonnegative()).check(z.lte(MAX_REQUEST_TOKENS)) }),
 ]);
 /** A token-length distribution for prompts or outputs (see `LengthDistributionSchema`). */
 export type LengthDistribution = z.infer<typeof LengthDistributionSchema>;
@@ -41,9 +42,9 @@ export type LengthDistribution = z.infer<typeof LengthDistributionSchema>;
  * scale = 1 / (rate * burstiness), so burstiness 1 is Poisson and smaller is burstier.
  */
 export const ArrivalProcessSchema = z.discriminatedUnion('kind', [
-  z.object({ kind: z.literal('poisson'), rate: z.number().positive() }),
-  z.object({ kind: z.literal('gamma'), rate: z.number().positive(), burstiness: z.number().positive() }),
-  z.object({ kind: z.literal('fixed'), rate: z.number().positive() }),
+  z.object({ kind: z.literal('poisson'), rate: z.number().check(z.positive()) }),
+  z.object({ kind: z.literal('gamma'), rate: z.number().check(z.positive()), burstiness: z.number().check(z.positive()) }),
+  z.object({ kind: z.literal('fixed'), rate: z.number().check(z.positive()) }),
   z.object({ kind: z.literal('all-at-once') }),
 ]);
 /** When requests arrive: Poisson, gamma (bursty, as vLLM's `--burstiness`), evenly spaced, or all at once. */
@@ -59,7 +60,7 @@ export const SyntheticWorkloadSchema = z.object({
    * vLLM's prefix-repetition shape: each prompt starts with one of `count` shared prefixes of
    * `tokens` tokens (drawn uniformly), followed by its own `inputLength` tokens.
    */
-  sharedPrefix: z.object({ tokens: positiveInt, count: positiveInt }).optional(),
+  sharedPrefix: z.optional(z.object({ tokens: positiveInt, count: positiveInt })),
 });
 /** A synthetic workload as `generateRequests` takes it (see `SyntheticWorkloadSchema`). */
 export type SyntheticWorkload = z.infer<typeof SyntheticWorkloadSchema>;
@@ -106,7 +107,7 @@ export function drawLength(rng: Random, d: LengthDistribution): number {
 
 /** Draws a synthetic workload; the first request arrives at time 0, as a benchmark's first request is sent. */
 export function generateRequests(workload: SyntheticWorkload, seed: number): RequestSet {
-  const parsed = SyntheticWorkloadSchema.safeParse(workload);
+  const parsed = SyntheticWorkloadSchema.safeParse(workload, ENGLISH_ISSUES);
   if (!parsed.success) {
     throw new SimulatorError('INVALID_WORKLOAD', `invalid workload: ${formatIssues(parsed.error.issues)}`);
   }
@@ -154,9 +155,9 @@ export const ConversationWorkloadSchema = z.object({
   /** Tokens of each answer. */
   outputLength: LengthDistributionSchema,
   /** Every conversation starts with one of `count` shared prefixes (a system prompt) of `tokens` tokens: vLLM's `common_prefix_num_tokens`. */
-  sharedPrefix: z.object({ tokens: positiveInt, count: positiveInt }).optional(),
+  sharedPrefix: z.optional(z.object({ tokens: positiveInt, count: positiveInt })),
   /** Tokens each conversation's first turn starts with, its own (a document, say): vLLM's `prefix_num_tokens`. */
-  conversationPrefix: LengthDistributionSchema.optional(),
+  conversationPrefix: z.optional(LengthDistributionSchema),
 });
 export type ConversationWorkload = z.infer<typeof ConversationWorkloadSchema>;
 
@@ -169,7 +170,7 @@ export type ConversationWorkload = z.infer<typeof ConversationWorkloadSchema>;
  * history the earlier turn left in the KV cache.
  */
 export function generateConversations(workload: ConversationWorkload, seed: number): RequestSet {
-  const parsed = ConversationWorkloadSchema.safeParse(workload);
+  const parsed = ConversationWorkloadSchema.safeParse(workload, ENGLISH_ISSUES);
   if (!parsed.success) {
     throw new SimulatorError('INVALID_WORKLOAD', `invalid conversation workload: ${formatIssues(parsed.error.issues)}`);
   }

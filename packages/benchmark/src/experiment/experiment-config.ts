@@ -44,7 +44,7 @@ const TargetSchema = z.object({
   xpu: z.string().min(1),
   tp: z.number().int().positive().default(1),
   pp: z.number().int().positive().default(1),
-  dtype: DtypeSchema.default('bf16'),
+  dtype: z._default(DtypeSchema, 'bf16'),
 });
 
 export const GridSchema = z.object({

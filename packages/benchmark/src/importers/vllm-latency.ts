@@ -26,7 +26,7 @@ export const LatencyRunMetaSchema = z.object({
   xpu: z.string().min(1).optional(),
   tp: z.number().int().positive().optional(),
   pp: z.number().int().positive().optional(),
-  dtype: DtypeSchema.optional(),
+  dtype: z.optional(DtypeSchema),
   batch_size: z.number().int().positive().optional(),
   input_len: z.number().int().positive().optional(),
   output_len: z.number().int().positive().optional(),

@@ -160,7 +160,7 @@ const SettingsSchema = z.object({
     xpu: z.string().min(1),
     tp: positiveInt.optional(),
     pp: positiveInt.optional(),
-    dtype: DtypeSchema.optional(),
+    dtype: z.optional(DtypeSchema),
     engine: z.string().min(1).optional(),
     engineVersion: z.string().min(1).optional(),
     source: z.string().min(1).optional(),
