@@ -136,7 +136,7 @@ export function withSchedulerFlags<T>(y: Argv<T>) {
     .option('max-num-batched-tokens', { type: 'number', describe: "vLLM's --max-num-batched-tokens, the token budget of a step (default: vLLM's for the xpu, 8192 on GPUs of at least 70 GiB other than A100, else 2048)" })
     .option('block-size', { type: 'number', describe: 'KV-cache block size in tokens (default 16)' })
     .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
-    .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's max_position_embeddings)" })
+    .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's max_position_embeddings); as vLLM, refused when the KV cache cannot hold one request of it, with the longest that fits" })
     .option('chunked-prefill', { type: 'boolean', describe: 'split long prompts over steps (default on; --no-chunked-prefill)' });
 }
 

@@ -31,7 +31,8 @@ describe('compareLayouts', () => {
     const config = parseSimulationConfig({
       model: 'llama-3.1-70b',
       xpu: 'h100-sxm',
-      scheduler: { gpu_memory_utilization: 0.95 },
+      // A TP2 instance's KV cache cannot hold one 131,072-token request: vLLM needs --max-model-len to start it.
+      scheduler: { gpu_memory_utilization: 0.95, max_model_len: 8192 },
       workload: { num_requests: 300, request_rate: 6, input_len: 2048, output_len: 256 },
       goodput: { ttft: 1000, tpot: 50 },
     });

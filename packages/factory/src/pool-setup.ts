@@ -1,4 +1,4 @@
-import { assertFits, planMemory, quantizationDtypes, type DtypeConfig, type MemoryPlan, type ModelSpec, type ParallelismSpec, type RooflinePerformanceModel, type XpuSpec } from '@llm-sim/roofline';
+import { assertFits, assertHoldsMaxModelLen, planMemory, quantizationDtypes, type DtypeConfig, type MemoryPlan, type ModelSpec, type ParallelismSpec, type RooflinePerformanceModel, type XpuSpec } from '@llm-sim/roofline';
 import { vllmBatchDefaults, type SchedulerConfig } from '@llm-sim/simulator';
 import type { SimulationConfig } from './config.ts';
 import type { ReadTextFile } from './file-access.ts';
@@ -62,7 +62,10 @@ export function poolDtypes(config: SimulationConfig, xpu: XpuSpec): Partial<Dtyp
   return config.quantization === undefined ? base : { ...base, ...quantizationDtypes(config.quantization, xpu) };
 }
 
-/** A pool's performance model and KV-cache size from its memory plan; throws DOES_NOT_FIT when the model does not fit. */
+/**
+ * A pool's performance model and KV-cache size from its memory plan; throws DOES_NOT_FIT when the model does not
+ * fit, or when its KV cache cannot hold one request of max_model_len (vLLM does not start then).
+ */
 export async function setUpPool(config: SimulationConfig, model: ModelSpec, layout: PoolLayout, readTextFile: ReadTextFile): Promise<PoolSetup> {
   const xpu = await resolveXpu(layout.xpu, readTextFile);
   const { parallelism, dataParallelReplicas } = resolveParallelLayout(model, {
@@ -83,18 +86,19 @@ export async function setUpPool(config: SimulationConfig, model: ModelSpec, layo
   });
   const s = config.scheduler;
   const rankScheduler = resolveScheduler(config, model, xpu);
-  const memoryPlan = assertFits(
-    planMemory({
-      model,
-      xpu,
-      parallelism,
-      dtypes,
-      gpuMemoryUtilization: s.gpu_memory_utilization,
-      maxNumBatchedTokens: rankScheduler.maxNumBatchedTokens,
-      maxNumSeqs: rankScheduler.maxNumSeqs,
-      blockSize: s.block_size,
-    }),
-  );
+  const planOptions = {
+    model,
+    xpu,
+    parallelism,
+    dtypes,
+    gpuMemoryUtilization: s.gpu_memory_utilization,
+    maxNumBatchedTokens: rankScheduler.maxNumBatchedTokens,
+    maxNumSeqs: rankScheduler.maxNumSeqs,
+    blockSize: s.block_size,
+    maxModelLen: rankScheduler.maxModelLen,
+  };
+  // As vLLM: the weights must fit, then the KV cache must hold one request of max_model_len.
+  const memoryPlan = assertHoldsMaxModelLen(planOptions, assertFits(planMemory(planOptions)));
   const kvCacheBlocks = memoryPlan.kvCacheBlocks;
   const dp = parallelism.dp;
   // vLLM keeps one batch in flight per pipeline stage.

@@ -87,7 +87,8 @@ describe('searchDeployments', () => {
   it('counts layouts that do not fit, prices output tokens, and writes vLLM command lines', async () => {
     const report = await searchDeployments(
       {
-        config: parseSimulationConfig({ ...base, model: 'llama-3.1-70b', scheduler: { gpu_memory_utilization: 0.95 }, workload: { num_requests: 300, input_len: 1024, output_len: 128 }, goodput: { ttft: 2000, tpot: 100 } }),
+        // vLLM does not start TP2 with a KV cache that cannot hold one 131,072-token request: --max-model-len 8192.
+        config: parseSimulationConfig({ ...base, model: 'llama-3.1-70b', scheduler: { gpu_memory_utilization: 0.95, max_model_len: 8192 }, workload: { num_requests: 300, input_len: 1024, output_len: 128 }, goodput: { ttft: 2000, tpot: 100 } }),
         space: { xpus: ['h100'], num_devices: [2], max_num_seqs: [256], max_num_batched_tokens: [8192], disaggregated: false },
         pricePerDeviceHour: { h100: 2.5 },
       },
@@ -99,8 +100,20 @@ describe('searchDeployments', () => {
     const p = report.points[0];
     expect(p.cost_per_million_output_tokens).toBeCloseTo((2.5 / 3600 / p.output_throughput_per_device!) * 1e6, 9);
     expect(p.vllm_serve).toEqual([
-      'vllm serve meta-llama/Llama-3.1-70B --tensor-parallel-size 2 --pipeline-parallel-size 1 --max-num-seqs 256 --max-num-batched-tokens 8192 --gpu-memory-utilization 0.95 --block-size 16',
+      'vllm serve meta-llama/Llama-3.1-70B --tensor-parallel-size 2 --pipeline-parallel-size 1 --max-num-seqs 256 --max-num-batched-tokens 8192 --gpu-memory-utilization 0.95 --block-size 16 --max-model-len 8192',
     ]);
     expect(formatSearch(report)).toContain('1 layout skipped: do not fit in memory');
+  });
+
+  it("skips, as vLLM refuses to start, a layout whose KV cache cannot hold one request of the model's 131,072 tokens (#12 item 9)", async () => {
+    const report = await searchDeployments(
+      {
+        config: parseSimulationConfig({ ...base, model: 'llama-3.1-70b', scheduler: { gpu_memory_utilization: 0.95 }, workload: { num_requests: 50, input_len: 1024, output_len: 128 }, goodput: { ttft: 2000, tpot: 100 } }),
+        space: { xpus: ['h100'], num_devices: [2], max_num_seqs: [256], max_num_batched_tokens: [8192], disaggregated: false },
+      },
+      { readTextFile },
+    );
+    expect(report.skipped).toEqual({ 'do not fit in memory': 2 });
+    expect(report.points).toHaveLength(0);
   });
 });

@@ -43,13 +43,20 @@ describe('startEmulator', () => {
     }
   });
 
-  it('advertises the context its KV cache holds when that is less than the model\'s (#13 item 15)', async () => {
-    // A third of an H100 leaves Llama-3.1-8B a KV cache far shorter than its 131,072-token context.
-    const emulator = await startEmulator({ model: 'llama-3.1-8b', xpu: 'h100', port: 0, gpuMemoryUtilization: 0.3, readTextFile });
+  it('refuses, as vLLM does, a KV cache that cannot hold one request of the model\'s context, and serves the --max-model-len it suggests (#13 item 15, #12 item 9)', async () => {
+    // A third of an H100 leaves Llama-3.1-8B a KV cache far shorter than its 131,072-token context: vLLM does not start.
+    const refusal = await startEmulator({ model: 'llama-3.1-8b', xpu: 'h100', port: 0, gpuMemoryUtilization: 0.3, readTextFile }).then(
+      () => undefined,
+      (error: unknown) => error as Error & { code: string },
+    );
+    expect(refusal?.code).toBe('DOES_NOT_FIT');
+    const suggested = Number(/pass --max-model-len (\d+) or less/.exec(refusal!.message)?.[1]);
+    expect(refusal!.message).toMatch(/one request of max_model_len 131072 needs 16\.00 GiB of KV cache per device/);
+    const emulator = await startEmulator({ model: 'llama-3.1-8b', xpu: 'h100', port: 0, gpuMemoryUtilization: 0.3, maxModelLen: suggested, readTextFile });
     try {
       const plan = emulator.setup.memoryPlan;
       const heldTokens = plan.kvCacheBlocks * plan.blockSize;
-      expect(heldTokens).toBeLessThan(131072);
+      expect(suggested).toBe(heldTokens);
       expect(emulator.maxModelLen).toBe(heldTokens);
       const models: any = await (await fetch(`${emulator.url}/v1/models`)).json();
       expect(models.data[0].max_model_len).toBe(heldTokens);

@@ -52,3 +52,20 @@ describe('pipeline parallelism (#12 item 8)', () => {
     expect(set.scheduler.pipelineParallelSize).toBe(1);
   });
 });
+
+describe('max_model_len against the KV cache (#12 item 9)', () => {
+  it("refuses, as vLLM does, Llama-3.1-70B at TP2 on H100 at its 131,072-token default, and suggests the --max-model-len that fits", async () => {
+    const config = (max_model_len?: number) =>
+      parseSimulationConfig({ model: 'llama-3.1-70b', xpu: 'h100', parallelism: { tp: 2 }, scheduler: { max_model_len }, workload: { num_requests: 5, input_len: 512, output_len: 16 } });
+    const refusal = await runSimulation(config(), readTextFile).then(
+      () => undefined,
+      (error: unknown) => error as Error & { code: string },
+    );
+    expect(refusal?.code).toBe('DOES_NOT_FIT');
+    expect(refusal?.message).toMatch(/one request of max_model_len 131072 needs 20\.00 GiB of KV cache per device, more than the \d\.\d\d GiB left for it/);
+    const suggested = Number(/pass --max-model-len (\d+) or less/.exec(refusal!.message)![1]);
+    const run = await runSimulation(config(suggested), readTextFile);
+    expect(run.summary.completed).toBe(5);
+    await expect(runSimulation(config(suggested + 16), readTextFile)).rejects.toThrow(/The longest that fits is/);
+  });
+});

@@ -85,6 +85,7 @@ export { deviceShard, type DeviceShard } from './device-shard.ts';
 export {
   planMemory,
   assertFits,
+  assertHoldsMaxModelLen,
   DEFAULT_RUNTIME_OVERHEAD_BYTES,
   type MemoryPlan,
   type MemoryPlanOptions,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { getModel } from './model-catalog.ts';
 import { kvCacheBytesForContext } from './model-spec.ts';
-import { assertFits, planMemory } from './memory-plan.ts';
+import { assertFits, assertHoldsMaxModelLen, planMemory } from './memory-plan.ts';
 import { getXpu } from './xpu-catalog.ts';
 
 describe('planMemory', () => {
@@ -115,5 +115,35 @@ describe('planMemory', () => {
     // The plan prices a token at sequences of max_model_len: at 32k the local layers add 52/32 of a layer.
     const plan = planMemory({ model: gemma, xpu: getXpu('h100'), maxModelLen: 32768 });
     expect(plan.kvCacheBytesPerTokenPerDevice).toBe(perTokenLayer * (10 + 52 * (1024 / 32768)));
+  });
+});
+
+describe('assertHoldsMaxModelLen (vLLM check_enough_kv_cache_memory)', () => {
+  const tp2 = { model: getModel('llama-3.1-70b'), xpu: getXpu('h100'), parallelism: { tp: 2 }, maxNumSeqs: 1024 } as const;
+
+  it("refuses Llama-3.1-70B at tp=2 on H100 at its 131,072-token maximum, naming the GiB needed and left and the longest that fits", () => {
+    const plan = assertFits(planMemory(tp2));
+    // 320 KiB of KV a token over 80 layers, half on each device: 131072 tokens need 20 GiB per device.
+    expect(plan.kvCacheBytesPerTokenPerDevice * 131_072).toBe(20 * 2 ** 30);
+    const blocks = Math.floor(Math.floor(plan.kvCacheBytesAvailablePerDevice / plan.kvCacheBytesPerTokenPerDevice) / 16);
+    expect(blocks * 16).toBeLessThan(131_072);
+    expect(() => assertHoldsMaxModelLen(tp2, plan)).toThrow(
+      expect.objectContaining({
+        code: 'DOES_NOT_FIT',
+        message: expect.stringMatching(
+          new RegExp(
+            `^llama-3\\.1-70b on h100-sxm at tp=2 pp=1: one request of max_model_len 131072 needs 20\\.00 GiB of KV cache per device, more than the \\d\\.\\d\\d GiB left for it \\(${blocks} blocks of 16 tokens, gpu_memory_utilization 0\\.9\\).* The longest that fits is ${blocks * 16} tokens: pass --max-model-len ${blocks * 16} or less`,
+          ),
+        ),
+      }),
+    );
+    // The suggested length is accepted, one block more is not.
+    expect(() => assertHoldsMaxModelLen({ ...tp2, maxModelLen: blocks * 16 })).not.toThrow();
+    expect(() => assertHoldsMaxModelLen({ ...tp2, maxModelLen: blocks * 16 + 1 })).toThrow(/The longest that fits is/);
+  });
+
+  it('accepts what holds one max_model_len request: Llama-3.1-8B on an H100 at 131,072 tokens', () => {
+    const options = { model: getModel('llama-3.1-8b'), xpu: getXpu('h100') };
+    expect(assertHoldsMaxModelLen(options).maxModelLen).toBe(131_072);
   });
 });

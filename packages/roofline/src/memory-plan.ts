@@ -177,3 +177,43 @@ export function assertFits(plan: MemoryPlan): MemoryPlan {
       `${gb(plan.usableBytesPerDevice)} (${gb(plan.deviceMemoryBytes)} at gpu_memory_utilization ${plan.gpuMemoryUtilization})${hint}`,
   );
 }
+
+const gib = (bytes: number) => (bytes / 2 ** 30).toFixed(2);
+
+/** KV-cache blocks one engine (one data-parallel rank) has, and the blocks one request of `tokens` takes. */
+function rankBlocks(plan: MemoryPlan): number {
+  return Math.floor(Math.floor(plan.kvCacheBytesAvailablePerDevice / plan.kvCacheBytesPerTokenPerDevice) / plan.blockSize);
+}
+
+/**
+ * vLLM refuses to start when its KV cache cannot hold one request of max_model_len (v0.11
+ * `vllm/v1/core/kv_cache_utils.py` `check_enough_kv_cache_memory`: the memory one max_model_len sequence
+ * needs, in whole blocks, against the KV memory available), and says the longest that would fit
+ * (`estimate_max_model_len`, a binary search on that same test). The same here, per engine (a
+ * data-parallel rank holds its own requests), with the estimate and the flags that help: throws
+ * DOES_NOT_FIT, or returns the plan.
+ */
+export function assertHoldsMaxModelLen(options: MemoryPlanOptions, plan: MemoryPlan = planMemory(options)): MemoryPlan {
+  const fitsAt = (p: MemoryPlan) => Math.ceil(p.maxModelLen / p.blockSize) <= rankBlocks(p);
+  if (fitsAt(plan)) return plan;
+  let lo = 0;
+  let hi = plan.maxModelLen;
+  // The largest length that fits: windowed layers take a smaller share of each token at longer lengths, so
+  // each candidate is planned again, as vLLM estimates it.
+  while (hi - lo > 1) {
+    const mid = Math.floor((lo + hi) / 2);
+    if (fitsAt(planMemory({ ...options, maxModelLen: mid }))) lo = mid;
+    else hi = mid;
+  }
+  const needed = Math.ceil(plan.maxModelLen / plan.blockSize) * plan.blockSize * plan.kvCacheBytesPerTokenPerDevice;
+  const estimate =
+    lo > 0
+      ? ` The longest that fits is ${lo} tokens: pass --max-model-len ${lo} or less, or raise --gpu-memory-utilization, or add devices (--tp).`
+      : ' No length fits: raise --gpu-memory-utilization or add devices (--tp).';
+  throw new RooflineError(
+    'DOES_NOT_FIT',
+    `${plan.model} on ${plan.xpu} at ${describeParallelism(plan.parallelism)}: one request of max_model_len ${plan.maxModelLen} needs ` +
+      `${gib(needed)} GiB of KV cache per device, more than the ${gib(plan.kvCacheBytesAvailablePerDevice)} GiB left for it ` +
+      `(${rankBlocks(plan)} blocks of ${plan.blockSize} tokens, gpu_memory_utilization ${plan.gpuMemoryUtilization}), and vLLM does not start with a KV cache that cannot hold one request of max_model_len.${estimate}`,
+  );
+}

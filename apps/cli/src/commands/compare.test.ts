@@ -27,7 +27,7 @@ describe('llm-sim compare', () => {
     const r = await run([
       'compare', '--model', 'llama-3.1-70b', '--xpu', 'h100', '--num-devices', '8',
       '--layouts', '2xtp4', '1p1d:tp4/tp4', '2p1d:tp2/tp4',
-      '--gpu-memory-utilization', '0.95', '--num-requests', '200', '--request-rate', '6',
+      '--gpu-memory-utilization', '0.95', '--max-model-len', '8192', '--num-requests', '200', '--request-rate', '6',
       '--input-len', '2048', '--output-len', '128', '--goodput', 'ttft:1000', 'tpot:50', '--json',
     ]);
     expect(r.error).toBeUndefined();

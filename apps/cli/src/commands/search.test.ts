@@ -46,7 +46,7 @@ describe('llm-sim search', () => {
   });
 
   it('counts layouts that do not fit in one line', async () => {
-    const r = await run(['search', '--model', 'llama-3.1-70b', '--xpu', 'h100', '--num-devices', '1,2', '--max-num-seqs', '256', '--max-num-batched-tokens', '8192', '--no-disaggregated', '--goodput', 'ttft:2000', 'tpot:100', '--num-requests', '200', '--jobs', '1']);
+    const r = await run(['search', '--model', 'llama-3.1-70b', '--xpu', 'h100', '--num-devices', '1,2', '--max-num-seqs', '256', '--max-num-batched-tokens', '8192', '--max-model-len', '4096', '--no-disaggregated', '--goodput', 'ttft:2000', 'tpot:100', '--num-requests', '200', '--jobs', '1']);
     expect(r.code, r.stderr).toBe(0);
     // 70B in bf16 (141 GB) fits no single H100: 1xTP1 and 2xTP1 are skipped, 1xTP2 runs.
     expect(r.stdout).toContain('2 layouts skipped: do not fit in memory');
