@@ -94,7 +94,7 @@ export interface CompareRequest {
   /** Layouts to run (see `parseLayout`); every layout of `numDevices` devices that fits when omitted. */
   readonly layouts?: readonly Layout[];
   /** Router for both kinds of cluster and the KV link (`cluster` keys); defaults as in `ClusterConfigSchema`. */
-  readonly cluster?: Partial<Pick<ClusterConfig, 'router' | 'kv_transfer_bandwidth_gbps' | 'kv_transfer_latency_ms' | 'kv_transfer_sharing' | 'kv_transfer_links'>>;
+  readonly cluster?: Partial<Pick<ClusterConfig, 'router' | 'kv_transfer_gbit_per_s' | 'kv_transfer_latency_ms' | 'kv_transfer_sharing' | 'kv_transfer_links'>>;
 }
 
 export interface CompareRow {
@@ -127,7 +127,7 @@ export interface CompareReport {
   readonly xpu: string;
   readonly numDevices: number;
   readonly goodput: SimulationConfig['goodput'];
-  readonly kvTransferBandwidthGbps: number;
+  readonly kvTransferGbitPerS: number;
   readonly kvTransferLatencyMs: number;
   /** Best first: by goodput per device (throughput per device without SLOs). */
   readonly rows: readonly CompareRow[];
@@ -228,7 +228,7 @@ export async function compareLayouts(
     xpu: xpu.name,
     numDevices,
     goodput: slo,
-    kvTransferBandwidthGbps: cluster.kv_transfer_bandwidth_gbps,
+    kvTransferGbitPerS: cluster.kv_transfer_gbit_per_s,
     kvTransferLatencyMs: cluster.kv_transfer_latency_ms,
     rows,
     skipped,
@@ -289,7 +289,7 @@ export function formatComparison(report: CompareReport): string {
   const widths = header.map((h, i) => Math.max(h.length, ...body.map((b) => b[i].length)));
   const line = (cells: readonly string[]) => cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]) : c.padStart(widths[i]))).join('  ').trimEnd();
   const lines = [
-    `${report.model} on ${report.numDevices} x ${report.xpu}; KV link ${report.kvTransferBandwidthGbps} Gb/s + ${report.kvTransferLatencyMs} ms per transfer` +
+    `${report.model} on ${report.numDevices} x ${report.xpu}; KV link ${report.kvTransferGbitPerS} Gb/s + ${report.kvTransferLatencyMs} ms per transfer` +
       (slo ? `; goodput SLO ${slo}` : '; no SLO given: ranked by throughput per device'),
     '',
     line(header),

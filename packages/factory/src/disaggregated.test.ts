@@ -24,7 +24,7 @@ describe('runDisaggregatedSimulation', () => {
   });
 
   it('moves each TP rank\'s shard over its own link: a TP4 70B transfer of 1024 tokens takes 1.68 ms + latency, not 6.71 ms; 32k tokens 54 ms, not 215 ms', () => {
-    const cluster = ClusterConfigSchema.parse({ type: 'disaggregated', kv_transfer_bandwidth_gbps: 400, kv_transfer_latency_ms: 0 });
+    const cluster = ClusterConfigSchema.parse({ type: 'disaggregated', kv_transfer_gbit_per_s: 400, kv_transfer_latency_ms: 0 });
     const link = kvTransferSettings(cluster, 327_680, 4);
     expect(link.bandwidthBytesPerSecond).toBe(200e9);
     expect(((1024 * 327_680) / link.bandwidthBytesPerSecond) * 1e3).toBeCloseTo(1.68, 2);
@@ -83,5 +83,18 @@ describe('runDisaggregatedSimulation', () => {
     await expect(runDisaggregatedSimulation(config, ClusterConfigSchema.parse({ type: 'disaggregated', prefill_tp: 1 }), readTextFile)).rejects.toThrow(
       /llama-3.1-70b does not fit on h100-sxm at tp=1/,
     );
+  });
+});
+
+describe('the KV link is named in its unit (#12, also)', () => {
+  it('reads kv_transfer_gbit_per_s (gigabits per second), and kv_transfer_bandwidth_gbps as its old name; refuses the two disagreeing', () => {
+    expect(ClusterConfigSchema.parse({}).kv_transfer_gbit_per_s).toBe(400);
+    expect(ClusterConfigSchema.parse({ kv_transfer_gbit_per_s: 200 }).kv_transfer_gbit_per_s).toBe(200);
+    const old = ClusterConfigSchema.parse({ kv_transfer_bandwidth_gbps: 100 });
+    expect(old.kv_transfer_gbit_per_s).toBe(100);
+    expect(old).not.toHaveProperty('kv_transfer_bandwidth_gbps');
+    const both = ClusterConfigSchema.safeParse({ kv_transfer_gbit_per_s: 200, kv_transfer_bandwidth_gbps: 100 });
+    expect(both.success).toBe(false);
+    expect(both.error?.issues[0]).toMatchObject({ path: ['kv_transfer_gbit_per_s'], message: expect.stringMatching(/kv_transfer_bandwidth_gbps is its old name/) });
   });
 });

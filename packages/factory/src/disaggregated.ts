@@ -36,7 +36,7 @@ export interface DisaggregatedRun {
 export function kvTransferSettings(cluster: ClusterConfig, kvBytesPerToken: number, parallelRanks = 1): KvTransferSettingsInput {
   return {
     bytesPerToken: kvBytesPerToken,
-    bandwidthBytesPerSecond: ((cluster.kv_transfer_bandwidth_gbps * 1e9) / 8) * parallelRanks,
+    bandwidthBytesPerSecond: ((cluster.kv_transfer_gbit_per_s * 1e9) / 8) * parallelRanks,
     latencySeconds: cluster.kv_transfer_latency_ms / 1000,
     sharing: cluster.kv_transfer_sharing,
     links: cluster.kv_transfer_links,

@@ -56,7 +56,7 @@ function describeLayout(run: SimulationRun | DisaggregatedRun) {
       { key: 'prefill xpu / tp', value: `${prefill.xpu.name} / ${prefill.tp}` },
       { key: 'decode instances', value: c.decode_instances },
       { key: 'decode xpu / tp', value: `${decode.xpu.name} / ${decode.tp}` },
-      { key: 'KV link', value: `${c.kv_transfer_bandwidth_gbps} Gb/s + ${c.kv_transfer_latency_ms} ms` },
+      { key: 'KV link', value: `${c.kv_transfer_gbit_per_s} Gb/s + ${c.kv_transfer_latency_ms} ms` },
       { key: 'KV-cache blocks (prefill / decode)', value: `${prefill.kvCacheBlocks} / ${decode.kvCacheBlocks}` },
     ],
   };

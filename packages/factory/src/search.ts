@@ -66,7 +66,7 @@ export interface SearchRequest {
   /** Price of one device-hour by xpu (name or alias), for the cost per million output tokens. */
   readonly pricePerDeviceHour?: Readonly<Record<string, number>>;
   /** The KV link of disaggregated deployments (`cluster` keys). */
-  readonly cluster?: Partial<Pick<ClusterConfig, 'kv_transfer_bandwidth_gbps' | 'kv_transfer_latency_ms' | 'kv_transfer_sharing' | 'router'>>;
+  readonly cluster?: Partial<Pick<ClusterConfig, 'kv_transfer_gbit_per_s' | 'kv_transfer_latency_ms' | 'kv_transfer_sharing' | 'router'>>;
   /** Evaluate only the candidates of shard `index` (1-based) of `count`: every count-th fitting candidate. */
   readonly shard?: { readonly index: number; readonly count: number };
   /** Bisection stops when met and missed rates are this close, relatively (default 0.02). */

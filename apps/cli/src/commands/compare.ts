@@ -34,7 +34,7 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
         .option('num-devices', { type: 'number', describe: 'devices every layout uses, e.g. 8' })
         .option('layouts', { type: 'string', array: true, describe: 'layouts to run: RxTPn (aggregated, 2xtp4) or xPyD:TPa/TPb (2p1d:tp2/tp4); default: every layout of --num-devices that fits' })
         .option('router', { type: 'string', choices: ['round-robin', 'least-outstanding', 'least-kv-cache'], describe: 'router of every layout and pool (default round-robin)' })
-        .option('kv-transfer-bandwidth-gbps', { type: 'number', describe: 'link between a prefill and a decode instance, Gb/s (default 400: one NDR port)' })
+        .option('kv-transfer-gbit-per-s', { type: 'number', alias: 'kv-transfer-bandwidth-gbps', describe: 'link between a prefill and a decode instance, in Gb/s (gigabits; default 400: one NDR port)' })
         .option('kv-transfer-latency-ms', { type: 'number', describe: 'fixed cost per KV transfer in ms (default 0.5)' })
         .option('kv-transfer-sharing', { type: 'string', choices: ['fair', 'fifo'], describe: 'concurrent transfers on a link share it (fair, default) or queue (fifo)' })
         .option('num-requests', { type: 'number', describe: 'requests to send (default 1000)' })
@@ -70,7 +70,7 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
             layouts: parseLayouts(args.layouts),
             cluster: {
               router: args.router as 'round-robin' | undefined,
-              kv_transfer_bandwidth_gbps: args['kv-transfer-bandwidth-gbps'] as number | undefined,
+              kv_transfer_gbit_per_s: args['kv-transfer-gbit-per-s'] as number | undefined,
               kv_transfer_latency_ms: args['kv-transfer-latency-ms'] as number | undefined,
               kv_transfer_sharing: args['kv-transfer-sharing'] as 'fair' | undefined,
             },

@@ -155,7 +155,7 @@ export function searchCommand(ctx: CliContext): CommandModule<object, SearchArgs
         .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
         .option('max-model-len', { type: 'number', describe: "longest prompt + output (default: the model's)" })
         .option('chunked-prefill', { type: 'boolean', describe: 'split long prompts over steps (default on)' })
-        .option('kv-transfer-bandwidth-gbps', { type: 'number', describe: 'disaggregated: link between a prefill and a decode instance, Gb/s (default 400)' })
+        .option('kv-transfer-gbit-per-s', { type: 'number', alias: 'kv-transfer-bandwidth-gbps', describe: 'disaggregated: link between a prefill and a decode instance, in Gb/s (gigabits; default 400)' })
         .option('kv-transfer-latency-ms', { type: 'number', describe: 'disaggregated: fixed cost per KV transfer in ms (default 0.5)' })
         .option('jobs', { type: 'number', describe: 'worker threads (default: one per core; 1 runs in-process)' })
         .option('shard', { type: 'string', describe: 'evaluate shard K of N (K/N) of the candidates; its --json (or -o) is a shard file for `search merge`' })
@@ -200,7 +200,7 @@ export function searchCommand(ctx: CliContext): CommandModule<object, SearchArgs
             sloPercentile,
             pricePerDeviceHour: parsePrices(args.price),
             cluster: {
-              kv_transfer_bandwidth_gbps: args['kv-transfer-bandwidth-gbps'] as number | undefined,
+              kv_transfer_gbit_per_s: args['kv-transfer-gbit-per-s'] as number | undefined,
               kv_transfer_latency_ms: args['kv-transfer-latency-ms'] as number | undefined,
             },
             shard: parseShard(args.shard),

@@ -165,7 +165,10 @@ describe('llm-sim simulate --cluster disaggregated', () => {
   it('adds the KV transfer time at low load and reports it, per-pool utilisation included', async () => {
     const common = ['simulate', '--model', 'llama-3.1-70b', '--xpu', 'h100', '--tp', '4', '--num-requests', '20', '--request-rate', '0.2', '--input-len', '2000', '--output-len', '50', '--json'];
     const agg = await run(common);
-    const dis = await run([...common, '--cluster', 'disaggregated', '--prefill-instances', '1', '--decode-instances', '1', '--kv-transfer-bandwidth-gbps', '100', '--kv-transfer-latency-ms', '1']);
+    const dis = await run([...common, '--cluster', 'disaggregated', '--prefill-instances', '1', '--decode-instances', '1', '--kv-transfer-gbit-per-s', '100', '--kv-transfer-latency-ms', '1']);
+    // The flag's old name still works, with the same meaning (gigabits per second).
+    const old = await run([...common, '--cluster', 'disaggregated', '--prefill-instances', '1', '--decode-instances', '1', '--kv-transfer-bandwidth-gbps', '100', '--kv-transfer-latency-ms', '1']);
+    expect(JSON.parse(old.stdout).mean_kv_transfer_ms).toBe(JSON.parse(dis.stdout).mean_kv_transfer_ms);
     expect(agg.code, agg.stderr).toBe(0);
     expect(dis.code, dis.stderr).toBe(0);
     const a = JSON.parse(agg.stdout);

@@ -47,7 +47,7 @@ function flagsToConfig(a: SimulateArgs): Record<string, unknown> {
       decode_tp: a['decode-tp'],
       prefill_xpu: a['prefill-xpu'],
       decode_xpu: a['decode-xpu'],
-      kv_transfer_bandwidth_gbps: a['kv-transfer-bandwidth-gbps'],
+      kv_transfer_gbit_per_s: a['kv-transfer-gbit-per-s'],
       kv_transfer_latency_ms: a['kv-transfer-latency-ms'],
       kv_transfer_sharing: a['kv-transfer-sharing'],
     },
@@ -68,7 +68,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         .option('decode-tp', { type: 'number', describe: 'disaggregated: tensor parallelism of a decode instance (default --tp)' })
         .option('prefill-xpu', { type: 'string', describe: 'disaggregated: xpu of the prefill pool (default --xpu)' })
         .option('decode-xpu', { type: 'string', describe: 'disaggregated: xpu of the decode pool (default --xpu)' })
-        .option('kv-transfer-bandwidth-gbps', { type: 'number', describe: 'disaggregated: link bandwidth between the pools in Gb/s (default 400)' })
+        .option('kv-transfer-gbit-per-s', { type: 'number', alias: 'kv-transfer-bandwidth-gbps', describe: 'disaggregated: link bandwidth between the pools in Gb/s (gigabits; default 400)' })
         .option('kv-transfer-latency-ms', { type: 'number', describe: 'disaggregated: fixed cost of one KV transfer in ms (default 0.5)' })
         .option('kv-transfer-sharing', { type: 'string', choices: ['fair', 'fifo'], describe: 'disaggregated: concurrent transfers share a link (fair) or queue (fifo)' })
         .option('num-replicas', { type: 'number', describe: 'model instances behind the router (default 1)' })
