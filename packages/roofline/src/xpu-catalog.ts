@@ -75,11 +75,13 @@ export const XPU_CATALOG = {
   b200: {
     name: 'b200', aliases: ['hgx-b200'], vendor: 'nvidia',
     memory_gb: 180, memory_bandwidth_gbps: 8000,
+    // nvidia-smi on an 8 x B200 node (driver 580.95.05): "183359MiB" total per GPU, 179.06 GiB.
+    memory_gib: 183359 / 1024, memory_gib_source: 'https://github.com/NVIDIA/TensorRT-LLM/issues/10278',
     peak_tflops: { bf16: 2250, fp16: 2250, fp8: 4500, int8: 4500, fp4: 9000, fp32: 75 },
     interconnect: 'NVLink 5 (1.8 TB/s bidirectional)', interconnect_bandwidth_gbps: 900, interconnect_latency_us: 8,
     network: 'ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
     source: [NVIDIA_B200, NVIDIA_DGX_BASEPOD],
-    notes: 'DGX B200: 1,440 GB and 64 TB/s over 8 GPUs; 72 PFLOPS FP8 sparse over 8 GPUs. Memory: spec-sheet 180e9 bytes; no cited device-reported total yet.',
+    notes: 'DGX B200: 1,440 GB and 64 TB/s over 8 GPUs; 72 PFLOPS FP8 sparse over 8 GPUs. Memory: the nvidia-smi total (CUDA reports about 0.7 GiB less, 178.35 GiB).',
   },
   gb200: {
     name: 'gb200', aliases: ['gb200-nvl72'], vendor: 'nvidia',
@@ -131,10 +133,11 @@ export const XPU_CATALOG = {
   mi300x: {
     name: 'mi300x', aliases: ['amd-mi300x'], vendor: 'amd',
     memory_gb: 192, memory_bandwidth_gbps: 5300,
+    // rocminfo on an MI300X (gfx942): the GPU's GLOBAL memory pool "Size: 201310208(0xbffc000) KB", 191.98 GiB.
+    memory_gib: 201310208 / 1024 ** 2, memory_gib_source: 'https://github.com/ROCm/legacy-rocm-build/issues/4414',
     peak_tflops: { bf16: 1307.4, fp16: 1307.4, fp8: 2614.9, int8: 2614.9, fp32: 163.4 },
     interconnect: 'Infinity Fabric (7 x 64 GB/s per direction)', interconnect_bandwidth_gbps: 448, interconnect_latency_us: 10,
     source: [AMD_MI300X],
-    notes: 'Memory: spec-sheet 192e9 bytes; no cited device-reported total yet.',
   },
   b300: {
     name: 'b300', aliases: ['hgx-b300', 'b300-sxm'], vendor: 'nvidia',
