@@ -29,7 +29,7 @@ describe('calibration file', () => {
   it('holds the fitted figures in the units its keys name, with the fit summary', () => {
     expect(params.format_version).toBe(1);
     expect(params.prefill.effective_tflops).toBeCloseTo(610, 2);
-    expect(params.prefill.effective_bandwidth_gbps).toBeCloseTo(2400, 1);
+    expect(params.prefill.effective_bandwidth_gb_per_s).toBeCloseTo(2400, 1);
     expect(params.decode.overhead_ms).toBeCloseTo(4.3, 4);
     expect(params).toMatchObject({ pp: 1, dtype: 'bf16', engine: 'vllm', engine_version: null, source: { files: meta.files, description: '' } });
     expect(params.fit).toMatchObject({ points: PREFILL_SHAPES.length + DECODE_SHAPES.length, prefill_points: PREFILL_SHAPES.length, excluded: 0, notes: [] });
@@ -45,8 +45,8 @@ describe('calibration file', () => {
 
   it('converts to SI units in the shape the roofline takes', () => {
     expect(toEffectiveRoofline(params)).toEqual({
-      prefill: { flopsPerSecond: params.prefill.effective_tflops * 1e12, bandwidthBytesPerSecond: params.prefill.effective_bandwidth_gbps * 1e9, overheadSeconds: params.prefill.overhead_ms / 1000 },
-      decode: { flopsPerSecond: params.decode.effective_tflops * 1e12, bandwidthBytesPerSecond: params.decode.effective_bandwidth_gbps * 1e9, overheadSeconds: params.decode.overhead_ms / 1000 },
+      prefill: { flopsPerSecond: params.prefill.effective_tflops * 1e12, bandwidthBytesPerSecond: params.prefill.effective_bandwidth_gb_per_s * 1e9, overheadSeconds: params.prefill.overhead_ms / 1000 },
+      decode: { flopsPerSecond: params.decode.effective_tflops * 1e12, bandwidthBytesPerSecond: params.decode.effective_bandwidth_gb_per_s * 1e9, overheadSeconds: params.decode.overhead_ms / 1000 },
     });
   });
 
@@ -61,12 +61,21 @@ describe('calibration file', () => {
     expect(parseCalibrationFile(JSON.stringify(minimal))).toMatchObject({ pp: 1, dtype: 'bf16', engine: 'vllm', engine_version: null, source: { files: [], description: '' }, fit: { notes: [] } });
   });
 
+  it('names the bandwidth in its unit, effective_bandwidth_gb_per_s (gigabytes per second), and reads the old effective_bandwidth_gbps as the same', () => {
+    const written = JSON.parse(serializeCalibration(params));
+    expect(Object.keys(written.decode)).toEqual(['effective_tflops', 'effective_bandwidth_gb_per_s', 'overhead_ms']);
+    const old = { ...written, decode: { effective_tflops: 45.8, effective_bandwidth_gbps: 1231, overhead_ms: 0 } };
+    expect(parseCalibrationFile(JSON.stringify(old)).decode).toEqual({ effective_tflops: 45.8, effective_bandwidth_gb_per_s: 1231, overhead_ms: 0 });
+    const both = { ...written, decode: { effective_tflops: 45.8, effective_bandwidth_gb_per_s: 1231, effective_bandwidth_gbps: 1000, overhead_ms: 0 } };
+    expect(() => parseCalibrationFile(JSON.stringify(both), 'cal.json')).toThrow(/decode\.effective_bandwidth_gb_per_s: give the bandwidth once/);
+  });
+
   it('names the file and the reason for malformed JSON', () => {
     expect(() => parseCalibrationFile('{"format_version": 1,', 'cal.json')).toThrow(expect.objectContaining({ code: 'INVALID_CALIBRATION_FILE', message: expect.stringMatching(/^cal\.json is not valid JSON: /) }));
   });
 
   it('names the path of a missing or invalid field', () => {
-    expect(() => parseCalibrationFile(withoutField(['decode', 'effective_bandwidth_gbps']), 'cal.json')).toThrow(/cal\.json is not a valid calibration file: decode\.effective_bandwidth_gbps: /);
+    expect(() => parseCalibrationFile(withoutField(['decode', 'effective_bandwidth_gb_per_s']), 'cal.json')).toThrow(/cal\.json is not a valid calibration file: decode\.effective_bandwidth_gb_per_s: /);
     expect(() => parseCalibrationFile(withoutField(['model']), 'cal.json')).toThrow(/: model: /);
     const negative = JSON.parse(serializeCalibration(params));
     negative.prefill.overhead_ms = -1;

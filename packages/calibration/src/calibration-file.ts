@@ -6,11 +6,31 @@ import type { FitResult, PhaseFit } from './estimator.ts';
 /** The format version of model-level (v1) calibration files this package writes. */
 export const CALIBRATION_FORMAT_VERSION = 1;
 
-const PhaseParametersSchema = z.object({
-  effective_tflops: z.number().positive().describe('effective FLOP/s, in 1e12 FLOP/s'),
-  effective_bandwidth_gbps: z.number().positive().describe('effective memory bandwidth, in 1e9 bytes/s'),
-  overhead_ms: z.number().nonnegative().describe('fixed time per engine step, in milliseconds'),
-});
+const PhaseParametersSchema = z
+  .object({
+    effective_tflops: z.number().positive().describe('effective FLOP/s, in 1e12 FLOP/s'),
+    effective_bandwidth_gb_per_s: z.number().positive().optional().describe('effective memory bandwidth, in gigabytes (1e9 bytes) per second'),
+    effective_bandwidth_gbps: z
+      .number()
+      .positive()
+      .optional()
+      .describe('the old name of effective_bandwidth_gb_per_s (gigabytes, not gigabits, per second), still read'),
+    overhead_ms: z.number().nonnegative().describe('fixed time per engine step, in milliseconds'),
+  })
+  .refine((p) => p.effective_bandwidth_gb_per_s !== undefined || p.effective_bandwidth_gbps !== undefined, {
+    message: 'effective_bandwidth_gb_per_s is required',
+    path: ['effective_bandwidth_gb_per_s'],
+  })
+  .refine((p) => p.effective_bandwidth_gb_per_s === undefined || p.effective_bandwidth_gbps === undefined || p.effective_bandwidth_gb_per_s === p.effective_bandwidth_gbps, {
+    message: 'give the bandwidth once: effective_bandwidth_gb_per_s (effective_bandwidth_gbps is its old name)',
+    path: ['effective_bandwidth_gb_per_s'],
+  })
+  // Files written before the rename say effective_bandwidth_gbps, in the same unit (GB/s).
+  .transform(({ effective_bandwidth_gbps, ...p }) => ({
+    effective_tflops: p.effective_tflops,
+    effective_bandwidth_gb_per_s: (p.effective_bandwidth_gb_per_s ?? effective_bandwidth_gbps)!,
+    overhead_ms: p.overhead_ms,
+  }));
 /** One phase's fitted figures as a file stores them (see `PhaseParametersSchema`). */
 export type PhaseParameters = z.infer<typeof PhaseParametersSchema>;
 
@@ -115,7 +135,7 @@ export function serializeCalibration(params: RooflineParametersInput): string {
 function toPhaseFigures(p: PhaseParameters): PhaseFigures {
   return {
     flopsPerSecond: p.effective_tflops * 1e12,
-    bandwidthBytesPerSecond: p.effective_bandwidth_gbps * 1e9,
+    bandwidthBytesPerSecond: p.effective_bandwidth_gb_per_s * 1e9,
     overheadSeconds: p.overhead_ms / 1000,
   };
 }
@@ -174,7 +194,7 @@ const round = (x: number) => (x === 0 ? 0 : Number(x.toPrecision(6)));
 
 const phaseParameters = (fit: PhaseFit): PhaseParameters => ({
   effective_tflops: round(fit.figures.flopsPerSecond / 1e12),
-  effective_bandwidth_gbps: round(fit.figures.bandwidthBytesPerSecond / 1e9),
+  effective_bandwidth_gb_per_s: round(fit.figures.bandwidthBytesPerSecond / 1e9),
   overhead_ms: round(fit.figures.overheadSeconds * 1000),
 });
 

@@ -5,9 +5,9 @@ import { checkDrift, evaluateCalibration } from './evaluate-calibration.ts';
 import { fitRooflineParameters } from './estimator.ts';
 import { DECODE_SHAPES, H100_PEAK, PREFILL_SHAPES, synthesise } from './__fixtures__/synthetic.ts';
 
-const prefill = { effective_tflops: 610, effective_bandwidth_gbps: 2400, overhead_ms: 2.1 };
-const decode = { effective_tflops: 300, effective_bandwidth_gbps: 2600, overhead_ms: 4.3 };
-const figures = (p: typeof prefill) => ({ flopsPerSecond: p.effective_tflops * 1e12, bandwidthBytesPerSecond: p.effective_bandwidth_gbps * 1e9, overheadSeconds: p.overhead_ms / 1000 });
+const prefill = { effective_tflops: 610, effective_bandwidth_gb_per_s: 2400, overhead_ms: 2.1 };
+const decode = { effective_tflops: 300, effective_bandwidth_gb_per_s: 2600, overhead_ms: 4.3 };
+const figures = (p: typeof prefill) => ({ flopsPerSecond: p.effective_tflops * 1e12, bandwidthBytesPerSecond: p.effective_bandwidth_gb_per_s * 1e9, overheadSeconds: p.overhead_ms / 1000 });
 
 describe('predictSeconds', () => {
   it('is overhead + communication + the sum over operators of the slower of compute and memory', () => {

@@ -60,7 +60,7 @@ describe('llm-sim calibrate and --performance-model vllm_roofline', () => {
     expect(await main(['calibrate', '--model', 'llama-2-70b', '--xpu', 'h100', '--tp', '4', '--from', splitwise, '-o', 'h100.json'], h.io)).toBe(0);
     expect(await main(['check-calibration', '--calibration-data', 'h100.json', '--from', splitwise, '--max-mape', '10', '--json'], h.io)).toBe(0);
     const drifted = JSON.parse(h.written.get('h100.json')!);
-    drifted.decode.effective_bandwidth_gbps /= 2;
+    drifted.decode.effective_bandwidth_gb_per_s /= 2;
     h.written.set('drifted.json', JSON.stringify(drifted));
     expect(await main(['check-calibration', '--calibration-data', 'drifted.json', '--from', splitwise, '--max-mape', '10'], h.io)).toBe(6);
     expect(h.stderr).toMatch(/predictions drifted: MAPE/);
