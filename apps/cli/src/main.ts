@@ -10,6 +10,7 @@ import { searchCommand } from './commands/search.ts';
 import { benchmarkCommand } from './commands/benchmark.ts';
 import { calibrateCommand, checkCalibrationCommand } from './commands/calibrate.ts';
 import { validateCommand } from './commands/validate.ts';
+import { reportCommand } from './commands/report.ts';
 import type { CliContext } from './context.ts';
 import { ExitCode, exitCodeFor } from './exit-codes.ts';
 import { createNodeIo, type CliIo } from './io.ts';
@@ -39,6 +40,7 @@ export async function main(argv: readonly string[], io: CliIo = createNodeIo()):
     .command(compareCommand(ctx))
     .command(searchCommand(ctx))
     .command(validateCommand(ctx))
+    .command(reportCommand(ctx))
     .strict()
     .recommendCommands()
     // `--num-prompts` is known as itself only: no `numPrompts` twin in messages or in the parsed flags.

@@ -3,6 +3,7 @@ import type { MemoryPlan } from '@llm-sim/roofline';
 import { outputThroughputSeries } from '@llm-sim/simulator';
 import type { CalibrationOutcome } from './calibrate.ts';
 import { describeWorkload } from './describe-workload.ts';
+import { FactoryError } from './errors.ts';
 import type { DisaggregatedRun } from './disaggregated.ts';
 import type { SimulationRun } from './simulation.ts';
 import { SEARCH_TABLE_LEGEND, describeSearch, searchTable, skippedLines, topCommands, type SearchReport } from './search.ts';
@@ -269,4 +270,59 @@ export async function renderSearchReportHtml(report: SearchReport, options: { re
       { key: 'seed', value: s.seed },
     ],
   });
+}
+
+/** One saved run: its file name and text (`llm-sim simulate --json`, `--save-result`, or `vllm bench serve --save-result`). */
+export interface SavedRun {
+  readonly label: string;
+  readonly text: string;
+}
+
+/** What made a saved run, from the keys its file has. */
+function runSource(json: Record<string, unknown>): string {
+  if (typeof json.performance_model === 'string') {
+    const where = typeof json.xpu === 'string' ? ` on ${json.xpu}${typeof json.tp === 'number' ? ` tp=${json.tp}` : ''}` : '';
+    return `llm-sim ${json.performance_model}${typeof json.model === 'string' ? `, ${json.model}` : ''}${where}`;
+  }
+  const parts = [json.backend, json.model_id, json.date].filter((v) => typeof v === 'string' && v !== '');
+  return parts.length > 0 ? `vllm bench serve: ${parts.join(', ')}` : 'a result file';
+}
+
+/**
+ * Several runs saved with `--json` or as vLLM result files (`--save-result`), overlaid in one report: their
+ * latency percentiles as curves, their throughputs side by side, every shared metric in one table. A file that
+ * is not a JSON object with vLLM's keys is refused, named.
+ */
+export async function renderRunsReportHtml(runs: readonly SavedRun[]): Promise<{ html: string; runs: number }> {
+  const { renderRunsReport } = await loadReport();
+  // A sweep's vLLM result file (`--result-filename`) holds one run a line: each becomes a run of its own.
+  const split = runs.flatMap(({ label, text }) => {
+    const lines = text.split('\n').filter((l) => l.trim() !== '');
+    return lines.length > 1 && lines.every((l) => l.trimStart().startsWith('{') && l.trimEnd().endsWith('}'))
+      ? lines.map((line, i) => ({ label: `${label} #${i + 1}`, text: line }))
+      : [{ label, text }];
+  });
+  const entries = split.map(({ label, text }) => {
+    let json: unknown;
+    try {
+      json = JSON.parse(text);
+    } catch (error) {
+      throw new FactoryError('INVALID_CONFIG', `${label} is not JSON: ${error instanceof Error ? error.message : String(error)}`);
+    }
+    if (typeof json !== 'object' || json === null || Array.isArray(json)) {
+      throw new FactoryError('INVALID_CONFIG', `${label} holds ${Array.isArray(json) ? 'an array (a sweep: save one run per file)' : 'no JSON object'}; expected one run saved with --json or --save-result`);
+    }
+    const record = json as Record<string, unknown>;
+    const metrics = Object.fromEntries(Object.entries(record).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+    if (!('request_throughput' in metrics) && !Object.keys(metrics).some((k) => k.endsWith('_ttft_ms'))) {
+      throw new FactoryError('INVALID_CONFIG', `${label} has neither request_throughput nor TTFT percentiles: not a run saved with --json or --save-result`);
+    }
+    return { label, source: runSource(record), metrics };
+  });
+  const html = renderRunsReport({
+    title: `${entries.length} runs compared`,
+    subtitle: runs.map((r) => r.label).join(' · '),
+    runs: entries,
+  });
+  return { html, runs: entries.length };
 }

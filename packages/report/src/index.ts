@@ -39,3 +39,11 @@ export {
   type SearchReportPoint,
 } from './search-report-input.ts';
 export { renderSearchReport } from './render-search-report.ts';
+export {
+  RunReportEntrySchema,
+  RunsReportInputSchema,
+  renderRunsReport,
+  type RunReportEntry,
+  type RunsReportInput,
+  type RunsReportInputInput,
+} from './render-runs-report.ts';

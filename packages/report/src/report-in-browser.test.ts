@@ -11,6 +11,19 @@ import { renderCalibrationReport } from './render-calibration-report.ts';
 import { COLORS } from './render-chart.ts';
 import { renderSearchReport } from './render-search-report.ts';
 import { renderSimulationReport } from './render-simulation-report.ts';
+import { renderRunsReport } from './render-runs-report.ts';
+import { readFileSync } from 'node:fs';
+
+/** Three real vllm bench serve runs (Llama-3.2-3B, 4 x L40S behind llm-d, 10 / 30 / inf req/s), one a line in the file. */
+function llmdRuns() {
+  const file = fileURLToPath(new URL('../../../benchmark_data/raw/vllm-bench-serve-llm-d-l40s/results.json', import.meta.url));
+  const lines = readFileSync(file, 'utf8').trim().split('\n').slice(0, 3);
+  return lines.map((line) => {
+    const json = JSON.parse(line) as Record<string, unknown>;
+    const metrics = Object.fromEntries(Object.entries(json).filter((e): e is [string, number] => typeof e[1] === 'number'));
+    return { label: `${String(json.deployment)} at ${String(json.request_rate)} req/s`, source: 'vllm bench serve', metrics };
+  });
+}
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS_DIR = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../test-artifacts');
@@ -39,6 +52,7 @@ describe.skipIf(!hasChromium)(suiteName, () => {
     { name: 'simulation', render: () => renderSimulationReport(buildSimulationInput()), charts: 9 },
     { name: 'calibration', render: () => renderCalibrationReport(buildCalibrationInput()), charts: 3 },
     { name: 'search', render: () => renderSearchReport(searchInput), charts: 1 },
+    { name: 'runs', render: () => renderRunsReport({ title: 'llm-d runs', runs: llmdRuns() }), charts: 4 },
   ];
 
   for (const { name, render, charts } of cases) {

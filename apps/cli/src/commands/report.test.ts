@@ -101,4 +101,31 @@ describe.skipIf(!hasChromium)(hasChromium ? '--report in headless Chromium' : `-
     for (const f of figures) expect(f.marks, f.id!).toBeGreaterThan(5);
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('overlays runs saved with --json and a real vllm bench serve result file (llm-sim report)', async () => {
+    const vllmResult = fileURLToPath(new URL('../../../../benchmark_data/raw/vllm-bench-serve-llm-d-l40s/results.json', import.meta.url));
+    const t = createTestIo();
+    const workload = ['--xpu', 'l40s', '--num-replicas', '4', '--num-requests', '300', '--input-len', '1000', '--output-len', '500', '--json'];
+    expect(await main(['simulate', '--model', 'llama-3.1-8b', '--request-rate', '10', ...workload], t.io), t.stderr).toBe(0);
+    t.written.set('rate10.json', t.stdout);
+    // The llm-d file holds nine runs, one a line (vLLM appends a sweep's results): each is a run of its own.
+    expect(await main(['report', 'rate10.json', vllmResult, '-o', 'diff.html'], t.io), t.stderr).toBe(0);
+    expect(t.stdout).toContain('wrote diff.html (10 runs from 2 file(s))');
+    const html = t.written.get('diff.html')!;
+    expect(html).toContain('llm-sim vllm_roofline, llama-3.1-8b on l40s tp=1');
+    expect(html).toContain('vllm bench serve: vllm, meta-llama/Llama-3.2-3B-Instruct, 20250530-194738');
+    // The measured run's request throughput (vLLM's own key), beside the simulations', with its change against the first.
+    expect(html).toMatch(/<td class="key">request_throughput<\/td><td class="num">[^<]+<\/td><td class="num">8\.369<\/td><td class="num">[+-][\d.]+%<\/td><td class="num">22\.1<\/td>/);
+    expect(html).toContain('results.json #9');
+    const { figures, problems } = await open('cli-runs-report', html);
+    expect(figures.map((f) => f.id)).toEqual(['ttft-percentiles', 'tpot-percentiles', 'itl-percentiles', 'e2el-percentiles', 'throughput']);
+    for (const f of figures) expect(f.marks, f.id!).toBeGreaterThan(5);
+    expect(problems).toEqual([]);
+
+    const bad = createTestIo();
+    bad.written.set('rate10.json', t.written.get('rate10.json')!);
+    const readme = fileURLToPath(new URL('../../../../benchmark_data/raw/README.md', import.meta.url));
+    expect(await main(['report', 'rate10.json', readme], bad.io)).toBe(2);
+    expect(bad.stderr).toMatch(/README\.md is not JSON/);
+  }, 90_000);
 });
