@@ -10,7 +10,9 @@ import { DtypeSchema } from '@llm-sim/roofline';
  *   `inputLen + 1 … inputLen + outputLen - 1`); `notes` say which.
  */
 export const PHASES = ['prefill', 'decode', 'mixed'] as const;
+/** Validates a `Phase` (see `PHASES`). */
 export const PhaseSchema = z.enum(PHASES);
+/** What a measured latency covers: `prefill`, `decode` or `mixed` (see `PHASES`). */
 export type Phase = z.infer<typeof PhaseSchema>;
 
 const nonNegativeMs = z.number().nonnegative();
@@ -25,6 +27,7 @@ export const LatencySpreadSchema = z.object({
   /** Percentile (as written by the tool: "10", "50", "99", "99.9") to its value. */
   percentilesMs: z.record(z.string().regex(/^\d+(\.\d+)?$/, 'a percentile such as "99" or "99.9"'), nonNegativeMs).optional(),
 });
+/** How repeated measurements of one point spread around its latency, in milliseconds. */
 export type LatencySpread = z.infer<typeof LatencySpreadSchema>;
 
 const count = z.number().int().nonnegative();
@@ -79,6 +82,7 @@ export const BenchmarkPointSchema = z
       ctx.addIssue({ code: 'custom', path: ['spread', 'minMs'], message: `minMs ${s.minMs} exceeds maxMs ${s.maxMs}` });
     }
   });
+/** One measurement (one line of a raw benchmark JSONL file), defaults filled in. */
 export type BenchmarkPoint = z.infer<typeof BenchmarkPointSchema>;
 /** A point as written by hand or by a tool: defaulted fields may be left out. */
 export type BenchmarkPointInput = z.input<typeof BenchmarkPointSchema>;
@@ -96,6 +100,7 @@ export const ProvenanceSchema = z.object({
   importedWith: z.string().optional(),
   notes: z.string().optional(),
 });
+/** Where a set of points came from: source, licence and how they were imported. */
 export type Provenance = z.infer<typeof ProvenanceSchema>;
 
 /** A processed benchmark file: points (repeats aggregated) plus their provenance. */
@@ -104,4 +109,5 @@ export const BenchmarkDataSchema = z.object({
   provenance: ProvenanceSchema,
   points: z.array(BenchmarkPointSchema),
 });
+/** A processed benchmark file: points with repeats aggregated, plus their provenance. */
 export type BenchmarkData = z.infer<typeof BenchmarkDataSchema>;

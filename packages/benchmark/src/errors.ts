@@ -1,3 +1,4 @@
+/** Why a `BenchmarkError` was thrown: a stable code to branch on. */
 export type BenchmarkErrorCode =
   | 'INVALID_POINT'
   | 'INVALID_JSON'
@@ -10,6 +11,7 @@ export type BenchmarkErrorCode =
   | 'INVALID_EXPERIMENT'
   | 'INVALID_PATH';
 
+/** Where bad input sits: file, line and field, as far as they are known. */
 export interface BenchmarkErrorLocation {
   /** File or source name the data came from. */
   readonly file?: string;

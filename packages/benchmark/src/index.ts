@@ -114,6 +114,14 @@ export {
   type CompletionTiming,
   type ServerInfo,
   type ProgressReporter,
+  type Backoff,
+  type MonotonicClock,
+  type Sleep,
+  type ServedModel,
+  type ProgressReporterOptions,
+  type ServerInfoOptions,
+  type PromptTokenOptions,
+  type CompletionRequest,
 } from './runner/index.ts';
 export {
   VALIDATION_SPLITS,

@@ -7,7 +7,9 @@ import { BenchmarkError, formatIssues } from './errors.ts';
  * measurements (a static-batch latency is a step measurement in disguise) that an engine-overhead fit may use.
  */
 export const VALIDATION_SPLITS = ['fitting', 'validation'] as const;
+/** Validates a `ValidationSplit`. */
 export const ValidationSplitSchema = z.enum(VALIDATION_SPLITS);
+/** Which use a case may be put to: `fitting` or `validation` (see `VALIDATION_SPLITS`). */
 export type ValidationSplit = z.infer<typeof ValidationSplitSchema>;
 
 /**
@@ -17,15 +19,19 @@ export type ValidationSplit = z.infer<typeof ValidationSplitSchema>;
  * - `output_throughput`, `request_throughput`: totals over the run's duration.
  */
 export const VALIDATION_METRICS = ['batch_latency', 'ttft', 'tpot', 'itl', 'e2el', 'output_throughput', 'request_throughput'] as const;
+/** Validates a `ValidationMetric`. */
 export const ValidationMetricSchema = z.enum(VALIDATION_METRICS);
+/** What a case measured, named as `vllm bench` names it (see `VALIDATION_METRICS`). */
 export type ValidationMetric = z.infer<typeof ValidationMetricSchema>;
 
+/** Which statistic of a metric a case states: the mean, the median or the 99th percentile. */
 export const VALIDATION_STATISTICS = ['mean', 'median', 'p99'] as const;
 /** `tok/s` on a per-request latency (`tpot`, `itl`) means tokens per second of one stream: 1000 / ms. */
 export const VALIDATION_UNITS = ['ms', 's', 'tok/s', 'req/s'] as const;
 
 const positiveInt = z.number().int().positive();
 
+/** Where a case's figure was published: URL, title, publisher, date, licence and its place in the source. */
 export const ValidationSourceSchema = z.strictObject({
   url: z.url(),
   title: z.string().min(1),
@@ -45,6 +51,7 @@ export const ValidationEngineConfigSchema = z.strictObject({
   maxModelLen: positiveInt.optional(),
   gpuMemoryUtilization: z.number().gt(0).lte(1).optional(),
 });
+/** Engine settings a validation run used (see `ValidationEngineConfigSchema`). */
 export type ValidationEngineConfig = z.infer<typeof ValidationEngineConfigSchema>;
 
 const RequestLengthsSchema = z.strictObject({ inputLen: positiveInt, outputLen: z.number().int().nonnegative() });
@@ -81,6 +88,7 @@ export const ValidationWorkloadSchema = z.discriminatedUnion('kind', [
     outputLen: positiveInt,
   }),
 ]);
+/** The requests a validation run sent (see `ValidationWorkloadSchema`). */
 export type ValidationWorkload = z.infer<typeof ValidationWorkloadSchema>;
 
 /** One public end-to-end measurement, with everything needed to simulate it and to find it again. */
@@ -105,8 +113,10 @@ export const ValidationCaseSchema = z.strictObject({
   fitOverlap: z.string().min(1).optional(),
   notes: z.string().min(1),
 });
+/** One public end-to-end measurement and everything needed to simulate it (see `ValidationCaseSchema`). */
 export type ValidationCase = z.infer<typeof ValidationCaseSchema>;
 
+/** The validation set: cases with distinct ids; a burst's listed requests must add up to the totals its source reports. */
 export const ValidationSetSchema = z
   .strictObject({ cases: z.array(ValidationCaseSchema).min(1) })
   .superRefine((set, ctx) => {
@@ -128,6 +138,7 @@ export const ValidationSetSchema = z
       }
     });
   });
+/** The validation set (`benchmark_data/validation/cases.json`), see `ValidationSetSchema`. */
 export type ValidationSet = z.infer<typeof ValidationSetSchema>;
 
 /** Parses a validation set (the JSON text of `benchmark_data/validation/cases.json`); errors name the case and field. */

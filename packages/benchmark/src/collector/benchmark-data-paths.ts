@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { BenchmarkError } from '../errors.ts';
 
+/** Which model on which xpu, under which `benchmark_data` folder. */
 export interface BenchmarkDataPathsOptions {
   /** The `benchmark_data` directory. */
   readonly root: string;
@@ -8,6 +9,7 @@ export interface BenchmarkDataPathsOptions {
   readonly model: string;
 }
 
+/** The raw and processed files of one model on one xpu in a `benchmark_data` folder. */
 export interface BenchmarkDataPaths {
   /** `raw/<xpu>/<model>`: append-only JSONL, one point per line. */
   readonly rawDir: string;

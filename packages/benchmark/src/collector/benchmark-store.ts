@@ -31,15 +31,18 @@ export async function readBenchmarkPoints(fs: BenchmarkFs, path: string): Promis
   return text === undefined ? [] : parseBenchmarkJsonl(text, path);
 }
 
+/** Writes a processed benchmark file in one step (atomically), after validating it. */
 export async function writeProcessedData(fs: BenchmarkFs, path: string, data: BenchmarkData): Promise<void> {
   await fs.writeTextAtomic(path, serializeBenchmarkData(data));
 }
 
+/** The processed benchmark file at `path`, validated; undefined when it does not exist. */
 export async function readProcessedData(fs: BenchmarkFs, path: string): Promise<BenchmarkData | undefined> {
   const text = await fs.readText(path);
   return text === undefined ? undefined : parseBenchmarkData(text, path);
 }
 
+/** Which raw file to aggregate into a processed one, and the provenance to record with it. */
 export interface ProcessRawOptions extends BenchmarkDataPathsOptions {
   /** The raw file's name without extension (`splitwise` for raw/<xpu>/<model>/splitwise.jsonl). */
   readonly name: string;

@@ -16,7 +16,9 @@ export const PURPOSES = [
   'decode-ridge',
   'decode-long-context',
 ] as const;
+/** Validates a `Purpose` (see `PURPOSES`). */
 export const PurposeSchema = z.enum(PURPOSES);
+/** Why a sparse plan kept a run (see `PURPOSES`). */
 export type Purpose = z.infer<typeof PurposeSchema>;
 
 /**
@@ -37,6 +39,7 @@ export const ExperimentPointSchema = z.object({
   /** The same for a decode step at the run's mean context, inputLen + outputLen / 2. */
   decodeIntensityFlopsPerByte: z.number().nonnegative().optional(),
 });
+/** One run to measure: batch size, input and output lengths, repeats and warmup runs. */
 export type ExperimentPoint = z.infer<typeof ExperimentPointSchema>;
 
 const TargetSchema = z.object({
@@ -47,6 +50,7 @@ const TargetSchema = z.object({
   dtype: z._default(DtypeSchema, 'bf16'),
 });
 
+/** A measurement grid: every batch size x input length x output length; 3 timed repeats after 1 warmup by default. */
 export const GridSchema = z.object({
   batchSizes: lengths('batch size'),
   inputLens: lengths('input length'),
@@ -56,7 +60,9 @@ export const GridSchema = z.object({
   /** Untimed runs first (CUDA graphs capture, caches warm up). */
   warmup: z.number().int().nonnegative().default(1),
 });
+/** A measurement grid, defaults filled in (see `GridSchema`). */
 export type Grid = z.infer<typeof GridSchema>;
+/** A measurement grid as written: `repeats` and `warmup` may be left out. */
 export type GridInput = z.input<typeof GridSchema>;
 
 /**
@@ -73,8 +79,11 @@ export const ExperimentConfigSchema = z.discriminatedUnion('kind', [
     points: z.array(ExperimentPointSchema).min(1),
   }),
 ]);
+/** What to measure on which model, xpu, tp, pp and dtype: a full grid or a sparse plan of it. */
 export type ExperimentConfig = z.infer<typeof ExperimentConfigSchema>;
+/** An experiment of chosen runs (`kind: 'sparse'`), as `createSparseExperiment` plans it. */
 export type SparseExperimentConfig = Extract<ExperimentConfig, { kind: 'sparse' }>;
+/** An experiment config as written: tp, pp (1), dtype (bf16) and grid defaults may be left out. */
 export type ExperimentConfigInput = z.input<typeof ExperimentConfigSchema>;
 
 /**
@@ -89,6 +98,7 @@ export const DEFAULT_GRID: Grid = {
   warmup: 1,
 };
 
+/** Validates an experiment config (parsed JSON); a `BenchmarkError` (`INVALID_EXPERIMENT`) names the bad field. */
 export function parseExperimentConfig(json: unknown, origin = 'experiment config'): ExperimentConfig {
   const parsed = ExperimentConfigSchema.safeParse(json);
   if (!parsed.success) {

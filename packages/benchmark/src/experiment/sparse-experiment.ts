@@ -22,6 +22,7 @@ import {
   type Purpose,
 } from './experiment-config.ts';
 
+/** What to plan a sparse experiment for: model, xpu, tp and pp (1), dtype (bf16), and the grid to draw from. */
 export interface SparseExperimentOptions {
   /** Catalog name or alias, or a spec. */
   readonly model: string | ModelSpec;

@@ -30,6 +30,7 @@ export function catalogXpuName(name: string): string | undefined {
   return findXpu(name.trim())?.name;
 }
 
+/** What a GPU string in a result file names: the xpu, whether the catalog has it, and a device count if stated. */
 export interface RecordedGpu {
   /** Catalog name when the string names a catalog xpu, else the string normalised (`geforce-rtx-3090`). */
   readonly xpu: string;

@@ -1,7 +1,9 @@
 import { BenchmarkError } from '../errors.ts';
 import { csvFields } from './csv.ts';
 
+/** The benchmark file formats `importBenchmarkFile` reads. */
 export const BENCHMARK_FORMATS = ['benchmark-jsonl', 'vllm-serve', 'vllm-latency', 'splitwise-csv'] as const;
+/** One of `BENCHMARK_FORMATS`. */
 export type BenchmarkFormat = (typeof BENCHMARK_FORMATS)[number];
 
 function firstJsonObject(text: string): Record<string, unknown> | undefined {

@@ -6,6 +6,7 @@ import { importVllmLatency, type VllmLatencyImportOptions } from './vllm-latency
 import { importVllmServe, type VllmServeImportOptions } from './vllm-serve.ts';
 import { toPoint } from './to-point.ts';
 
+/** Options of every importer together (run settings the file lacks), plus a format that skips detection. */
 export type ImportOptions = SplitwiseImportOptions &
   VllmServeImportOptions &
   VllmLatencyImportOptions & {

@@ -15,6 +15,7 @@ export const VllmLatencyResultSchema = z.looseObject({
   latencies: z.array(z.number().positive()).optional(),
   percentiles: z.record(z.string(), z.number().nonnegative()).optional(),
 });
+/** A `vllm bench latency --output-json` result (seconds); see `VllmLatencyResultSchema`. */
 export type VllmLatencyResult = z.infer<typeof VllmLatencyResultSchema>;
 
 /**
@@ -35,6 +36,7 @@ export const LatencyRunMetaSchema = z.object({
   date: z.string().optional(),
   notes: z.string().optional(),
 });
+/** A latency run's settings from its sidecar file, keys spelled like `vllm bench latency`'s flags. */
 export type LatencyRunMeta = z.infer<typeof LatencyRunMetaSchema>;
 
 export interface VllmLatencyImportOptions extends PointMetadataOptions {
@@ -47,6 +49,7 @@ export interface VllmLatencyImportOptions extends PointMetadataOptions {
   readonly metaSource?: string;
 }
 
+/** Validates a latency run's sidecar settings; a `BenchmarkError` (`INVALID_FILE`) names `source` and the field. */
 export function parseLatencyRunMeta(json: unknown, source: string): LatencyRunMeta {
   const parsed = LatencyRunMetaSchema.safeParse(json);
   if (!parsed.success) {

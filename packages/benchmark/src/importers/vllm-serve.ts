@@ -61,9 +61,12 @@ export const VllmServeResultSchema = z.looseObject({
   itls: z.array(z.array(num)).optional(),
   latencies: z.array(num).optional(),
 });
+/** A `vllm bench serve --save-result` file (see `VllmServeResultSchema`); unknown keys kept. */
 export type VllmServeResult = z.infer<typeof VllmServeResultSchema>;
 
+/** The per-request latencies `vllm bench serve` reports percentiles of: `p{P}_{metric}_ms`. */
 export const SERVE_METRICS = ['ttft', 'tpot', 'itl', 'e2el'] as const;
+/** One of `SERVE_METRICS`: time to first token, time per output token, inter-token latency, end-to-end latency. */
 export type ServeMetric = (typeof SERVE_METRICS)[number];
 
 /** The `p{P}_{metric}_ms` entries of a result, keyed by P as written ("99", "99.9"). */

@@ -31,6 +31,7 @@ export const CompletionChunkSchema = z.looseObject({
 });
 export type CompletionChunk = z.infer<typeof CompletionChunkSchema>;
 
+/** One streamed completion to time: where, which model, the prompt's token ids and the output length. */
 export interface CompletionRequest {
   /** Server root or OpenAI base URL (`http://127.0.0.1:8000` or `.../v1`). */
   readonly endpoint: string;
@@ -40,12 +41,15 @@ export interface CompletionRequest {
   readonly promptTokenIds: readonly number[];
   /** Output tokens to generate; `ignore_eos` makes the server produce all of them. */
   readonly maxTokens: number;
+  /** The HTTP client; default `globalThis.fetch`. */
   readonly fetch?: FetchFunction;
+  /** Times the chunks' arrivals; default `performance.now()`. */
   readonly clock?: MonotonicClock;
   /** Limit on the whole request, from sending to the stream's end. */
   readonly timeoutMs?: number;
   /** Limit on silence: no byte for this long fails the request (a stalled server). */
   readonly idleTimeoutMs?: number;
+  /** Stops the request (`ABORTED`). */
   readonly signal?: AbortSignal;
   /** Added to the request body (e.g. SGLang- or TensorRT-LLM-specific sampling fields). */
   readonly extraBody?: Readonly<Record<string, unknown>>;

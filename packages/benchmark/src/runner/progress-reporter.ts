@@ -1,6 +1,7 @@
 import cliProgress from 'cli-progress';
 import type { RunProgress } from './run-experiment.ts';
 
+/** Where and whether `createProgressReporter` draws its bar. */
 export interface ProgressReporterOptions {
   /** Batches to run; updated from each `RunProgress` (resume may leave fewer). */
   readonly total: number;
@@ -10,6 +11,7 @@ export interface ProgressReporterOptions {
   readonly enabled?: boolean;
 }
 
+/** A progress bar of an experiment's batches (see `createProgressReporter`). */
 export interface ProgressReporter {
   /** Whether a bar is drawn at all. */
   readonly active: boolean;

@@ -5,6 +5,7 @@
  */
 export const DEFAULT_PROMPT_TOKEN_RANGE = { firstTokenId: 1000, tokenIdCount: 29_000 } as const;
 
+/** The seed and the token id range (default `DEFAULT_PROMPT_TOKEN_RANGE`) synthetic prompts are drawn from. */
 export interface PromptTokenOptions {
   /** Varies every prompt of a run; pass a fresh one per invocation (see below). */
   readonly seed: number;

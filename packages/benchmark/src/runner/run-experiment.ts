@@ -73,6 +73,7 @@ export interface RunFailure {
   readonly completedRepeats: number;
 }
 
+/** What `runExperiment` measured, what failed, was skipped or not started, and the server it ran against. */
 export interface RunExperimentResult {
   /** The points measured by this call, in the order they were handed to `onPoint`. */
   readonly points: BenchmarkPoint[];
@@ -87,6 +88,7 @@ export interface RunExperimentResult {
   readonly provenance: Provenance;
 }
 
+/** The server, model and runs to measure, and the limits, retries and callbacks of `runExperiment`. */
 export interface RunExperimentOptions {
   /** Server root or OpenAI base URL, e.g. `http://127.0.0.1:8000` or `http://127.0.0.1:8000/v1`. */
   readonly endpoint: string;
@@ -101,7 +103,9 @@ export interface RunExperimentOptions {
   readonly clock?: MonotonicClock;
   /** Dates the points; default `new Date()`. */
   readonly now?: () => Date;
+  /** The HTTP client; default `globalThis.fetch`. */
   readonly fetch?: FetchFunction;
+  /** Waits between retries; default a timer. */
   readonly sleep?: Sleep;
   /**
    * The most requests in flight at once; default unlimited. A run whose batch is larger fails rather than being
@@ -114,6 +118,7 @@ export interface RunExperimentOptions {
   readonly idleTimeoutMs?: number;
   /** Extra tries of a batch after a connection error, 5xx or 429; default 3. */
   readonly retries?: number;
+  /** Delays between retries; default `DEFAULT_BACKOFF` (1 s, doubling, at most 30 s). */
   readonly backoff?: Backoff;
   /** Decode gaps each request skips once the batch is decoding; default 2. */
   readonly skipGaps?: number;
@@ -135,6 +140,7 @@ export interface RunExperimentOptions {
   readonly extraBody?: Readonly<Record<string, unknown>>;
   /** Receives each point as soon as its run is measured (append it to the raw JSONL here); awaited. */
   readonly onPoint?: (point: BenchmarkPoint) => void | Promise<void>;
+  /** Told after each batch how far the experiment is (pass `createProgressReporter(...).update`). */
   readonly onProgress?: (progress: RunProgress) => void;
   /** Told about each retry of a batch. */
   readonly onRetry?: (info: { run: RunnerPoint; error: RunnerError; attempt: number; delayMs: number }) => void;

@@ -1,3 +1,4 @@
+/** Why a `RunnerError` was thrown: a stable code to branch on. */
 export type RunnerErrorCode =
   /** An option of the runner is out of range or malformed. */
   | 'INVALID_RUNNER_OPTIONS'

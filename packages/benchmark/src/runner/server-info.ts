@@ -18,6 +18,7 @@ export const ModelListSchema = z.looseObject({
 /** `GET /version` (vLLM, SGLang): `{ "version": "0.11.0" }`. */
 export const VersionSchema = z.looseObject({ version: z.string().min(1) });
 
+/** One model a server lists at `/v1/models`. */
 export interface ServedModel {
   readonly id: string;
   readonly ownedBy?: string;
@@ -36,8 +37,10 @@ export interface ServerInfo {
   readonly version?: string;
 }
 
+/** Which server `fetchServerInfo` asks, with what HTTP client, time limit and abort signal. */
 export interface ServerInfoOptions {
   readonly endpoint: string;
+  /** The HTTP client; default `globalThis.fetch`. */
   readonly fetch?: FetchFunction;
   /** Per request. */
   readonly timeoutMs?: number;
