@@ -19,6 +19,7 @@ export type FigureName = 'flops' | 'bandwidth';
  */
 export type Identification = 'identified' | 'weakly-identified' | 'unidentified';
 
+/** How far the measurements determine one fitted figure, and which points do. */
 export interface FigureIdentification {
   readonly status: Identification;
   /**

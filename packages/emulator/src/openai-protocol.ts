@@ -142,6 +142,7 @@ export const ResponsesRequestSchema = z
     top_p: z.number().nullish(),
   })
   .loose();
+/** A request body of OpenAI's Responses API (`POST /v1/responses`), as far as the emulator reads it; other keys pass. */
 export type ResponsesRequest = z.infer<typeof ResponsesRequestSchema>;
 
 /** A Responses API input as chat messages: the instructions as a system message, then each item by its text. */

@@ -16,6 +16,7 @@ export const OutputLengthDistributionSchema = z.union([
       .refine((t) => t.every((v, i) => i === 0 || v >= t[i - 1]), { message: 'quantiles must not decrease' }),
   }),
 ]);
+/** How many tokens a model writes when nothing else stops it (see `OutputLengthDistributionSchema`). */
 export type OutputLengthDistribution = z.infer<typeof OutputLengthDistributionSchema>;
 
 /**

@@ -47,6 +47,7 @@ function reference(xpu: XpuSpec): XpuReference {
   };
 }
 
+/** Which xpu to calibrate from which folder of kernel tables, and what to leave out of the fit. */
 export interface KernelCalibrationRequest {
   /** Catalog name or alias of an xpu with kernel tables (a100-80gb, h100-sxm, h200, l40s). */
   readonly xpu: string;
@@ -62,6 +63,7 @@ export interface KernelCalibrationRequest {
   readonly excludeModels?: readonly string[];
 }
 
+/** A format-2 calibration and how it predicts measurements it was not fitted to. */
 export interface KernelCalibrationOutcome {
   readonly calibration: KernelCalibration;
   /** Splitwise's steps of this xpu, measured and priced by the kernels alone. */
@@ -70,6 +72,7 @@ export interface KernelCalibrationOutcome {
   readonly operators: readonly StepPrediction[];
 }
 
+/** One measured step or operator time (milliseconds) beside the calibration's prediction, fitted or held out. */
 export interface StepPrediction {
   readonly label: string;
   readonly tp: number;

@@ -19,6 +19,7 @@ import { annotatePoints } from './annotate.ts';
 import { FactoryError } from './errors.ts';
 import { resolveModel, resolveXpu } from './specs.ts';
 
+/** Which deployment to calibrate (model, xpu, tp, pp, dtype) from which measurement files. */
 export interface CalibrationRequest {
   readonly model: string;
   readonly xpu: string;
@@ -34,6 +35,7 @@ export interface CalibrationRequest {
   readonly engineVersion?: string;
 }
 
+/** A fitted calibration: its parameters, the fit, the points behind it and the calibrated roofline. */
 export interface CalibrationOutcome {
   readonly parameters: RooflineParameters;
   readonly fit: FitResult;

@@ -11,6 +11,7 @@ import type { EffectiveRoofline } from '@llm-sim/roofline';
 import { FactoryError } from './errors.ts';
 import { readText, type ReadTextFile } from './file-access.ts';
 
+/** A calibration file as read: format 1 (one deployment's fitted figures) or format 2 (one xpu's measured kernels). */
 export type LoadedCalibration =
   | { readonly kind: 'deployment'; readonly parameters: RooflineParameters; readonly efficiency: EffectiveRoofline }
   | { readonly kind: 'xpu-kernels'; readonly calibration: KernelCalibration };

@@ -51,4 +51,5 @@ export const ClusterConfigSchema = z.strictObject({
     path: ['kv_transfer_gbit_per_s'],
   })
   .transform(({ kv_transfer_bandwidth_gbps, ...c }) => ({ ...c, kv_transfer_gbit_per_s: c.kv_transfer_gbit_per_s ?? kv_transfer_bandwidth_gbps ?? 400 }));
+/** The `cluster` key of a config, defaults filled in (see `ClusterConfigSchema`). */
 export type ClusterConfig = z.infer<typeof ClusterConfigSchema>;

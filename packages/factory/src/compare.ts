@@ -22,6 +22,7 @@ export type Layout =
   | { readonly kind: 'aggregated'; readonly replicas: number; readonly tp: number }
   | { readonly kind: 'disaggregated'; readonly prefillInstances: number; readonly prefillTp: number; readonly decodeInstances: number; readonly decodeTp: number };
 
+/** The devices a layout uses: replicas x tp, or both pools' instances x tp. */
 export function layoutDevices(layout: Layout): number {
   return layout.kind === 'aggregated' ? layout.replicas * layout.tp : layout.prefillInstances * layout.prefillTp + layout.decodeInstances * layout.decodeTp;
 }
@@ -87,6 +88,7 @@ export function enumerateLayouts(model: ModelSpec, numDevices: number): Layout[]
   return layouts;
 }
 
+/** What `compareLayouts` runs: one config's workload on every layout of `numDevices` devices. */
 export interface CompareRequest {
   /** Model, xpu, workload, scheduler, dtypes, performance model, goodput SLOs and seed (parallelism and cluster are ignored). */
   readonly config: SimulationConfig;
@@ -97,6 +99,7 @@ export interface CompareRequest {
   readonly cluster?: Partial<Pick<ClusterConfig, 'router' | 'kv_transfer_gbit_per_s' | 'kv_transfer_latency_ms' | 'kv_transfer_sharing' | 'kv_transfer_links'>>;
 }
 
+/** One layout's results: completed requests, throughput and goodput (per second), latencies in milliseconds. */
 export interface CompareRow {
   readonly layout: string;
   readonly kind: Layout['kind'];
@@ -122,6 +125,7 @@ export interface CompareRow {
   readonly summary: BenchmarkSummary;
 }
 
+/** Every layout that ran, best first, and those that could not, with why. */
 export interface CompareReport {
   readonly model: string;
   readonly xpu: string;

@@ -6,10 +6,13 @@ import { FactoryError, formatIssues, unknownKeyHints } from './errors.ts';
 import { DatasetNameSchema } from './datasets.ts';
 import { SpeculativeConfigSchema } from './speculative.ts';
 
+/** The performance models a config may name: `roofline` (spec-sheet peaks) and `vllm_roofline` (calibrated). */
 export const PERFORMANCE_MODEL_TYPES = ['roofline', 'vllm_roofline'] as const;
 export const PerformanceModelTypeSchema = z.enum(PERFORMANCE_MODEL_TYPES);
+/** One of `PERFORMANCE_MODEL_TYPES`. */
 export type PerformanceModelType = z.infer<typeof PerformanceModelTypeSchema>;
 
+/** The `performance_model` key of a config: its type (default `vllm_roofline`) and, for that, a calibration file. */
 export const PerformanceModelConfigSchema = z
   .strictObject({
     model_type: PerformanceModelTypeSchema.default('vllm_roofline'),
@@ -178,7 +181,9 @@ export const SimulationConfigSchema = z.strictObject({
   /** vLLM's `--speculative-config`, plus how often drafts are accepted (see `SpeculativeConfigSchema`). */
   speculative_config: SpeculativeConfigSchema.optional(),
 });
+/** A simulation config, defaults filled in (see `SimulationConfigSchema`). */
 export type SimulationConfig = z.infer<typeof SimulationConfigSchema>;
+/** A simulation config as written: keys with defaults may be left out. */
 export type SimulationConfigInput = z.input<typeof SimulationConfigSchema>;
 
 /** Parses a JSON config (already JSON.parse'd) with errors that name the key. */

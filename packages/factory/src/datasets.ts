@@ -14,31 +14,39 @@ interface DatasetEntry {
   readonly load: () => Promise<unknown>;
 }
 
+/** The shipped datasets by name: what each is, and its loader (its own chunk, imported on first use). */
 export const DATASETS = {
   sharegpt: {
     kind: 'lengths',
     description: 'ShareGPT conversations (8k-token filter, Llama-2 tokenizer), 30,731 prompts: prompt median 1,730, output median 415 tokens',
+    /** Imports the dataset's JSON file. */
     load: () => import('../../../benchmark_data/datasets/sharegpt.json', { with: { type: 'json' } }),
   },
   arxiv: {
     kind: 'lengths',
     description: 'arXiv summarisation (4k-token filter, Llama-2 tokenizer), 28,257 prompts: prompt median 2,730, output median 167 tokens',
+    /** Imports the dataset's JSON file. */
     load: () => import('../../../benchmark_data/datasets/arxiv.json', { with: { type: 'json' } }),
   },
   'azure-conv-2023': {
     kind: 'trace',
     description: 'Azure LLM inference trace 2023, conversation service: 19,366 requests in one hour',
+    /** Imports the dataset's JSON file. */
     load: () => import('../../../benchmark_data/datasets/azure2023_conv.json', { with: { type: 'json' } }),
   },
   'azure-code-2023': {
     kind: 'trace',
     description: 'Azure LLM inference trace 2023, code completion: 8,819 requests in one hour',
+    /** Imports the dataset's JSON file. */
     load: () => import('../../../benchmark_data/datasets/azure2023_code.json', { with: { type: 'json' } }),
   },
 } as const satisfies Record<string, DatasetEntry>;
 
+/** The name of a shipped dataset (a key of `DATASETS`). */
 export type DatasetName = keyof typeof DATASETS;
+/** The names of the shipped datasets. */
 export const DATASET_NAMES = Object.keys(DATASETS) as [DatasetName, ...DatasetName[]];
+/** Validates a `DatasetName`. */
 export const DatasetNameSchema = z.enum(DATASET_NAMES);
 
 const tokenColumn = z.array(z.number().int().positive().max(MAX_REQUEST_TOKENS));

@@ -15,6 +15,7 @@ import { setUpPool, type PoolSetup } from './pool-setup.ts';
 import { resolveModel } from './specs.ts';
 import { buildWorkloadRequests } from './workload-requests.ts';
 
+/** A disaggregated simulation as set up and run: both pools, the KV bytes per token, requests, result and summary. */
 export interface DisaggregatedRun {
   readonly config: SimulationConfig;
   readonly cluster: ClusterConfig;

@@ -18,9 +18,12 @@ export const ErrorBandSchema = z.strictObject({
   mean_signed_pct: z.number(),
   max_abs_pct: z.number().nonnegative(),
 });
+/** How far one performance model's predictions fell from the validation set on one xpu (see `ErrorBandSchema`). */
 export type ErrorBand = z.infer<typeof ErrorBandSchema>;
 
+/** The error bands file: the command that made it, and one band per performance model and xpu. */
 export const ErrorBandsSchema = z.strictObject({ generated_by: z.string(), bands: z.array(ErrorBandSchema) });
+/** The error bands file (see `ErrorBandsSchema`). */
 export type ErrorBands = z.infer<typeof ErrorBandsSchema>;
 
 const round1 = (x: number) => Math.round(x * 10) / 10;

@@ -16,6 +16,7 @@ export interface ConfigIssue {
   readonly message: string;
 }
 
+/** Every error this package throws: a stable `code` for callers, and for a bad config each issue by key path. */
 export class FactoryError extends Error {
   readonly code: FactoryErrorCode;
   /** For INVALID_CONFIG from a schema: each issue by key path, and where the config came from (`flags`, `config 'c.json' with flags`). */

@@ -19,6 +19,7 @@ export interface RateProbe<S> {
   readonly summary: S;
 }
 
+/** How `bisectMaxRate` searches: the SLO percentile, the tolerance and the most simulations. */
 export interface MaxRateOptions {
   /** Share of requests, in percent, that must meet every SLO (default 90). */
   readonly sloPercentile?: number;
@@ -28,6 +29,7 @@ export interface MaxRateOptions {
   readonly maxProbes?: number;
 }
 
+/** The highest request rate that met the SLOs, and every rate tried on the way. */
 export interface MaxRateResult<S> {
   /** Highest rate tried that met the SLOs, in requests per second; 0 when no rate did. */
   readonly maxRate: number;
@@ -39,6 +41,7 @@ export interface MaxRateResult<S> {
   readonly probes: readonly RateProbe<S>[];
 }
 
+/** Share of requests, in percent, that must meet every SLO when none is given. */
 export const DEFAULT_SLO_PERCENTILE = 90;
 
 /** Validates an SLO set for a capacity search: at least one bound, a percentile in (0, 100]. */

@@ -14,7 +14,7 @@ export {
   type PerformanceModelType,
 } from './config.ts';
 export { createPerformanceModel, type CreatePerformanceModelOptions } from './performance-model.ts';
-export { loadCalibration } from './calibration-file.ts';
+export { loadCalibration, type LoadedCalibration } from './calibration-file.ts';
 export { setUpSimulation, runSimulation, type SimulationSetup, type SimulationRun } from './simulation.ts';
 export { describeWorkload } from './describe-workload.ts';
 export { expandSweep, describeRun, runDevices, runSweepPoint, formatSweepTable, vllmResultOf, type SweepPointResult } from './sweep.ts';

@@ -14,6 +14,7 @@ import {
 import { FactoryError } from './errors.ts';
 import { resolveModel, resolveXpu } from './specs.ts';
 
+/** What `measureEndpoint` measures: which server, model and xpu, which grid, and where the points go. */
 export interface MeasureRequest {
   /** Base URL of an OpenAI-compatible server (vLLM, SGLang, trtllm-serve, `llm-sim serve`). */
   readonly endpoint: string;
@@ -36,6 +37,7 @@ export interface MeasureRequest {
   /** Varies the prompts' token ids so that a server's prefix cache never turns a prefill into a hit. */
   readonly seed: number;
   readonly fs: BenchmarkFs;
+  /** Told after each batch how far the experiment is. */
   readonly onProgress?: (progress: RunProgress) => void;
   readonly signal?: AbortSignal;
 }

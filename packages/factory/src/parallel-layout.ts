@@ -13,6 +13,7 @@ export interface ParallelismRequest {
   readonly enableExpertParallel?: boolean;
 }
 
+/** How vLLM lays a model out: one simulated instance's parallelism and the replicas data parallelism adds. */
 export interface ParallelLayout {
   /** One simulated instance: for a MoE model all dp ranks together (they step in lockstep). */
   readonly parallelism: ParallelismSpec;

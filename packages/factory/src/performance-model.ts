@@ -15,6 +15,7 @@ import type { ReadTextFile } from './file-access.ts';
 import { FactoryError } from './errors.ts';
 import { achievedRelative, selectShippedCalibration } from './shipped-calibrations.ts';
 
+/** The deployment a performance model prices: model, xpu, parallelism, dtypes and, for `vllm_roofline`, a calibration. */
 export interface CreatePerformanceModelOptions {
   readonly model: ModelSpec;
   readonly xpu: XpuSpec;

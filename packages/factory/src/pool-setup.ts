@@ -13,6 +13,7 @@ export interface PoolLayout {
   readonly pp: number;
 }
 
+/** One pool wired for simulation: hardware, parallelism, performance model, memory plan and KV cache blocks. */
 export interface PoolSetup {
   readonly xpu: XpuSpec;
   readonly tp: number;

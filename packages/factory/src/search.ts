@@ -36,6 +36,7 @@ export const DeploymentSchema = z.discriminatedUnion('kind', [
     max_num_batched_tokens: positiveInt,
   }),
 ]);
+/** One deployment a search can choose (see `DeploymentSchema`). */
 export type Deployment = z.infer<typeof DeploymentSchema>;
 
 /** What a search may vary. Every combination is a candidate; those that do not fit are counted, not run. */
@@ -54,9 +55,12 @@ export const SearchSpaceSchema = z.strictObject({
   aggregated: z.boolean().default(true),
   disaggregated: z.boolean().default(true),
 });
+/** What a search may vary, defaults filled in (see `SearchSpaceSchema`). */
 export type SearchSpace = z.infer<typeof SearchSpaceSchema>;
+/** What a search may vary, as written: keys with defaults may be left out. */
 export type SearchSpaceInput = z.input<typeof SearchSpaceSchema>;
 
+/** What `searchDeployments` searches: a config's workload and SLOs over a space of deployments. */
 export interface SearchRequest {
   /** Model, workload, SLOs (`goodput`), seed, KV dtype, memory share, block size, performance model. */
   readonly config: SimulationConfig;
@@ -96,6 +100,7 @@ export async function evaluateDeployment(task: DeploymentTask, readTextFile: Rea
   return { maxRate: found.maxRate, simulations: found.probes.length + 1, summary: found.best?.summary ?? null };
 }
 
+/** One deployment evaluated: the highest request rate meeting the SLOs and its figures there (milliseconds, tokens/s). */
 export interface SearchPoint {
   /** Position of the deployment among the fitting candidates of the whole space (stable across shards). */
   readonly id: number;
@@ -123,6 +128,7 @@ export interface SearchPoint {
   readonly vllm_serve: readonly string[];
 }
 
+/** A search's result: what was searched, the evaluated deployments best first, and the Pareto front. */
 export interface SearchReport {
   /** What was searched: the same in every shard, so that shard files can be merged. */
   readonly search: {
@@ -148,16 +154,19 @@ export interface SearchReport {
   readonly shard?: { readonly index: number; readonly count: number };
 }
 
+/** How far a search is: deployments done of the total, and the one just evaluated. */
 export interface SearchProgress {
   readonly done: number;
   readonly total: number;
   readonly point?: SearchPoint;
 }
 
+/** How a search reads files, runs its tasks and reports progress. */
 export interface SearchOptions {
   readonly readTextFile: ReadTextFile;
   /** How tasks run; in-process one at a time when omitted. Results do not depend on it. */
   readonly evaluate?: EvaluateDeployment;
+  /** Told after each deployment is evaluated. */
   readonly onProgress?: (progress: SearchProgress) => void;
 }
 
@@ -224,6 +233,7 @@ export function enumerateDeployments(model: ModelSpec, space: SearchSpace, xpuNa
   return out;
 }
 
+/** The devices a deployment uses: replicas x tp x pp, or both pools' instances x tp. */
 export function deploymentDevices(d: Deployment): number {
   return d.kind === 'aggregated' ? d.replicas * d.tp * d.pp : d.prefill_instances * d.prefill_tp + d.decode_instances * d.decode_tp;
 }

@@ -8,6 +8,7 @@ import { loadDataset, type DatasetName } from './datasets.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { setUpSimulation, type SimulationSetup } from './simulation.ts';
 
+/** How `startEmulator` sets up `llm-sim serve`: the deployment as for `simulate`, where to listen, and output lengths. */
 export interface StartEmulatorOptions {
   readonly model: string;
   readonly xpu: string;
@@ -41,6 +42,7 @@ export interface StartEmulatorOptions {
   readonly seed?: number;
 }
 
+/** A listening emulator: its URL, served model name and setup; `close()` stops it. */
 export interface RunningEmulator {
   /** `http://host:port`, with the port actually bound. */
   readonly url: string;

@@ -15,6 +15,7 @@ import type { ReadTextFile } from './file-access.ts';
 import { resolveModel } from './specs.ts';
 import { resolveSpeculation } from './speculative.ts';
 
+/** A config resolved into wired objects: model, xpu, performance model, memory plan, scheduler and requests. */
 export interface SimulationSetup {
   readonly config: SimulationConfig;
   readonly model: ModelSpec;
@@ -30,6 +31,7 @@ export interface SimulationSetup {
   readonly requests: RequestSet;
 }
 
+/** A simulation as set up and run, with vLLM's benchmark summary. */
 export interface SimulationRun extends SimulationSetup {
   readonly result: SimulationResult;
   readonly summary: BenchmarkSummary;

@@ -25,6 +25,7 @@ import { createPerformanceModel } from './performance-model.ts';
 import { resolveParallelLayout } from './parallel-layout.ts';
 import { resolveModel, resolveXpu } from './specs.ts';
 
+/** One engine step to price: the deployment, the phase, the batch and the performance model (default `vllm_roofline`). */
 export interface StepRequest {
   readonly model: string;
   readonly xpu: string;
@@ -85,6 +86,7 @@ function positiveInteger(name: string, value: number | undefined): number {
   return value;
 }
 
+/** The time of one engine step, with its FLOPs, bytes and per-operator breakdown, as `llm-sim step` prints it. */
 export async function computeStep(request: StepRequest, readTextFile: ReadTextFile): Promise<StepReport> {
   const model = await resolveModel(request.model, readTextFile);
   const xpu = await resolveXpu(request.xpu, readTextFile);
@@ -162,6 +164,7 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
   };
 }
 
+/** One catalog model as `llm-sim models` lists it (snake_case keys). */
 export interface ModelListing {
   name: string;
   aliases: readonly string[];
@@ -185,6 +188,7 @@ export interface ModelListing {
   source: string;
 }
 
+/** Every catalog model, with its shapes, parameter counts and KV cache bytes per token. */
 export function describeModels(): ModelListing[] {
   return listModels().map(({ name, aliases, huggingFaceId, spec }) => {
     const params = countParameters(spec);
@@ -216,6 +220,7 @@ function describeAttention(spec: ModelSpec): string {
   return `${kind}, ${spec.windowedLayers}/${spec.numLayers} layers ${spec.windowKind} ${spec.attentionWindow}`;
 }
 
+/** One catalog xpu as `llm-sim xpus` lists it: memory, bandwidth (GB/s), peak TFLOP/s by dtype and interconnect. */
 export interface XpuListing {
   name: string;
   aliases: readonly string[];
@@ -232,6 +237,7 @@ export interface XpuListing {
   source: readonly string[];
 }
 
+/** Every catalog xpu, with its spec-sheet figures. */
 export function describeXpus(): XpuListing[] {
   return listXpus().map((x) => {
     const peak: Record<string, number> = {};

@@ -4,6 +4,7 @@ import { PERFORMANCE_MODEL_TYPES, parseSimulationConfig, type PerformanceModelTy
 import type { ReadTextFile } from './file-access.ts';
 import { runSimulation, type SimulationRun } from './simulation.ts';
 
+/** Which validation cases to predict, with which performance models. */
 export interface ValidateRequest {
   readonly cases: readonly ValidationCase[];
   /** Which cases to predict; `all` predicts both splits. */
@@ -40,6 +41,7 @@ export interface MapeEntry {
   readonly cases: number;
 }
 
+/** Every case predicted, and MAPE in percent by performance model, xpu and metric. */
 export interface ValidationReport {
   readonly split: ValidationSplit | 'all';
   readonly performance_models: readonly PerformanceModelType[];

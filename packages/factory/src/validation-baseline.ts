@@ -16,10 +16,12 @@ export const ValidationBaselineSchema = z.strictObject({
   /** MAPE per performance model over every case it predicted, for people reading the file. */
   mape: z.record(z.string(), z.number().nullable()),
 });
+/** The committed baseline of validation errors (see `ValidationBaselineSchema`). */
 export type ValidationBaseline = z.infer<typeof ValidationBaselineSchema>;
 
 const round2 = (x: number) => Math.round(x * 100) / 100;
 
+/** The baseline of a validation run: each case's signed error and each model's MAPE, rounded to 0.01 percent. */
 export function makeValidationBaseline(report: ValidationReport): ValidationBaseline {
   const errorPct: ValidationBaseline['error_pct'] = {};
   for (const c of report.cases) {
@@ -30,6 +32,7 @@ export function makeValidationBaseline(report: ValidationReport): ValidationBase
   return { generated_by: BASELINE_COMMAND, error_pct: errorPct, mape };
 }
 
+/** Reads a baseline file's text; a `FactoryError` (`INVALID_CONFIG`) names `source` and the bad field. */
 export function parseValidationBaseline(text: string, source: string): ValidationBaseline {
   let json: unknown;
   try {
@@ -42,6 +45,7 @@ export function parseValidationBaseline(text: string, source: string): Validatio
   return parsed.data;
 }
 
+/** One performance model's MAPE now and in the baseline, on the cases both predicted, and whether it regressed. */
 export interface ModelComparison {
   readonly performance_model: string;
   /** Cases predicted both now and in the baseline. */

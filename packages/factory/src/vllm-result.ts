@@ -3,7 +3,9 @@ import { z } from 'zod';
 import type { SimulationConfig } from './config.ts';
 import { FactoryError, formatIssues } from './errors.ts';
 
+/** The latencies `vllm bench serve --percentile-metrics` may choose. */
 export const SERVE_PERCENTILE_METRICS = ['ttft', 'tpot', 'itl', 'e2el'] as const;
+/** One of `SERVE_PERCENTILE_METRICS`. */
 export type ServePercentileMetric = (typeof SERVE_PERCENTILE_METRICS)[number];
 
 /**
@@ -20,7 +22,9 @@ export const VllmResultOptionsSchema = z
     save_detailed: z.boolean().default(false),
   })
   .strict();
+/** The `vllm bench serve` options that shape a result file, defaults filled in. */
 export type VllmResultOptions = z.infer<typeof VllmResultOptionsSchema>;
+/** The `vllm bench serve` options as given: defaults may be left out. */
 export type VllmResultOptionsInput = z.input<typeof VllmResultOptionsSchema>;
 
 /** What a run must offer to be written as a vLLM result. */

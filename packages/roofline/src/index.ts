@@ -68,7 +68,7 @@ export {
   StepWorkCounter,
   countStepWork,
   windowedPairs,
-  type StepWork, type OperatorWork, type ComputeOperator } from './step-work.ts';
+  type StepWork, type OperatorWork, type ComputeOperator, type AllToAllShape } from './step-work.ts';
 export {
   RooflinePerformanceModel,
   VLLMRooflineModel,

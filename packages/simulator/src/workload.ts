@@ -144,6 +144,7 @@ export function generateRequests(workload: SyntheticWorkload, seed: number): Req
   return { arrivalSeconds, inputTokens, outputTokens, promptSegments: { offsets, ids, tokens: segmentTokens } };
 }
 
+/** Multi-turn chat traffic as vLLM's `benchmarks/multi_turn` generates it: conversations, their turns and lengths. */
 export const ConversationWorkloadSchema = z.object({
   numConversations: positiveInt,
   /** When conversations start (their first turns); later turns are sent as the turn before them finishes. */
@@ -159,6 +160,7 @@ export const ConversationWorkloadSchema = z.object({
   /** Tokens each conversation's first turn starts with, its own (a document, say): vLLM's `prefix_num_tokens`. */
   conversationPrefix: z.optional(LengthDistributionSchema),
 });
+/** A multi-turn workload (see `ConversationWorkloadSchema`), the input of `generateConversations`. */
 export type ConversationWorkload = z.infer<typeof ConversationWorkloadSchema>;
 
 /**
@@ -397,6 +399,7 @@ export function parseAzureTraceCsv(text: string, source = 'trace'): RequestSet {
   return parseTraceCsv(csv.join('\n'), source);
 }
 
+/** How strictly a trace file is read. */
 export interface ParseTraceOptions {
   /**
    * Only the lengths will be used (`--trace-sample` draws arrivals of its own): a `vllm bench serve`
