@@ -37,6 +37,29 @@ export async function createPerformanceModel(
   type: PerformanceModelType,
   options: CreatePerformanceModelOptions,
 ): Promise<RooflinePerformanceModel> {
+  // A calibration file is read afresh every time (it may change between runs); everything else the model
+  // depends on is in the key.
+  if (options.calibrationDataPath !== undefined) return buildPerformanceModel(type, options);
+  const { model, xpu, parallelism, dtypes } = options;
+  const key = JSON.stringify([type, model, xpu, parallelism ?? null, dtypes ?? null]);
+  const known = BUILT_MODELS.get(key);
+  if (known) return known;
+  const built = await buildPerformanceModel(type, options);
+  if (BUILT_MODELS.size >= BUILT_MODELS_KEPT) BUILT_MODELS.delete(BUILT_MODELS.keys().next().value!);
+  BUILT_MODELS.set(key, built);
+  return built;
+}
+
+/**
+ * Models already built, by everything they depend on: a capacity search simulates one deployment at a dozen
+ * rates and a search space repeats each layout under several scheduler settings; rebuilding parsed the
+ * shipped calibrations and prepared the kernel tables every time, and threw away the kernel prices the model
+ * had remembered. A model prices a step the same whatever it priced before (its memos are exact).
+ */
+const BUILT_MODELS = new Map<string, RooflinePerformanceModel>();
+const BUILT_MODELS_KEPT = 64;
+
+async function buildPerformanceModel(type: PerformanceModelType, options: CreatePerformanceModelOptions): Promise<RooflinePerformanceModel> {
   const { model, xpu, parallelism, dtypes } = options;
   switch (type) {
     case 'roofline':

@@ -83,7 +83,7 @@ const GEMM_GATE_UP = 2;
 const GEMM_DOWN = 3;
 const GEMM_LM_HEAD = 4;
 /** Whole keys below this are remembered in an array (a token count), others in a map. */
-const DIRECT_KEYS = 1 << 20;
+const DIRECT_KEYS = 1 << 16;
 /** Entries the map keeps before it starts afresh: more distinct keys than any run of steps yields. */
 const MAP_LIMIT = 1 << 16;
 
@@ -148,7 +148,7 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
   private readonly maxGenerationKvHeads: number;
   private readonly work = { flops: new Float64Array(OPS), bytes: new Float64Array(OPS) };
   /**
-   * Prices already looked up, by the step's tokens (or sequences for lm_head, message bytes for the collectives):
+   * Prices already looked up, by the step's tokens (or sequences for lm_head and the logits' all-gather):
    * consecutive decode steps of one batch differ only in context, so all but attention repeat. Same numbers as
    * a fresh lookup, without its logarithms and interpolation.
    */
@@ -379,8 +379,8 @@ export class KernelCalibratedModel extends RooflinePerformanceModel {
       const ringFactor = (2 * (tp - 1)) / tp;
       const reduceBytes = T * H * ab;
       const gatherBytes = S * m.vocabSize * ab;
-      const reduce = this.allReduceMemo.get(reduceBytes) || this.allReduceMemo.set(reduceBytes, this.collectiveSeconds(this.allReduce, tp, reduceBytes, ringFactor));
-      const gather = this.allGatherMemo.get(gatherBytes) || this.allGatherMemo.set(gatherBytes, this.collectiveSeconds(this.allGather, tp, gatherBytes, (tp - 1) / tp));
+      const reduce = this.allReduceMemo.get(T) || this.allReduceMemo.set(T, this.collectiveSeconds(this.allReduce, tp, reduceBytes, ringFactor));
+      const gather = this.allGatherMemo.get(S) || this.allGatherMemo.set(S, this.collectiveSeconds(this.allGather, tp, gatherBytes, (tp - 1) / tp));
       communication = (2 * L + 1) * reduce + gather;
     }
     sec[OPS] = communication;
