@@ -99,7 +99,7 @@ export async function setUpPool(config: SimulationConfig, model: ModelSpec, layo
     maxModelLen: rankScheduler.maxModelLen,
   };
   // As vLLM: the weights must fit, then the KV cache must hold one request of max_model_len.
-  const memoryPlan = assertHoldsMaxModelLen(planOptions, assertFits(planMemory(planOptions)));
+  const memoryPlan = assertHoldsMaxModelLen(planOptions, assertFits(planMemory(planOptions), planOptions));
   const kvCacheBlocks = memoryPlan.kvCacheBlocks;
   const dp = parallelism.dp;
   // vLLM keeps one batch in flight per pipeline stage.

@@ -116,7 +116,8 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
     calibrationDataPath: request.calibrationDataPath,
     readTextFile,
   });
-  const plan = assertFits(planMemory({ model, xpu, parallelism, dtypes, gpuMemoryUtilization: request.gpuMemoryUtilization }));
+  const memoryOptions = { model, xpu, parallelism, dtypes, gpuMemoryUtilization: request.gpuMemoryUtilization };
+  const plan = assertFits(planMemory(memoryOptions), memoryOptions);
   if (request.phase === 'prefill') {
     const inputLen = positiveInteger('--input-len', request.inputLen);
     const tokens = batchSize * inputLen;

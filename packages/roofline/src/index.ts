@@ -86,6 +86,7 @@ export {
   planMemory,
   assertFits,
   assertHoldsMaxModelLen,
+  suggestLayoutThatFits,
   DEFAULT_RUNTIME_OVERHEAD_BYTES,
   type MemoryPlan,
   type MemoryPlanOptions,

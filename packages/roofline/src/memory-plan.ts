@@ -152,20 +152,73 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
 
+/** Whether this layout is one vLLM accepts and the model then fits. */
+function fitsWith(options: MemoryPlanOptions, parallelism: ParallelismSpec): boolean {
+  try {
+    return planMemory({ ...options, parallelism }).fits;
+  } catch {
+    return false;
+  }
+}
+
+/** Devices per node that `--tp` stays within before a pipeline is the better way to spread a model. */
+const DEVICES_PER_NODE = 8;
+/** The largest tensor-parallel degree tried for a hint. */
+const MAX_HINT_TP = 1024;
+
+/**
+ * A layout that fits, checked: the smallest larger `--tp` that divides the model's heads as vLLM requires
+ * and leaves room for a KV cache, and, when that spans more than a node, the node's largest valid tp
+ * with the fewest pipeline stages that fit. Nothing is suggested that would then be refused.
+ */
+export function suggestLayoutThatFits(options: MemoryPlanOptions): { tp?: number; tpWithPp?: { tp: number; pp: number } } {
+  const current = { ...SINGLE_DEVICE, ...options.parallelism };
+  const validTp = (tp: number) => {
+    try {
+      validateParallelism(options.model, { ...current, tp });
+      return true;
+    } catch {
+      return false;
+    }
+  };
+  let tp: number | undefined;
+  for (let t = current.tp + 1; t <= MAX_HINT_TP && tp === undefined; t++) if (validTp(t) && fitsWith(options, { ...current, tp: t })) tp = t;
+  if (tp !== undefined && tp <= DEVICES_PER_NODE) return { tp };
+  let nodeTp = current.tp;
+  for (let t = Math.max(DEVICES_PER_NODE, current.tp); t > current.tp; t--) {
+    if (validTp(t)) {
+      nodeTp = t;
+      break;
+    }
+  }
+  for (let pp = current.pp + 1; pp <= options.model.numLayers; pp++) {
+    if (fitsWith(options, { ...current, tp: nodeTp, pp })) return { tp, tpWithPp: { tp: nodeTp, pp } };
+  }
+  return { tp };
+}
+
 /**
  * Throws DOES_NOT_FIT with how much memory is needed and how much there is. The message keeps one shape,
  * "<model> does not fit on <xpu> at tp=.. pp=..: it needs .. GB per device .. but has .. GB ..", which the
- * CLI's tests read.
+ * CLI's tests read. Given the options the plan was made with, the hint names a layout checked to fit.
  */
-export function assertFits(plan: MemoryPlan): MemoryPlan {
+export function assertFits(plan: MemoryPlan, options?: MemoryPlanOptions): MemoryPlan {
   if (plan.fits) return plan;
-  const { tp } = plan.parallelism;
+  const { tp, pp } = plan.parallelism;
   const ratio = plan.requiredBytesPerDevice / plan.usableBytesPerDevice;
-  // Weights and most activations shrink about linearly with tp, so the ratio says how far tp must grow.
-  const hint =
-    ratio > 1
-      ? `; try --tp ${Math.min(2 ** Math.ceil(Math.log2(tp * ratio * 1.1)), 64)} or more, or a larger xpu`
-      : '; lower --max-num-batched-tokens or raise --gpu-memory-utilization';
+  let hint: string;
+  if (ratio <= 1) hint = '; lower --max-num-batched-tokens or raise --gpu-memory-utilization';
+  else if (options) {
+    const found = suggestLayoutThatFits(options);
+    const layouts = [
+      found.tp !== undefined ? `--tp ${found.tp}` : undefined,
+      found.tpWithPp ? `--tp ${found.tpWithPp.tp} --pp ${found.tpWithPp.pp}` : undefined,
+    ].filter((l): l is string => l !== undefined);
+    hint = layouts.length > 0 ? `; try ${layouts.join(' or ')}, or a larger xpu` : '; no tensor or pipeline split fits it: use a larger xpu';
+  } else {
+    // Without the options no layout can be checked, and an unchecked --tp may not divide the heads.
+    hint = `; it needs about ${Math.ceil(tp * pp * ratio)} devices' memory: a larger --tp or --pp, or a larger xpu`;
+  }
   const need =
     plan.weightBytesPerDevice > plan.usableBytesPerDevice
       ? `${gb(plan.weightBytesPerDevice)} per device for weights alone`

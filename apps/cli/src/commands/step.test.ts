@@ -131,6 +131,6 @@ describe("llm-sim step: vLLM's quantisation names", () => {
     expect(r.stderr).not.toMatch(/\n\s+at /);
     const sim = await run(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--kv-cache-dtype', 'int8', '--num-requests', '5']);
     expect(sim.code).toBe(2);
-    expect(sim.stderr).toMatch(/--kv-cache-dtype int8: kv_cache_dtype 'int8' is not one vLLM runs/);
+    expect(sim.stderr).toMatch(/^llm-sim: --kv-cache-dtype int8: kv_cache_dtype 'int8' is not one vLLM runs/);
   });
 });
