@@ -152,10 +152,11 @@ export function planMemory(options: MemoryPlanOptions): MemoryPlan {
 
 const gb = (bytes: number) => `${(bytes / 1e9).toFixed(1)} GB`;
 
-/** Whether this layout is one vLLM accepts and the model then fits. */
+/** Whether this layout is one vLLM accepts and the model then fits (with one request of max_model_len, when it is set). */
 function fitsWith(options: MemoryPlanOptions, parallelism: ParallelismSpec): boolean {
   try {
-    return planMemory({ ...options, parallelism }).fits;
+    const plan = planMemory({ ...options, parallelism });
+    return plan.fits && (options.maxModelLen === undefined || Math.ceil(plan.maxModelLen / plan.blockSize) <= rankBlocks(plan));
   } catch {
     return false;
   }

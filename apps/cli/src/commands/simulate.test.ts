@@ -68,6 +68,21 @@ describe('llm-sim simulate', () => {
     expect(flag.stderr).toMatch(/cannot read trace 'traces\/small\.csv'/);
   });
 
+  it.each([['llama-4-maverick', 'h100'], ['llama-3.1-70b', 'h100'], ['llama-3.1-405b', 'l40s']])(
+    "'does not fit' (%s on %s) suggests layouts that then run",
+    async (model, xpu) => {
+      const args = ['--model', model, '--xpu', xpu, '--performance-model', 'roofline', '--num-requests', '4', '--input-len', '64', '--output-len', '4', '--quiet'];
+      const refused = await run(args);
+      expect(refused.code, refused.stderr).toBe(3);
+      const layouts = [...refused.stderr.matchAll(/--tp (\d+)(?: --pp (\d+))?/g)].map((m) => m.slice(1).filter(Boolean));
+      expect(layouts.length, refused.stderr).toBeGreaterThan(0);
+      for (const [tp, pp] of layouts) {
+        const r = await run([...args, '--tp', tp, ...(pp ? ['--pp', pp] : []), '--json']);
+        expect(r.code, `${refused.stderr} -> --tp ${tp} --pp ${pp ?? 1}: ${r.stderr}`).toBe(0);
+      }
+    },
+  );
+
   it('prints one JSON object with the keys of a vllm bench serve result file', async () => {
     const r = await run(['simulate', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-requests', '200', '--request-rate', '10', '--input-len', '512', '--output-len', '64', '--goodput', 'ttft:200', 'tpot:20', '--json']);
     expect(r.code, r.stderr).toBe(0);
