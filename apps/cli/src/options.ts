@@ -171,7 +171,7 @@ export function withVllmTrafficFlags<T>(y: Argv<T>) {
     .option('dataset', {
       type: 'string',
       alias: 'dataset-name',
-      describe: 'a shipped dataset by name: sharegpt, arxiv (lengths drawn at --request-rate), azure-conv-2023, azure-code-2023 (traces, replayed); see benchmark_data/datasets',
+      describe: 'a shipped dataset by name: sharegpt, arxiv (lengths drawn at --request-rate), azure-conv-2023, azure-code-2023, mooncake-conversation, mooncake-synthetic (traces, replayed; Mooncake\'s with prompt block hashes for the prefix cache); see benchmark_data/datasets',
     })
     .option('multi-turn-turns', {
       type: 'string',

@@ -114,7 +114,7 @@ export const SimulationConfigSchema = z.strictObject({
       trace: z.string().optional(),
       /**
        * A shipped dataset by name (`DATASETS`): a length dataset (sharegpt, arxiv) draws num_requests
-       * (prompt, output) pairs at request_rate; a trace (azure-conv-2023, azure-code-2023) is replayed as `trace` is.
+       * (prompt, output) pairs at request_rate; a trace (azure-conv-2023, azure-code-2023, mooncake-conversation, mooncake-synthetic) is replayed as `trace` is.
        */
       dataset: DatasetNameSchema.optional(),
       /** With a trace: keep its lengths but draw this many requests at request_rate instead of replaying. */

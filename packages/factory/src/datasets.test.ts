@@ -1,5 +1,5 @@
 import { readFile } from 'node:fs/promises';
-import { parseTrace, percentile } from '@llm-sim/simulator';
+import { parseMooncakeTrace, parseTrace, percentile } from '@llm-sim/simulator';
 import { describe, expect, it } from 'vitest';
 import { parseSimulationConfig } from './config.ts';
 import { DATASET_NAMES, loadDataset } from './datasets.ts';
@@ -51,6 +51,49 @@ describe('shipped datasets', () => {
     }
   });
 
+  it('the Mooncake traces by name hold every request and block hash of the FAST\'25 release files', async () => {
+    // Figures computed from kvcache-ai/Mooncake FAST25-release/traces/*.jsonl when they were shipped (README).
+    for (const [name, n, inputSum, outputSum, hashes, distinct, lastArrivalSeconds] of [
+      ['mooncake-conversation', 12_031, 144_793_823, 4_122_048, 288_500, 182_790, 3536.999],
+      ['mooncake-synthetic', 3_993, 61_194_628, 595_432, 121_877, 43_924, 1022.025],
+    ] as const) {
+      const { kind, requests } = await loadDataset(name);
+      expect(kind).toBe('trace');
+      expect(requests.inputTokens.length).toBe(n);
+      expect(requests.inputTokens.reduce((s, x) => s + x, 0)).toBe(inputSum);
+      expect(requests.outputTokens.reduce((s, x) => s + x, 0)).toBe(outputSum);
+      expect(requests.arrivalSeconds[n - 1]).toBe(lastArrivalSeconds);
+      const seg = requests.promptSegments;
+      expect(seg?.ids.length).toBe(hashes);
+      expect(new Set(seg?.ids).size).toBe(distinct);
+    }
+  });
+
+  it('the Mooncake conversation trace by name equals the trace lines copied into the simulator fixture, block hashes included', async () => {
+    // The fixture holds the trace's lines 1-11, 13-15, 17 and 27 byte for byte (its README).
+    const lines = [1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 13, 14, 15, 17, 27];
+    const head = parseMooncakeTrace(await readFile(new URL('../../simulator/src/__fixtures__/mooncake-conversation-head.jsonl', import.meta.url), 'utf8'));
+    const { requests } = await loadDataset('mooncake-conversation');
+    const seg = requests.promptSegments;
+    const hseg = head.promptSegments;
+    if (!seg || !hseg) throw new Error('both carry block hashes');
+    lines.forEach((line, i) => {
+      const r = line - 1;
+      expect([requests.arrivalSeconds[r], requests.inputTokens[r], requests.outputTokens[r]]).toEqual([head.arrivalSeconds[i], head.inputTokens[i], head.outputTokens[i]]);
+      expect(seg.ids.slice(seg.offsets[r], seg.offsets[r + 1])).toEqual(hseg.ids.slice(hseg.offsets[i], hseg.offsets[i + 1]));
+      expect(seg.tokens.slice(seg.offsets[r], seg.offsets[r + 1])).toEqual(hseg.tokens.slice(hseg.offsets[i], hseg.offsets[i + 1]));
+    });
+  });
+
+  it('replays the Mooncake conversation trace by name with its shared prefixes hitting the prefix cache, the same each run', async () => {
+    const config = parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100', workload: { dataset: 'mooncake-conversation', trace_requests: 100 }, seed: 3 });
+    const run = await runSimulation(config, readTextFile);
+    const again = await runSimulation(config, readTextFile);
+    expect(run.summary.completed).toBe(100);
+    expect(run.summary.prefix_cache_hit_rate).toBeGreaterThan(0);
+    expect(again.summary).toEqual(run.summary);
+  });
+
   it('a length dataset draws num_requests of its (prompt, output) pairs at the request rate, with the seed', async () => {
     const config = (seed: number) => parseSimulationConfig({ model: 'llama-3.1-8b', xpu: 'h100', workload: { dataset: 'sharegpt', num_requests: 2000, request_rate: 4 }, seed });
     const a = await buildWorkloadRequests(config(1), readTextFile);
@@ -84,6 +127,6 @@ describe('shipped datasets', () => {
   it('refuses an unknown name (listing the known ones) and a trace file given with a dataset', () => {
     expect(() => parseSimulationConfig({ model: 'm', xpu: 'x', workload: { dataset: 'sharegtp' } })).toThrow(/workload\.dataset.*sharegpt/);
     expect(() => parseSimulationConfig({ model: 'm', xpu: 'x', workload: { dataset: 'arxiv', trace: 'a.csv' } })).toThrow(/workload\.dataset: give a trace file or a dataset name, not both/);
-    expect(DATASET_NAMES).toEqual(['sharegpt', 'arxiv', 'azure-conv-2023', 'azure-code-2023']);
+    expect(DATASET_NAMES).toEqual(['sharegpt', 'arxiv', 'azure-conv-2023', 'azure-code-2023', 'mooncake-conversation', 'mooncake-synthetic']);
   });
 });

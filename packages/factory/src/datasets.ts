@@ -1,4 +1,4 @@
-import { MAX_REQUEST_TOKENS, type RequestSet } from '@llm-sim/simulator';
+import { MAX_REQUEST_TOKENS, MOONCAKE_BLOCK_TOKENS, type RequestSet } from '@llm-sim/simulator';
 import { z } from 'zod';
 import { FactoryError } from './errors.ts';
 
@@ -40,6 +40,16 @@ export const DATASETS = {
     /** Imports the dataset's JSON file. */
     load: () => import('../../../benchmark_data/datasets/azure2023_code.json', { with: { type: 'json' } }),
   },
+  'mooncake-conversation': {
+    kind: 'trace',
+    description: "Mooncake (Kimi) conversation trace, FAST'25: 12,031 requests in one hour, with prompt block hashes (prefix sharing)",
+    load: () => import('../../../benchmark_data/datasets/mooncake_conversation.json', { with: { type: 'json' } }),
+  },
+  'mooncake-synthetic': {
+    kind: 'trace',
+    description: "Mooncake synthetic trace, FAST'25: 3,993 requests in 17 minutes, with prompt block hashes (prefix sharing)",
+    load: () => import('../../../benchmark_data/datasets/mooncake_synthetic.json', { with: { type: 'json' } }),
+  },
 } as const satisfies Record<string, DatasetEntry>;
 
 /** The name of a shipped dataset (a key of `DATASETS`). */
@@ -55,10 +65,31 @@ const DatasetFileSchema = z
     arrived_at: z.array(z.number().nonnegative()).optional(),
     num_prefill_tokens: tokenColumn.min(1),
     num_decode_tokens: tokenColumn.min(1),
+    /** Mooncake's `hash_ids` per request as runs of consecutive ids, `[first, count, first, count, ...]` (lossless, a quarter the size). */
+    hash_id_runs: z.array(z.array(z.number().int().nonnegative())).optional(),
   })
-  .refine((d) => d.num_prefill_tokens.length === d.num_decode_tokens.length && (d.arrived_at === undefined || d.arrived_at.length === d.num_prefill_tokens.length), {
-    message: 'columns must have one entry per request',
+  .refine(
+    (d) =>
+      d.num_prefill_tokens.length === d.num_decode_tokens.length &&
+      (d.arrived_at === undefined || d.arrived_at.length === d.num_prefill_tokens.length) &&
+      (d.hash_id_runs === undefined || d.hash_id_runs.length === d.num_prefill_tokens.length),
+    { message: 'columns must have one entry per request' },
+  );
+
+/** The runs expanded to one prompt segment per 512-token block, as `parseMooncakeTrace` reads `hash_ids`. */
+function mooncakeSegments(runs: readonly (readonly number[])[], inputTokens: readonly number[], name: string): NonNullable<RequestSet['promptSegments']> {
+  const offsets = [0];
+  const ids: number[] = [];
+  const tokens: number[] = [];
+  runs.forEach((r, i) => {
+    for (let k = 0; k + 1 < r.length; k += 2) for (let j = 0; j < r[k + 1]; j++) ids.push(r[k] + j);
+    const blocks = ids.length - offsets[i];
+    if (blocks !== Math.ceil(inputTokens[i] / MOONCAKE_BLOCK_TOKENS)) throw new FactoryError('INVALID_CONFIG', `shipped dataset '${name}' is malformed: request ${i + 1} has ${blocks} block hashes for ${inputTokens[i]} prompt tokens`);
+    for (let j = 0; j < blocks; j++) tokens.push(Math.min(MOONCAKE_BLOCK_TOKENS, inputTokens[i] - j * MOONCAKE_BLOCK_TOKENS));
+    offsets.push(ids.length);
   });
+  return { offsets: Int32Array.from(offsets), ids: Int32Array.from(ids), tokens: Int32Array.from(tokens) };
+}
 
 /** A shipped dataset as a request set: its pairs (arrivals from 0, or from the trace's first request). */
 export async function loadDataset(name: DatasetName): Promise<{ readonly kind: 'lengths' | 'trace'; readonly requests: RequestSet }> {
@@ -74,6 +105,7 @@ export async function loadDataset(name: DatasetName): Promise<{ readonly kind: '
       arrivalSeconds: d.arrived_at ? Float64Array.from(d.arrived_at, (a) => a - first) : new Float64Array(d.num_prefill_tokens.length),
       inputTokens: Int32Array.from(d.num_prefill_tokens),
       outputTokens: Int32Array.from(d.num_decode_tokens),
+      ...(d.hash_id_runs && { promptSegments: mooncakeSegments(d.hash_id_runs, d.num_prefill_tokens, name) }),
     },
   };
 }

@@ -79,7 +79,7 @@ describe('llm-sim serve', () => {
 
   it('refuses an --eos-output-len it cannot read', async () => {
     await expect(serve(['--model', 'llama-3.1-8b', '--xpu', 'h100', '--port', '0', '--eos-output-len', 'poisson:3'], async () => {})).rejects.toThrow(
-      /--eos-output-len must be N, fixed:N, uniform:MIN:MAX, normal:MEAN:STD or a dataset \(sharegpt, arxiv, azure-conv-2023, azure-code-2023\), got 'poisson:3'/,
+      /--eos-output-len must be N, fixed:N, uniform:MIN:MAX, normal:MEAN:STD or a dataset \(sharegpt, arxiv, azure-conv-2023, azure-code-2023, mooncake-conversation, mooncake-synthetic\), got 'poisson:3'/,
     );
   });
 
