@@ -4,6 +4,9 @@ import { outputThroughputSeries } from '@llm-sim/simulator';
 import type { CalibrationOutcome } from './calibrate.ts';
 import { describeWorkload } from './describe-workload.ts';
 import { FactoryError } from './errors.ts';
+import type { ReadTextFile } from './file-access.ts';
+import { resolveXpu } from './specs.ts';
+import type { StepReport, StepRequest } from './step.ts';
 import type { DisaggregatedRun } from './disaggregated.ts';
 import type { SimulationRun } from './simulation.ts';
 import { SEARCH_TABLE_LEGEND, describeSearch, searchTable, skippedLines, topCommands, type SearchReport } from './search.ts';
@@ -325,4 +328,32 @@ export async function renderRunsReportHtml(runs: readonly SavedRun[]): Promise<{
     runs: entries,
   });
   return { html, runs: entries.length };
+}
+
+/**
+ * One engine step (`llm-sim step --report`): its operators on the xpu's roofline and the breakdown. The roofs are
+ * the xpu's peak in the step's compute dtype (fp8 under `--quantization fp8` where the xpu has fp8 tensor cores,
+ * else bf16) and its memory bandwidth.
+ */
+export async function renderStepReportHtml(step: StepReport, request: Pick<StepRequest, 'xpu' | 'quantization'>, readTextFile: ReadTextFile): Promise<string> {
+  const { renderStepReport } = await loadReport();
+  const xpu = await resolveXpu(request.xpu, readTextFile);
+  const dtype = request.quantization === 'fp8' && xpu.peakFlopsPerSecond.fp8 ? 'fp8' : 'bf16';
+  const shape = step.phase === 'prefill' ? `prefill of ${step.batch_size} x ${step.input_len} tokens` : `decode of ${step.batch_size} sequences at context ${step.context_len}`;
+  return renderStepReport({
+    title: `${step.model} on ${step.xpu}: one ${shape}`,
+    subtitle: `${step.performance_model_description}; ${step.error_band.text}`,
+    roof: { peakFlopsPerSecond: xpu.peakFlopsPerSecond[dtype] ?? xpu.peakFlopsPerSecond.bf16!, bandwidthBytesPerSecond: xpu.memoryBandwidthBytesPerSecond, dtype },
+    operators: step.breakdown.map((o) => ({ op: o.op, seconds: o.ms / 1000, flops: o.flops, bytes: o.bytes, bound: o.bound === 'compute' ? 'compute' : 'memory' })),
+    totalSeconds: step.total_ms / 1000,
+    configuration: [
+      { key: 'model', value: step.model },
+      { key: 'xpu', value: step.xpu },
+      { key: 'tp / pp', value: `${step.tp} / ${step.pp}` },
+      { key: 'phase', value: step.phase },
+      { key: 'batch size', value: step.batch_size },
+      { key: step.phase === 'prefill' ? 'input tokens' : 'context tokens', value: String(step.phase === 'prefill' ? step.input_len : step.context_len) },
+      { key: 'performance model', value: step.performance_model },
+    ],
+  });
 }

@@ -47,3 +47,11 @@ export {
   type RunsReportInput,
   type RunsReportInputInput,
 } from './render-runs-report.ts';
+export {
+  StepOperatorSchema,
+  StepReportInputSchema,
+  renderStepReport,
+  type StepOperator,
+  type StepReportInput,
+  type StepReportInputInput,
+} from './render-step-report.ts';

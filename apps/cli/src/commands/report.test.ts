@@ -128,4 +128,19 @@ describe.skipIf(!hasChromium)(hasChromium ? '--report in headless Chromium' : `-
     expect(await main(['report', 'rate10.json', readme], bad.io)).toBe(2);
     expect(bad.stderr).toMatch(/README\.md is not JSON/);
   }, 90_000);
+
+  it('step --report: every operator of a real step on the roofline, with the breakdown', async () => {
+    const t = createTestIo();
+    const code = await main(['step', '--model', 'llama-3.1-70b', '--xpu', 'h100', '--tp', '4', '--phase', 'decode', '--batch-size', '64', '--context-len', '1024', '--performance-model', 'roofline', '--report', 'step.html', '--json'], t.io);
+    expect(code, t.stderr).toBe(0);
+    const step = JSON.parse(t.stdout) as { breakdown: { op: string; flops: number; bytes: number }[] };
+    expect(t.stderr).toContain('wrote step.html (HTML report)');
+    const html = t.written.get('step.html')!;
+    for (const o of step.breakdown) expect(html).toContain(`<td class="key">${o.op}</td>`);
+    expect(html).toMatch(/\d+ memory-bound, \d+ compute-bound/);
+    const { figures, problems } = await open('cli-step-report', html);
+    expect(figures.map((f) => f.id)).toEqual(['step-roofline']);
+    expect(figures[0].marks).toBeGreaterThan(step.breakdown.filter((o) => o.flops > 0 && o.bytes > 0).length);
+    expect(problems).toEqual([]);
+  }, 60_000);
 });

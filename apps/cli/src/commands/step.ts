@@ -1,4 +1,4 @@
-import { computeStep } from '@llm-sim/factory';
+import { computeStep, renderStepReportHtml } from '@llm-sim/factory';
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { formatCount, formatMs, table } from '../format.ts';
@@ -23,6 +23,7 @@ interface StepArgs {
   quantization?: string;
   'gpu-memory-utilization'?: number;
   json?: boolean;
+  report?: string;
 }
 
 export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
@@ -36,6 +37,7 @@ export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
         .option('input-len', { type: 'number', describe: 'prompt tokens per sequence (prefill)' })
         .option('context-len', { type: 'number', describe: 'tokens already cached per sequence (decode)' })
         .option('gpu-memory-utilization', { type: 'number', describe: 'share of device memory vLLM may use (default 0.9)' })
+        .option('report', { type: 'string', describe: 'write a self-contained HTML report (the step on the roofline, the breakdown) to FILE.html' })
         .example('$0 step --model llama-3.1-8b --xpu h100 --phase prefill --input-len 2048', 'a 2k-token prefill')
         .example('$0 step --model llama-3.1-70b --xpu h100 --tp 4 --phase decode --batch-size 64 --context-len 1024 --json', 'a decode step as JSON')
         .example('$0 step --model deepseek-v3 --xpu h200 --dp 8 --enable-expert-parallel --batch-size 512 --context-len 4096', "DeepSeek-V3 as vLLM's DP8 + EP8: 64 sequences per rank"),
@@ -70,7 +72,14 @@ export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
         },
         ctx.io.readTextFile,
       );
-      if (args.json) return ctx.io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+      if (args.report) await ctx.io.writeTextFile(args.report, await renderStepReportHtml(report, { xpu: args.xpu, quantization: args.quantization as 'fp8' | undefined }, ctx.io.readTextFile));
+      // Said on stderr under --json, so that stdout stays one JSON object.
+      const tellWritten = () => args.report && (args.json ? ctx.io.stderr : ctx.io.stdout)(`wrote ${args.report} (HTML report)\n`);
+      if (args.json) {
+        ctx.io.stdout(`${JSON.stringify(report, null, 2)}\n`);
+        tellWritten();
+        return;
+      }
       const shape = phase === 'prefill' ? `prefill ${report.batch_size} x ${report.input_len} tokens` : `decode ${report.batch_size} sequences at context ${report.context_len}`;
       ctx.io.stdout(`${report.model} on ${report.xpu} (tp=${report.tp}, pp=${report.pp}${report.dp > 1 ? `, dp=${report.dp}` : ''}${report.ep > 1 ? `, ep=${report.ep}` : ''}, ${report.performance_model}): ${shape}\n${report.performance_model_description}\n\n`);
       ctx.io.stdout(
@@ -83,6 +92,7 @@ export function stepCommand(ctx: CliContext): CommandModule<object, StepArgs> {
         `\ntotal ${formatMs(report.total_ms)} ms, ${report.bound}-bound (${formatCount(report.flops)}FLOP, ${formatCount(report.bytes)}B, ${report.arithmetic_intensity.toFixed(1)} FLOP/byte)\n`,
       );
       ctx.io.stdout(`accuracy: ${report.error_band.text}\n`);
+      tellWritten();
     },
   };
 }
