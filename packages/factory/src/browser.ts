@@ -22,7 +22,7 @@ export { describeRun, runDevices } from './sweep.ts';
 export { describeWorkload } from './describe-workload.ts';
 export { formatTrafficHeader } from './vllm-result.ts';
 export { computeStep, describeModels, describeXpus, type StepRequest, type StepReport, type ModelListing, type XpuListing } from './step.ts';
-export { errorBandFor, type ErrorBandReport } from './error-bands.ts';
+export { errorBandFor, modelClassOf, type ErrorBandReport, type ModelClass } from './error-bands.ts';
 export { SHIPPED_CALIBRATION_PATHS, readShippedCalibration } from './shipped-calibrations.ts';
 export {
   formatBenchmarkSummary,

@@ -18,7 +18,7 @@ import {
   type StepTime,
 } from '@llm-sim/roofline';
 import type { PerformanceModelType } from './config.ts';
-import { errorBandFor, type ErrorBandReport } from './error-bands.ts';
+import { errorBandFor, modelClassOf, type ErrorBandReport } from './error-bands.ts';
 import { FactoryError } from './errors.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { createPerformanceModel } from './performance-model.ts';
@@ -161,7 +161,7 @@ export async function computeStep(request: StepRequest, readTextFile: ReadTextFi
     arithmetic_intensity: totals.bytes > 0 ? totals.flops / totals.bytes : 0,
     bound: totals.bound,
     breakdown: step.breakdown.map((o) => ({ op: o.op, ms: o.seconds * 1000, flops: o.flops, bytes: o.bytes, bound: o.bound })),
-    error_band: errorBandFor(type, xpu.name),
+    error_band: errorBandFor(type, xpu.name, modelClassOf(model)),
   };
 }
 

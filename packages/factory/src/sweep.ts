@@ -1,7 +1,7 @@
 import { devicesPerInstance, type ParallelismSpec } from '@llm-sim/roofline';
 import type { SimulationConfig } from './config.ts';
 import { runDisaggregatedSimulation, type DisaggregatedRun } from './disaggregated.ts';
-import { errorBandFor } from './error-bands.ts';
+import { errorBandFor, modelClassOf } from './error-bands.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { runSimulation, type SimulationRun } from './simulation.ts';
 import { buildVllmServeResult, type VllmResultOptionsInput } from './vllm-result.ts';
@@ -46,10 +46,11 @@ export function describeRun(run: SimulationRun | DisaggregatedRun): Record<strin
       ? { prefill_xpu: run.prefill.xpu.name, decode_xpu: run.decode.xpu.name, prefill_tp: run.prefill.tp, decode_tp: run.decode.tp }
       : { xpu: run.xpu.name, tp: config.parallelism.tp, pp: config.parallelism.pp };
   const type = config.performance_model.model_type;
+  const modelClass = modelClassOf(run.model);
   const bands =
     'prefill' in run
-      ? { prefill_error_band: errorBandFor(type, run.prefill.xpu.name), decode_error_band: errorBandFor(type, run.decode.xpu.name) }
-      : { error_band: errorBandFor(type, run.xpu.name) };
+      ? { prefill_error_band: errorBandFor(type, run.prefill.xpu.name, modelClass), decode_error_band: errorBandFor(type, run.decode.xpu.name, modelClass) }
+      : { error_band: errorBandFor(type, run.xpu.name, modelClass) };
   return {
     ...summary,
     model: run.model.name,

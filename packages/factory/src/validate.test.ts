@@ -2,7 +2,8 @@ import { readFile } from 'node:fs/promises';
 import { fileURLToPath } from 'node:url';
 import { parseValidationSet } from '@llm-sim/benchmark';
 import { describe, expect, it } from 'vitest';
-import { computeErrorBands, errorBandFor } from './error-bands.ts';
+import { getModel } from '@llm-sim/roofline';
+import { computeErrorBands, errorBandFor, modelClassOf } from './error-bands.ts';
 import { validateCases, type ValidationReport } from './validate.ts';
 import { compareWithBaseline, parseValidationBaseline } from './validation-baseline.ts';
 
@@ -122,21 +123,59 @@ describe('error bands', () => {
     expect(computeErrorBands(report), `regenerate with: ${shipped.generated_by}`).toEqual(shipped);
   });
 
-  it('come from validation cases only, one per performance model and xpu', () => {
+  it('come from validation cases only, one per performance model, xpu and class of model (dense, MoE, MLA)', () => {
     const bands = computeErrorBands(report).bands;
     const validation = report.cases.filter((c) => c.split === 'validation');
     for (const b of bands) {
-      const n = validation.filter((c) => c.xpu === b.xpu && c.error_pct[b.performance_model as 'roofline'] !== undefined).length;
-      expect(b.cases, `${b.performance_model} ${b.xpu}`).toBe(n);
+      const n = validation.filter((c) => c.xpu === b.xpu && c.model_class === b.model_class && c.error_pct[b.performance_model as 'roofline'] !== undefined).length;
+      expect(b.cases, `${b.performance_model} ${b.xpu} ${b.model_class}`).toBe(n);
     }
+    // The H200 cases are all DeepSeek-R1 (MoE with latent attention): their band is that class's, not H200's.
+    expect(report.cases.filter((c) => c.xpu === 'h200').map((c) => c.model_class)).toEqual(['moe-mla', 'moe-mla', 'moe-mla']);
+    expect(bands.filter((b) => b.xpu === 'h200').map((b) => b.model_class)).toEqual(['moe-mla', 'moe-mla']);
   });
 
-  it('describe a prediction on a validated xpu, and say so on one with no validated runs', () => {
-    const mi300x = errorBandFor('roofline', 'mi300x');
+  it('class a model by its published config: routed experts make it MoE, a compressed KV (kv_lora_rank) makes it MLA', () => {
+    expect(modelClassOf(getModel('llama-3.1-70b'))).toBe('dense');
+    expect(modelClassOf(getModel('mixtral-8x7b'))).toBe('moe');
+    expect(modelClassOf(getModel('qwen3-30b-a3b'))).toBe('moe');
+    expect(modelClassOf(getModel('deepseek-r1'))).toBe('moe-mla');
+    expect(modelClassOf(getModel('kimi-k2'))).toBe('moe-mla');
+  });
+
+  it('describe a prediction of a validated class on its xpu', () => {
+    const mi300x = errorBandFor('roofline', 'mi300x', 'dense');
     expect(mi300x.band?.cases).toBe(report.cases.filter((c) => c.split === 'validation' && c.xpu === 'mi300x').length);
-    expect(mi300x.text).toMatch(/^typically within ±\d+\.\d% \(mean absolute error of roofline over \d+ validated mi300x runs; worst \d+\.\d%\)$/);
-    const b200 = errorBandFor('roofline', 'b200');
+    expect(mi300x.nearest).toEqual([]);
+    expect(mi300x.text).toMatch(/^typically within ±\d+\.\d% \(mean absolute error of roofline over \d+ validated runs of dense models on mi300x; worst \d+\.\d%\)$/);
+    const deepseek = errorBandFor('vllm_roofline', 'h200', 'moe-mla');
+    expect(deepseek.band?.cases).toBe(3);
+  });
+
+  it('never lend the band of one class to another: a dense model on H200, or a MoE one on H100, has none, and the text names the nearest', () => {
+    const bands = computeErrorBands(report);
+    const denseH200 = errorBandFor('vllm_roofline', 'h200', 'dense', bands);
+    expect(denseH200.band).toBeNull();
+    const h200MoeMla = bands.bands.find((b) => b.performance_model === 'vllm_roofline' && b.xpu === 'h200' && b.model_class === 'moe-mla');
+    const h100Dense = bands.bands.find((b) => b.performance_model === 'vllm_roofline' && b.xpu === 'h100-sxm' && b.model_class === 'dense');
+    // Other classes on this xpu first, then this class on other xpus, most validated runs first.
+    expect(denseH200.nearest[0]).toEqual(h200MoeMla);
+    expect(denseH200.nearest.slice(1).map((b) => b.xpu)).toEqual(['mi300x', 'h100-sxm', 'a100-80gb', 'gb10']);
+    expect(denseH200.text).toBe(
+      `no validated runs of dense models on h200 for vllm_roofline: accuracy unknown; nearest (not a band for this prediction): ` +
+        `MoE models with MLA attention on h200 ±${h200MoeMla?.mape_pct.toFixed(1)}% over 3 runs; ` +
+        denseH200.nearest
+          .slice(1)
+          .map((b) => `dense models on ${b.xpu} ±${b.mape_pct.toFixed(1)}% over ${b.cases} run${b.cases === 1 ? '' : 's'}`)
+          .join('; '),
+    );
+    const moeH100 = errorBandFor('vllm_roofline', 'h100', 'moe', bands);
+    expect(moeH100.band).toBeNull();
+    expect(moeH100.nearest[0]).toEqual(h100Dense);
+    expect(moeH100.text).toMatch(/^no validated runs of MoE models on h100-sxm for vllm_roofline: accuracy unknown; nearest \(not a band for this prediction\): dense models on h100-sxm ±/);
+    const b200 = errorBandFor('roofline', 'b200', 'moe-mla', bands);
     expect(b200.band).toBeNull();
-    expect(b200.text).toBe('no validated b200 runs for roofline: accuracy on this xpu is unknown');
+    expect(b200.text).toMatch(/^no validated runs of MoE models with MLA attention on b200 for roofline: accuracy unknown; nearest \(not a band for this prediction\): MoE models with MLA attention on h200 ±\d+\.\d% over 3 runs$/);
+    expect(errorBandFor('roofline', 'my-npu', 'mla', { generated_by: '', bands: [] }).text).toBe('no validated runs of dense models with MLA attention on my-npu for roofline: accuracy unknown');
   });
 });

@@ -1,8 +1,10 @@
 import type { ValidationCase, ValidationSplit } from '@llm-sim/benchmark';
 import type { BenchmarkSummary } from '@llm-sim/simulator';
 import { PERFORMANCE_MODEL_TYPES, parseSimulationConfig, type PerformanceModelType, type SimulationConfigInput } from './config.ts';
+import { modelClassOf, type ModelClass } from './error-bands.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { runSimulation, type SimulationRun } from './simulation.ts';
+import { resolveModel } from './specs.ts';
 
 /** Which validation cases to predict, with which performance models. */
 export interface ValidateRequest {
@@ -22,6 +24,8 @@ export interface CasePrediction {
   readonly split: ValidationSplit;
   readonly xpu: string;
   readonly model: string;
+  /** Dense, MoE, MLA: error bands are kept apart by it. */
+  readonly model_class: ModelClass;
   readonly tp: number;
   readonly metric: string;
   readonly unit: string;
@@ -165,6 +169,7 @@ export async function validateCases(request: ValidateRequest): Promise<Validatio
       split: c.split,
       xpu: c.hardware.xpu,
       model: c.model.name,
+      model_class: modelClassOf(await resolveModel(c.model.name, readTextFile)),
       tp: c.parallelism.tp,
       metric: `${c.metric.name} (${c.metric.statistic})`,
       unit: c.measured.unit,

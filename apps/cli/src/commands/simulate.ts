@@ -5,6 +5,8 @@ import {
   defaultVllmResultFilename,
   describeRun,
   errorBandFor,
+  modelClassOf,
+  resolveModel,
   expandSweep,
   formatBenchmarkSummary,
   formatRequestResultsCsv,
@@ -158,7 +160,7 @@ export function simulateCommand(ctx: CliContext): CommandModule<object, Simulate
         );
       }
       const xpus = 'prefill' in run ? [run.prefill.xpu.name, run.decode.xpu.name] : [run.xpu.name];
-      for (const xpu of new Set(xpus)) ctx.io.stdout(`accuracy: ${errorBandFor(config.performance_model.model_type, xpu).text}\n`);
+      for (const xpu of new Set(xpus)) ctx.io.stdout(`accuracy: ${errorBandFor(config.performance_model.model_type, xpu, modelClassOf(run.model)).text}\n`);
       await writeOutputs(ctx, outputs, tell);
     },
   };
@@ -171,8 +173,9 @@ async function printMaxRate(ctx: CliContext, args: SimulateArgs, config: Paramet
   const found = await findMaxRate(config, ctx.io.readTextFile, { sloPercentile });
   const percentile = sloPercentile ?? 90;
   const probes = found.probes.map((p) => ({ request_rate: p.rate, good_share: p.goodShare, meets_slo: p.meets }));
+  const modelClass = modelClassOf(await resolveModel(config.model, ctx.io.readTextFile));
   if (args.json) {
-    const error_band = errorBandFor(config.performance_model.model_type, config.xpu);
+    const error_band = errorBandFor(config.performance_model.model_type, config.xpu, modelClass);
     ctx.io.stdout(`${JSON.stringify({ max_request_rate: found.maxRate, slo_percentile: percentile, goodput: config.goodput, probes, ...(found.best?.summary ?? {}), error_band }, null, 2)}\n`);
     return;
   }
@@ -184,7 +187,7 @@ async function printMaxRate(ctx: CliContext, args: SimulateArgs, config: Paramet
   }
   ctx.io.stdout(`max request rate meeting ${slo} for ${percentile}% of requests: ${found.maxRate.toFixed(3)} req/s\nrates tried: ${tried}\n\n`);
   ctx.io.stdout(formatBenchmarkSummary(found.best.summary));
-  ctx.io.stdout(`accuracy: ${errorBandFor(config.performance_model.model_type, config.xpu).text}\n`);
+  ctx.io.stdout(`accuracy: ${errorBandFor(config.performance_model.model_type, config.xpu, modelClass).text}\n`);
 }
 
 /** `--result-dir` joined with the file name, as vLLM does. */

@@ -53,7 +53,13 @@ describe('llm-sim validate', () => {
     const t = createTestIo();
     expect(await main(['validate', ...common, '--write-error-bands', 'bands.json', '--write-baseline', 'b.json', '--performance-model', 'roofline'], t.io)).toBe(0);
     const bands = JSON.parse(t.written.get('bands.json') as string);
-    expect(bands.bands.map((b: { xpu: string }) => b.xpu)).toEqual(['a100-80gb', 'gb10', 'h100-sxm', 'h200', 'mi300x']);
+    expect(bands.bands.map((b: { xpu: string; model_class: string }) => `${b.xpu} ${b.model_class}`)).toEqual([
+      'a100-80gb dense',
+      'gb10 dense',
+      'h100-sxm dense',
+      'h200 moe-mla',
+      'mi300x dense',
+    ]);
     expect(Object.keys(JSON.parse(t.written.get('b.json') as string).error_pct).length).toBe(validation);
   });
 
