@@ -95,7 +95,7 @@ export interface ErrorBandReport {
    * classes of model on this xpu, then this class on other xpus (most validated runs first).
    */
   readonly nearest: readonly ErrorBand[];
-  /** One sentence for people: "typically within ±9.1% (mean absolute error of vllm_roofline over 7 validated h100-sxm runs of dense models; worst 20.3%)". */
+  /** One sentence for people: "typically within ±9.1% (mean absolute error of vllm_roofline over 7 validated runs of dense models on h100-sxm; worst 69.7%)". */
   readonly text: string;
 }
 
