@@ -23,14 +23,18 @@ export const RunReportEntrySchema = z.object({
   /** vLLM's keys and values (`request_throughput`, `p99_ttft_ms`, ...). */
   metrics: z.record(z.string(), z.number()),
 });
+/** One run as its result file reports it (see `RunReportEntrySchema`). */
 export type RunReportEntry = z.infer<typeof RunReportEntrySchema>;
 
+/** What a runs report shows: a title, an optional subtitle, and at least one run. */
 export const RunsReportInputSchema = z.object({
   title: z.string().min(1),
   subtitle: z.string().optional(),
   runs: z.array(RunReportEntrySchema).min(1),
 });
+/** What a runs report shows, as validated (see `RunsReportInputSchema`). */
 export type RunsReportInput = z.infer<typeof RunsReportInputSchema>;
+/** What a runs report shows, as given to `renderRunsReport`. */
 export type RunsReportInputInput = z.input<typeof RunsReportInputSchema>;
 
 /** One colour per run, the first the report's series colour. */
