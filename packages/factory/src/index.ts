@@ -80,7 +80,7 @@ export {
 export { startEmulator, type StartEmulatorOptions, type RunningEmulator } from './serve.ts';
 export type { OutputLengthDistribution } from '@llm-sim/emulator';
 export { measureEndpoint, type MeasureRequest } from './measure.ts';
-export { renderSimulationRunReport, renderCalibrationOutcomeReport, renderSweepReport, renderSearchReportHtml, renderRunsReportHtml, renderStepReportHtml, type SavedRun } from './report.ts';
+export { renderSimulationRunReport, renderCalibrationOutcomeReport, renderSweepReport, renderSearchReportHtml, renderRunsReportHtml, renderStepReportHtml, renderCompareReportHtml, type SavedRun } from './report.ts';
 export { ClusterConfigSchema, type ClusterConfig } from './cluster-config.ts';
 export { runDisaggregatedSimulation, kvTransferSettings, type DisaggregatedRun } from './disaggregated.ts';
 export { setUpPool, type PoolLayout, type PoolSetup } from './pool-setup.ts';

@@ -7,6 +7,7 @@ import { FactoryError } from './errors.ts';
 import type { ReadTextFile } from './file-access.ts';
 import { resolveXpu } from './specs.ts';
 import type { StepReport, StepRequest } from './step.ts';
+import type { CompareReport } from './compare.ts';
 import type { DisaggregatedRun } from './disaggregated.ts';
 import type { SimulationRun } from './simulation.ts';
 import { SEARCH_TABLE_LEGEND, describeSearch, searchTable, skippedLines, topCommands, type SearchReport } from './search.ts';
@@ -355,5 +356,24 @@ export async function renderStepReportHtml(step: StepReport, request: Pick<StepR
       { key: step.phase === 'prefill' ? 'input tokens' : 'context tokens', value: String(step.phase === 'prefill' ? step.input_len : step.context_len) },
       { key: 'performance model', value: step.performance_model },
     ],
+  });
+}
+
+/** `llm-sim compare --report`: every layout that ran, overlaid as runs (latency percentiles, throughputs, one table). */
+export async function renderCompareReportHtml(report: CompareReport): Promise<string> {
+  const { renderRunsReport } = await loadReport();
+  const slo = Object.entries(report.goodput ?? {})
+    .filter(([, ms]) => ms !== undefined)
+    .map(([k, ms]) => `${k.toUpperCase()} <= ${ms} ms`);
+  const numbers = (record: object) => Object.fromEntries(Object.entries(record).filter((e): e is [string, number] => typeof e[1] === 'number' && Number.isFinite(e[1])));
+  return renderRunsReport({
+    title: `${report.model} on ${report.numDevices} x ${report.xpu}: ${report.rows.length} layouts compared`,
+    subtitle:
+      `best first by goodput per device; SLOs ${slo.length > 0 ? slo.join(', ') : 'none'}; KV link ${report.kvTransferGbitPerS} Gb/s + ${report.kvTransferLatencyMs} ms per transfer` +
+      (report.skipped.length > 0 ? `; not run: ${report.skipped.map((s) => `${s.layout} (${s.reason})`).join('; ')}` : ''),
+    runs: report.rows.map((row) => {
+      const { summary, ...rest } = row;
+      return { label: row.layout, source: `${row.kind}, ${row.devices} devices`, metrics: { ...numbers(summary), ...numbers(rest) } };
+    }),
   });
 }

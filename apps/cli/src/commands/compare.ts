@@ -1,4 +1,4 @@
-import { compareLayouts, formatComparison, mergeConfig, parseLayout, parseSimulationConfig, type Layout } from '@llm-sim/factory';
+import { compareLayouts, formatComparison, renderCompareReportHtml, mergeConfig, parseLayout, parseSimulationConfig, type Layout } from '@llm-sim/factory';
 import type { CommandModule } from 'yargs';
 import type { CliContext } from '../context.ts';
 import { createProgress } from '../progress.ts';
@@ -47,6 +47,7 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
         .option('seed', { type: 'number', describe: 'random seed (default 0)' })
         .option('goodput', { type: 'string', array: true, describe: 'SLOs in ms: ttft:MS tpot:MS e2el:MS; layouts are ranked by goodput per device' })
         .option('json', { type: 'boolean', describe: 'print one JSON object and nothing else on stdout' })
+        .option('report', { type: 'string', describe: 'write a self-contained HTML report (every layout overlaid: latency percentiles, throughputs, one table) to FILE.html' })
         .option('quiet', { type: 'boolean', describe: 'no progress bar' })
         .example(
           '$0 compare --model llama-3.1-70b --xpu h100 --num-devices 8 --layouts 2xtp4 1p1d:tp4/tp4 2p1d:tp2/tp4 --gpu-memory-utilization 0.95 --request-rate 6 --num-requests 2000 --input-len 2048 --output-len 256 --goodput ttft:1000 tpot:50',
@@ -81,11 +82,16 @@ export function compareCommand(ctx: CliContext): CommandModule<object, CompareAr
       } finally {
         progress.stop();
       }
+      const reportPath = args.report as string | undefined;
+      if (reportPath) await ctx.io.writeTextFile(reportPath, await renderCompareReportHtml(report));
+      const tellWritten = () => reportPath && (args.json ? ctx.io.stderr : ctx.io.stdout)(`wrote ${reportPath} (HTML report)\n`);
       if (args.json) {
         ctx.io.stdout(`${JSON.stringify({ ...report, rows: report.rows.map(({ summary: _summary, ...row }) => row) }, null, 2)}\n`);
+        tellWritten();
         return;
       }
       ctx.io.stdout(formatComparison(report));
+      tellWritten();
     },
   };
 }

@@ -143,4 +143,17 @@ describe.skipIf(!hasChromium)(hasChromium ? '--report in headless Chromium' : `-
     expect(figures[0].marks).toBeGreaterThan(step.breakdown.filter((o) => o.flops > 0 && o.bytes > 0).length);
     expect(problems).toEqual([]);
   }, 60_000);
+
+  it('compare --report: every layout overlaid (latency percentiles, throughputs, one table)', async () => {
+    const t = createTestIo();
+    const code = await main(['compare', '--model', 'llama-3.1-8b', '--xpu', 'h100', '--num-devices', '2', '--layouts', '2xtp1', '1p1d:tp1/tp1', '--num-requests', '200', '--request-rate', '8', '--goodput', 'ttft:500', 'tpot:30', '--report', 'compare.html', '--quiet'], t.io);
+    expect(code, t.stderr).toBe(0);
+    expect(t.stdout).toContain('wrote compare.html (HTML report)');
+    const html = t.written.get('compare.html')!;
+    expect(html).toContain('llama-3.1-8b on 2 x h100-sxm: 2 layouts compared');
+    expect(html).toContain('<td class="key">goodput_per_device</td>');
+    const { figures, problems } = await open('cli-compare-report', html);
+    expect(figures.map((f) => f.id)).toEqual(['ttft-percentiles', 'tpot-percentiles', 'itl-percentiles', 'e2el-percentiles', 'throughput']);
+    expect(problems).toEqual([]);
+  }, 90_000);
 });
