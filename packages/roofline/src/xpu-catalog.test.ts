@@ -39,6 +39,8 @@ describe('xpu catalog', () => {
     expect(mi300x.memoryBytes).toBe(201310208 * 1024);
     // nvidia-smi on a B200: 183359 MiB (192.3e9 bytes), not 180e9.
     expect(getXpu('b200').memoryBytes).toBe(183359 * 2 ** 20);
+    // H20: the nvidia-smi total, cited (KV blocks are sized from it, not from the 96 GB headline).
+    expect(getXpu('h20').memoryBytes).toBe(97871 * 2 ** 20);
     expect(mi300x.memoryBandwidthBytesPerSecond).toBe(5.3e12);
     expect(mi300x.peakFlopsPerSecond.bf16).toBeCloseTo(1307.4e12, -9);
   });

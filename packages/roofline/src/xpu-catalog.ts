@@ -163,12 +163,13 @@ export const XPU_CATALOG = {
   h20: {
     name: 'h20', aliases: ['hgx-h20'], vendor: 'nvidia',
     memory_gb: 96, memory_bandwidth_gbps: 4000,
+    memory_gib: 97871 / 1024, memory_gib_source: 'https://github.com/deepseek-ai/DeepEP/issues/17',
     // The export-compliant Hopper: 148 TFLOPS dense BF16, 296 FP8/INT8.
     peak_tflops: { bf16: 148, fp16: 148, fp8: 296, int8: 296, fp32: 44 },
     interconnect: 'NVLink 4 (900 GB/s bidirectional)', interconnect_bandwidth_gbps: 450, interconnect_latency_us: 8,
     network: 'ConnectX-7 (400 Gb/s per GPU)', network_gbit_per_s: 400, devices_per_node: 8,
     source: [NVIDIA_H20],
-    notes: 'Memory: spec-sheet 96e9 bytes; no device-reported total found.',
+    notes: 'Memory: the nvidia-smi total, 97,871 MiB (the same on 8 H20s in NVIDIA/nvtrust#128).',
   },
   h800: {
     name: 'h800', aliases: ['h800-sxm'], vendor: 'nvidia',
