@@ -43,11 +43,13 @@ export const DATASETS = {
   'mooncake-conversation': {
     kind: 'trace',
     description: "Mooncake (Kimi) conversation trace, FAST'25: 12,031 requests in one hour, with prompt block hashes (prefix sharing)",
+    /** Imports the dataset's JSON file. */
     load: () => import('../../../benchmark_data/datasets/mooncake_conversation.json', { with: { type: 'json' } }),
   },
   'mooncake-synthetic': {
     kind: 'trace',
     description: "Mooncake synthetic trace, FAST'25: 3,993 requests in 17 minutes, with prompt block hashes (prefix sharing)",
+    /** Imports the dataset's JSON file. */
     load: () => import('../../../benchmark_data/datasets/mooncake_synthetic.json', { with: { type: 'json' } }),
   },
 } as const satisfies Record<string, DatasetEntry>;

@@ -12,7 +12,9 @@ export const ERROR_BANDS_COMMAND = 'llm-sim validate --split validation --write-
  * to the spec roofline; a band measured on one kind says nothing about the other.
  */
 export const MODEL_CLASSES = ['dense', 'moe', 'mla', 'moe-mla'] as const;
+/** Validates a `ModelClass` (see `MODEL_CLASSES`). */
 export const ModelClassSchema = z.enum(MODEL_CLASSES);
+/** What kind of model a band speaks for: dense or MoE, with or without MLA attention (see `MODEL_CLASSES`). */
 export type ModelClass = z.infer<typeof ModelClassSchema>;
 
 const CLASS_WORDS: Record<ModelClass, string> = {
@@ -22,6 +24,7 @@ const CLASS_WORDS: Record<ModelClass, string> = {
   'moe-mla': 'MoE models with MLA attention',
 };
 
+/** The kind of a model (see `ModelClass`): routed experts make it `moe`, latent attention `mla`, both `moe-mla`. */
 export function modelClassOf(model: ModelSpec): ModelClass {
   if (isMoe(model)) return isMla(model) ? 'moe-mla' : 'moe';
   return isMla(model) ? 'mla' : 'dense';

@@ -14,8 +14,10 @@ export const StepOperatorSchema = z.object({
   bytes: z.number().nonnegative(),
   bound: z.enum(['compute', 'memory']),
 });
+/** One operator of an engine step (see `StepOperatorSchema`): seconds, FLOPs, bytes and what bounds it. */
 export type StepOperator = z.infer<typeof StepOperatorSchema>;
 
+/** What a step report shows: the device's roofs, the step's operators and total time (seconds), and the settings. */
 export const StepReportInputSchema = z.object({
   title: z.string().min(1),
   subtitle: z.string().optional(),
@@ -25,7 +27,9 @@ export const StepReportInputSchema = z.object({
   totalSeconds: z.number().positive(),
   configuration: z.array(ConfigurationEntrySchema).default([]),
 });
+/** What a step report shows, as validated (see `StepReportInputSchema`). */
 export type StepReportInput = z.infer<typeof StepReportInputSchema>;
+/** What a step report shows, as given to `renderStepReport`. */
 export type StepReportInputInput = z.input<typeof StepReportInputSchema>;
 
 /**
